@@ -12,6 +12,8 @@ export const errorCodes = {
   WEFT_E_ADMIN_LISTEN: 'The admin TCP listener cannot bind its address.',
   WEFT_E_AREA_START: 'An area failed to start; the daemon stops the areas already started.',
   WEFT_E_SHUTDOWN_TIMEOUT: 'An area did not stop before the shutdown deadline.',
+  WEFT_E_TEMPLATE_PARSE: 'A Go template does not parse; the message carries template:line:col.',
+  WEFT_E_TEMPLATE_EXEC: 'A Go template failed while executing (bad function call, missing key, ...).',
   WEFT_E_HARNESS: 'The test harness cannot set up a real peer (missing package, port, namespace).',
 } as const;
 
