@@ -1,0 +1,102 @@
+// The one schema of the daemon config. Every default lives here and nowhere else; the TOML file,
+// `WEFT_<SECTION>_<KEY>` environment variables and `--<section>-<key>` flags are all derived from it.
+import { boolean, duration, fileMode, integer, list, oneOf, string, type Field } from './fields.ts';
+
+function endpointProblem(item: string): string | undefined {
+  try {
+    const url = new URL(item);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `endpoint "${item}" must start with http:// or https://`;
+    return undefined;
+  } catch {
+    return `endpoint "${item}" is not a URL (expected e.g. http://127.0.0.1:2379)`;
+  }
+}
+
+function listenProblem(item: string): string | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]*):(\d{1,5})$/.exec(item);
+  const port = Number(match?.[2] ?? -1);
+  return match === null || port > 65535 ? `"${item}" is not an ADDRESS:PORT listen address` : undefined;
+}
+
+export const schema = {
+  daemon: {
+    state_dir: string('/var/lib/weft', 'Directory for state that must survive restarts (VTEP MAC, last subnet).'),
+    shutdown_timeout: duration('10s', '100ms', 'How long areas may take to stop on SIGTERM before the daemon exits anyway.'),
+  },
+  etcd: {
+    endpoints: list(['http://127.0.0.1:2379'], 'etcd client URLs; several for a cluster.', { check: endpointProblem }),
+    dial_timeout: duration('5s', '100ms', 'How long to wait for etcd to answer before a request fails.'),
+    ca_file: string('', 'PEM CA bundle that signed the etcd server certificates (TLS).', { flag: 'etcd-cafile' }),
+    cert_file: string('', 'PEM client certificate for etcd (mutual TLS).', { flag: 'etcd-certfile' }),
+    key_file: string('', 'PEM client key for etcd (mutual TLS).', { flag: 'etcd-keyfile' }),
+    username: string('', 'etcd user (authentication).'),
+    password: string('', 'etcd password (authentication).'),
+    host_lease_ttl: duration('60s', '2s', 'TTL of the host lease that records written by this host (DNS names) are attached to.'),
+  },
+  subnet: {
+    enabled: boolean(false, 'Lease a subnet of the cluster network for this host.'),
+    etcd_prefix: string('/coreos.com/network', 'etcd prefix of the network config and leases (flannel layout).', { flag: 'etcd-prefix' }),
+    public_ip: string('', 'This host\'s IP on the underlay; default: the address of --iface.', { flag: 'public-ip' }),
+    iface: string('', 'Underlay interface; default: the interface of the default route.', { flag: 'iface' }),
+    subnet_file: string('/run/weft/subnet.env', 'Where flannel-format subnet.env is written.', { flag: 'subnet-file' }),
+    ip_masq: boolean(false, 'Masquerade traffic leaving the cluster network.', { flag: 'ip-masq' }),
+    lease_ttl: duration('24h', '2s', 'TTL of the subnet lease in etcd.', { flag: 'subnet-lease-ttl' }),
+  },
+  overlay: {
+    enabled: boolean(false, 'Program the VXLAN overlay from the subnet leases.'),
+    device: string('', 'VXLAN device name; default weft.<VNI>.'),
+    mtu: integer(0, 0, 65535, 'MTU of the VXLAN device; 0 means underlay MTU minus 50.'),
+    resync_interval: duration('30s', '1s', 'How often the kernel state is compared with the leases and repaired.'),
+  },
+  dns: {
+    enabled: boolean(false, 'Serve container and service names from etcd.'),
+    listen: list(['127.0.0.1:53'], 'UDP and TCP listen addresses (ADDRESS:PORT).', { check: listenProblem }),
+    zones: list(['weft.internal.'], 'Zones answered from etcd.', { flag: 'dns-zone' }),
+    path: string('/skydns', 'etcd prefix of the SkyDNS record layout.'),
+    upstreams: list([], 'Upstream resolvers for other names; default: /etc/resolv.conf.', { flag: 'dns-upstream' }),
+    forward: boolean(true, 'Forward names outside our zones to the upstreams.'),
+    allow: list([], 'Networks allowed to recurse; default loopback and the cluster network.'),
+    edns_buffer: integer(1232, 512, 65535, 'EDNS0 UDP buffer size advertised and honoured.'),
+  },
+  templates: {
+    enabled: boolean(false, 'Render confd template resources from etcd.'),
+    confdir: string('/etc/weft/confd', 'confd-style directory with conf.d/ and templates/.'),
+    prefix: string('', 'Global key prefix joined with each resource prefix.'),
+  },
+  proxy: {
+    enabled: boolean(false, 'Run the HTTP reverse proxy.'),
+    listen: list(['127.0.0.1:8080'], 'HTTP listen addresses (ADDRESS:PORT).', { check: listenProblem }),
+    route_file: string('/run/weft/routes.toml', 'Route file the proxy serves and reloads on change.'),
+  },
+  admin: {
+    socket: string('/run/weft/weft.sock', 'Unix socket of the admin API (mode from socket_mode).'),
+    socket_mode: fileMode(0o600, 'Permissions of the admin socket, octal.'),
+    listen: string('', 'Optional TCP ADDRESS:PORT for the admin API (health, metrics); empty: off.', { flag: 'admin-listen' }),
+  },
+  log: {
+    level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info', 'Minimum level of the JSON log lines.'),
+  },
+} as const satisfies Record<string, Record<string, Field<unknown>>>;
+
+export type Schema = typeof schema;
+export type SectionName = keyof Schema;
+type FieldValue<F> = F extends Field<infer T> ? T : never;
+export type Config = {
+  readonly [S in SectionName]: { readonly [K in keyof Schema[S]]: FieldValue<Schema[S][K]> };
+};
+
+export function fieldFlag(section: string, key: string, field: Field<unknown>): string {
+  return field.flag ?? `${section}-${key.replaceAll('_', '-')}`;
+}
+
+export function fieldEnv(section: string, key: string): string {
+  return `WEFT_${section.toUpperCase()}_${key.toUpperCase()}`;
+}
+
+export function defaults(): Config {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, fields] of Object.entries(schema)) {
+    out[section] = Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, (field as Field<unknown>).default]));
+  }
+  return out as Config;
+}
