@@ -6,7 +6,13 @@ export type { Logger };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger {
-  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = {
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Level names, not numbers: what an operator greps for.
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 

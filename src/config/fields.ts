@@ -138,7 +138,7 @@ export function list(defaultValue: readonly string[], doc: string, options: Fiel
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
         return bad(`expected an array of strings, got ${describe(value)}`);
       }
-      return validate(value as string[]);
+      return validate(value);
     },
     fromText: (text) => validate(text.split(',').map((s) => s.trim()).filter((s) => s !== '')),
   };

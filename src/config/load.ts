@@ -55,7 +55,7 @@ export function locateKey(text: string, section: string, key?: string): number |
 function applyFile(text: string, config: MutableConfig, problems: ConfigProblem[]): void {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = parse(text);
   } catch (error) {
     if (error instanceof TomlError) {
       problems.push({ path: '(file)', message: error.message.split('\n')[0] ?? 'invalid TOML', source: 'file', line: error.line });

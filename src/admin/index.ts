@@ -1,0 +1,2 @@
+export { AdminServer, type AdminHooks, type AdminOptions, type Readiness } from './server.ts';
+export { adminRequest, type AdminReply } from './client.ts';

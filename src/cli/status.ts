@@ -1,0 +1,43 @@
+import { adminRequest } from '../admin/index.ts';
+import { isWeftError } from '../errors.ts';
+import { takeOption, takeSwitch, type Command } from './command.ts';
+import { loadFromArgs } from './config.ts';
+
+interface StatusBody {
+  version: string;
+  pid: number;
+  uptimeSeconds: number;
+  ready: boolean;
+  areas: Record<string, { ready: boolean; reason?: string }>;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'weft status [--json] [--socket PATH | --config FILE]',
+  summary: "Ask the running daemon for its state over the admin socket.",
+  async run(args, io) {
+    const json = takeSwitch(args, 'json');
+    const socketOption = takeOption(json.rest, 'socket');
+    let socket = socketOption.value;
+    if (socket === undefined) {
+      const loaded = loadFromArgs(socketOption.rest, io);
+      if (loaded === undefined) return 1;
+      socket = loaded.config.admin.socket;
+    }
+    try {
+      const reply = await adminRequest(socket, 'GET', '/v1/status');
+      if (json.on) {
+        io.out(reply.text);
+        return 0;
+      }
+      const body = reply.body as StatusBody;
+      io.out(`weft ${body.version}, pid ${body.pid}, up ${body.uptimeSeconds}s: ${body.ready ? 'ready' : 'NOT READY'}`);
+      for (const [name, area] of Object.entries(body.areas)) io.out(`  ${area.ready ? '+' : '-'} ${name}${area.ready ? '' : `: ${area.reason ?? 'not ready'}`}`);
+      return body.ready ? 0 : 3;
+    } catch (error) {
+      if (!isWeftError(error)) throw error;
+      io.err(`${error.code}: ${error.message}`);
+      return 1;
+    }
+  },
+};

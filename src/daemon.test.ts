@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adminRequest } from './admin/client.ts';
+import type { Area } from './area.ts';
+import { loadConfigOrThrow } from './config/index.ts';
+import { Daemon } from './daemon.ts';
+import { isWeftError } from './errors.ts';
+import { silentLogger } from './log.ts';
+import { SystemdNotifier } from './systemd.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function makeDaemon(areas: Area[], shutdownTimeout = '1s'): { daemon: Daemon; socket: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-daemon-unit-'));
+  dirs.push(dir);
+  const socket = join(dir, 'weft.sock');
+  const config = loadConfigOrThrow({ flags: ['--admin-socket', socket, '--daemon-shutdown-timeout', shutdownTimeout] });
+  return { daemon: new Daemon({ config, logger: silentLogger, notifier: new SystemdNotifier({}), areas }), socket };
+}
+
+class FakeArea implements Area {
+  readonly name: string;
+  readonly journal: string[];
+  isReady = true;
+  failStart = false;
+  hangOnStop = false;
+
+  constructor(name: string, journal: string[]) {
+    this.name = name;
+    this.journal = journal;
+  }
+
+  async start(): Promise<void> {
+    this.journal.push(`start ${this.name}`);
+    if (this.failStart) throw new Error('boom');
+  }
+
+  async stop(): Promise<void> {
+    this.journal.push(`stop ${this.name}`);
+    if (this.hangOnStop) await new Promise(() => undefined);
+  }
+
+  ready(): boolean {
+    return this.isReady;
+  }
+
+  readonly notReadyReason = (): string => `${this.name} is waiting for etcd`;
+}
+
+describe('daemon lifecycle', () => {
+  it('starts areas in order and stops them in reverse', async () => {
+    const journal: string[] = [];
+    const { daemon } = makeDaemon([new FakeArea('etcd', journal), new FakeArea('subnet', journal)]);
+    await daemon.start();
+    expect(await daemon.stop('test')).toBe(0);
+    expect(journal).toEqual(['start etcd', 'start subnet', 'stop subnet', 'stop etcd']);
+  });
+
+  it('answers /readyz 503 with the reason until every area is ready', async () => {
+    const journal: string[] = [];
+    const subnet = new FakeArea('subnet', journal);
+    subnet.isReady = false;
+    const { daemon, socket } = makeDaemon([subnet]);
+    await daemon.start();
+    const notReady = await adminRequest(socket, 'GET', '/readyz');
+    expect(notReady.status).toBe(503);
+    expect(notReady.text).toContain('- subnet: subnet is waiting for etcd');
+    subnet.isReady = true;
+    expect((await adminRequest(socket, 'GET', '/readyz')).status).toBe(200);
+    await daemon.stop('test');
+  });
+
+  it('stops what it started when an area fails to start', async () => {
+    const journal: string[] = [];
+    const broken = new FakeArea('dns', journal);
+    broken.failStart = true;
+    const { daemon } = makeDaemon([new FakeArea('etcd', journal), broken, new FakeArea('proxy', journal)]);
+    const failure = await daemon.start().catch((error: unknown) => error);
+    expect(isWeftError(failure, 'WEFT_E_AREA_START')).toBe(true);
+    expect(journal).toEqual(['start etcd', 'start dns', 'stop etcd']);
+  });
+
+  it('gives up on an area that misses the shutdown deadline and reports an unclean stop', async () => {
+    const journal: string[] = [];
+    const stuck = new FakeArea('templates', journal);
+    stuck.hangOnStop = true;
+    const { daemon } = makeDaemon([new FakeArea('etcd', journal), stuck], '200ms');
+    await daemon.start();
+    expect(await daemon.stop('test')).toBe(1);
+    expect(journal).toEqual(['start etcd', 'start templates', 'stop templates', 'stop etcd']);
+  });
+});
+
+describe('systemd notifier', () => {
+  it.each([
+    [{}, undefined],
+    [{ WATCHDOG_USEC: '1000000' }, 500],
+    [{ WATCHDOG_USEC: '1000000', WATCHDOG_PID: String(process.pid) }, 500],
+    [{ WATCHDOG_USEC: '1000000', WATCHDOG_PID: '1' }, undefined],
+    [{ WATCHDOG_USEC: 'x' }, undefined],
+  ])('watchdog interval for %j is %s ms', (env, expected) => {
+    expect(new SystemdNotifier(env).watchdogIntervalMs()).toBe(expected);
+  });
+});
