@@ -17,7 +17,7 @@ export interface Area {
   /** SIGHUP: re-read what can be re-read without a restart. */
   readonly reload?: () => Promise<void>;
   /** The area's own metrics, merged into /metrics by the admin API. */
-  readonly metrics?: Registry;
+  readonly metrics?: Registry | undefined;
   /** HTTP endpoints the area offers on the admin API (e.g. DNS registration for weft-cni). */
   readonly routes?: readonly ApiRoute[];
 }

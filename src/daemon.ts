@@ -9,6 +9,11 @@ import { EtcdArea } from './etcd/area.ts';
 import { WeftError } from './errors.ts';
 import type { Logger, LogLevel } from './log.ts';
 import { SystemdNotifier } from './systemd.ts';
+import { createDnsArea } from './dns/index.ts';
+import { SubnetOverlayLink } from './compose/subnet-overlay.ts';
+import { loadOrCreateVtepMac } from './overlay/index.ts';
+import { createSubnetArea, networkCidrs, type PublicAddress } from './subnet/index.ts';
+import { TemplatesArea } from './templates/area.ts';
 import { weftVersion } from './version.ts';
 
 export interface DaemonOptions {
@@ -49,8 +54,40 @@ class AdminArea implements Area {
 function buildAreas(config: Config, logger: Logger): Area[] {
   const needsEtcd = config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
   const areas: Area[] = [];
-  if (needsEtcd) areas.push(new EtcdArea(config, logger));
-  const unbuilt = (['subnet', 'overlay', 'dns', 'templates', 'proxy'] as const).filter((name) => config[name].enabled);
+  const etcd = needsEtcd ? new EtcdArea(config, logger) : undefined;
+  if (etcd !== undefined) areas.push(etcd);
+  const subnet =
+    config.subnet.enabled && etcd !== undefined
+      ? createSubnetArea({
+          config,
+          etcd: etcd.client,
+          logger,
+          etcdMetrics: etcd.etcdMetrics,
+          // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
+          ...(config.overlay.enabled ? { vtepMACFor: (address: PublicAddress) => loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) } : {}),
+        })
+      : undefined;
+  if (subnet !== undefined) areas.push(subnet);
+  if (config.overlay.enabled) {
+    if (subnet === undefined) throw new WeftError('WEFT_E_CONFIG', 'overlay.enabled needs subnet.enabled: the overlay is built from the subnet leases');
+    areas.push(new SubnetOverlayLink(subnet, config, logger));
+  }
+  if (config.dns.enabled && etcd !== undefined) {
+    areas.push(
+      createDnsArea({
+        config,
+        logger,
+        etcd: etcd.client,
+        hostLease: () => etcd.hostLease,
+        etcdMetrics: etcd.etcdMetrics,
+        clusterNetworks: () => networkCidrs(subnet?.network()),
+      }),
+    );
+  }
+  if (config.templates.enabled && etcd !== undefined) {
+    areas.push(new TemplatesArea({ confdir: config.templates.confdir, prefix: config.templates.prefix, etcd: () => etcd.client, logger }));
+  }
+  const unbuilt = (['proxy'] as const).filter((name) => config[name].enabled);
   if (unbuilt.length > 0) {
     throw new WeftError('WEFT_E_CONFIG', `area${unbuilt.length > 1 ? 's' : ''} ${unbuilt.join(', ')} cannot be enabled in weft ${weftVersion} yet; set ${unbuilt.map((n) => `${n}.enabled = false`).join(', ')}`);
   }

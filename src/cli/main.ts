@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { isWeftError } from '../errors.ts';
 import { weftVersion } from '../version.ts';
 import { processIo, type Command, type CommandIo } from './command.ts';
+import { confdCommand } from './confd.ts';
 import { configCheck, configFlagsCommand, configShow } from './config.ts';
 import { daemonCommand } from './daemon.ts';
+import { dnsCommands } from './dns.ts';
+import { leaseLs } from './lease.ts';
+import { networkInit, networkShow } from './network.ts';
 import { statusCommand } from './status.ts';
 
 const versionCommand: Command = {
@@ -19,7 +23,7 @@ const versionCommand: Command = {
   },
 };
 
-export const commands: readonly Command[] = [daemonCommand, statusCommand, configCheck, configShow, configFlagsCommand, versionCommand];
+export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, confdCommand, configCheck, configShow, configFlagsCommand, versionCommand];
 
 function help(io: CommandIo): void {
   io.out(`weft ${weftVersion}: one daemon per container host (subnets, overlay, DNS, templates, proxy)\n\nusage:`);

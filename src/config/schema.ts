@@ -47,6 +47,7 @@ export const schema = {
     device: string('', 'VXLAN device name; default weft.<VNI>.'),
     mtu: integer(0, 0, 65535, 'MTU of the VXLAN device; 0 means underlay MTU minus 50.'),
     resync_interval: duration('30s', '1s', 'How often the kernel state is compared with the leases and repaired.'),
+    ip_masq_cleanup: boolean(true, 'Remove the WEFT-* ip-masq chains (subnet.ip_masq) on clean shutdown.'),
   },
   dns: {
     enabled: boolean(false, 'Serve container and service names from etcd.'),
@@ -57,6 +58,11 @@ export const schema = {
     forward: boolean(true, 'Forward names outside our zones to the upstreams.'),
     allow: list([], 'Networks allowed to recurse; default loopback and the cluster network.'),
     edns_buffer: integer(1232, 512, 65535, 'EDNS0 UDP buffer size advertised and honoured.'),
+    ttl: integer(300, 0, 2147483647, 'TTL of zone values that set none (CoreDNS etcd: 300).', { flag: 'dns-ttl' }),
+    register_ttl: integer(30, 0, 2147483647, 'TTL written into names registered through the admin API.'),
+    forward_timeout: duration('2s', '50ms', 'How long one upstream may take before the next is asked.'),
+    cache_size: integer(10000, 0, 10000000, 'Entries in each of the answer and forward caches (0: no forward cache).'),
+    workers: integer(0, 0, 64, 'Extra threads answering UDP on the same ports (SO_REUSEPORT); each holds a copy of the zone.'),
   },
   templates: {
     enabled: boolean(false, 'Render confd template resources from etcd.'),

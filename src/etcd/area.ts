@@ -17,7 +17,7 @@ export class EtcdArea implements Area {
   readonly etcdMetrics: EtcdMetrics = createEtcdMetrics(this.metrics);
   readonly #config: Config;
   readonly #log: Logger;
-  #client: Etcd3 | undefined;
+  readonly #client: Etcd3;
   #hostLease: HostLease | undefined;
   #probe: NodeJS.Timeout | undefined;
   #lastOk = 0;
@@ -26,11 +26,13 @@ export class EtcdArea implements Area {
   constructor(config: Config, logger: Logger) {
     this.#config = config;
     this.#log = logger.child({ area: 'etcd' });
+    // The etcd3 client connects lazily, on its first call: building it here touches no network,
+    // and lets the areas that use it be built (side-effect free) before anything starts.
+    this.#client = createEtcdClient(config.etcd);
   }
 
-  /** The shared client; valid after start(). */
+  /** The shared client. */
   get client(): Etcd3 {
-    if (this.#client === undefined) throw new Error('etcd area used before start()');
     return this.#client;
   }
 
@@ -41,7 +43,6 @@ export class EtcdArea implements Area {
   }
 
   async start(): Promise<void> {
-    this.#client = createEtcdClient(this.#config.etcd);
     this.#hostLease = new HostLease(this.#client, { ttl: this.#config.etcd.host_lease_ttl, logger: this.#log, metrics: this.etcdMetrics });
     void this.#hostLease.start();
     await this.#runProbe();
@@ -53,7 +54,7 @@ export class EtcdArea implements Area {
     if (this.#probe !== undefined) clearInterval(this.#probe);
     // Revoke: a cleanly stopped daemon withdraws its records at once instead of after the TTL.
     await this.#hostLease?.stop({ revoke: true });
-    this.#client?.close();
+    this.#client.close();
   }
 
   ready(): boolean {
@@ -71,7 +72,7 @@ export class EtcdArea implements Area {
 
   async #runProbe(): Promise<void> {
     try {
-      await this.#client?.get('/weft/.ping').exec();
+      await this.#client.get('/weft/.ping').exec();
       if (this.#lastError !== undefined) this.#log.info({ event: 'etcd_reachable' }, 'etcd answers again');
       this.#lastOk = Date.now();
       this.#lastError = undefined;

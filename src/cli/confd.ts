@@ -1,0 +1,133 @@
+// `weft confd`: confd's command line on etcd v3. Modes: -onetime, -interval N (default), -watch.
+import { readFileSync } from 'node:fs';
+import { createEtcdClient } from '../etcd/client.ts';
+import { isWeftError, WeftError } from '../errors.ts';
+import { createLogger, type LogLevel } from '../log.ts';
+import { backendProblem, ConfdEngine, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/confd/index.ts';
+import { weftVersion } from '../version.ts';
+import type { Command, CommandIo } from './command.ts';
+
+const levels: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', panic: 'fatal' };
+
+function settingsFrom(args: readonly string[]): { settings: ConfdSettings; ignoredKeys: readonly string[] } {
+  const parsed = parseConfdArgs(args);
+  const file = parsed.configFile ?? '/etc/confd/confd.toml';
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    // confd runs without confd.toml when it does not exist; a file named with -config-file must.
+    if (parsed.configFile !== undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfdUsageError(`cannot read config file ${file}: ${(error as Error).message}`);
+    }
+  }
+  return resolveConfdSettings(parsed, text);
+}
+
+function waitForSignal(onHup: () => void): Promise<string> {
+  return new Promise((resolve) => {
+    process.on('SIGHUP', onHup);
+    const done = (signal: string): void => {
+      process.off('SIGHUP', onHup);
+      resolve(signal);
+    };
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+}
+
+async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const { settings, ignoredKeys } = settingsFrom(args);
+  if (settings.version) {
+    io.out(`weft confd ${weftVersion} (confd-compatible, etcdv3)`);
+    return 0;
+  }
+  const problem = backendProblem(settings.backend);
+  if (problem !== undefined) throw new ConfdUsageError(problem);
+  const level = levels[settings.logLevel.toLowerCase()];
+  if (level === undefined) throw new ConfdUsageError(`-log-level ${settings.logLevel}: use debug, info, warn or error`);
+  const logger = createLogger(level).child({ area: 'templates' });
+  if (ignoredKeys.length > 0) logger.warn({ event: 'confd_toml_ignored', keys: ignoredKeys }, 'confd.toml keys weft does not use were ignored');
+
+  const client = createEtcdClient({
+    endpoints: settings.nodes,
+    dial_timeout: 5000,
+    ca_file: settings.clientCaKeys,
+    cert_file: settings.clientCert,
+    key_file: settings.clientKey,
+    username: settings.basicAuth ? settings.username : '',
+    password: settings.basicAuth ? settings.password : '',
+  });
+  const engine = new ConfdEngine({
+    confdir: settings.confdir,
+    prefix: settings.prefix,
+    noop: settings.noop,
+    syncOnly: settings.syncOnly,
+    checkTimeout: settings.checkTimeout,
+    reloadTimeout: settings.reloadTimeout,
+    lookupUser,
+    lookupGroup,
+    logger,
+    onDiff: (_resource, diff) => io.out(diff),
+  });
+  try {
+    const loadErrors = await engine.load();
+    logger.info({ event: 'confd_start', mode: settings.onetime ? 'onetime' : settings.watch ? 'watch' : 'interval', nodes: settings.nodes, confdir: settings.confdir, resources: engine.resources.length }, 'weft confd starting');
+    if (settings.onetime) {
+      await engine.fetch(client).catch((error: unknown) => {
+        throw new WeftError('WEFT_E_ETCD_UNAVAILABLE', `cannot read keys from etcd at ${settings.nodes.join(', ')}: ${(error as Error).message}`);
+      });
+      const failed = await engine.processAll();
+      return failed + loadErrors.length > 0 ? 1 : 0;
+    }
+    if (settings.watch) {
+      await engine.watch(client);
+      await waitForSignal(() => {
+        void engine.load().then(async () => {
+          await engine.watch(client);
+          engine.triggerAll();
+          logger.info({ event: 'confd_reloaded', resources: engine.resources.length }, 'confdir reloaded');
+        });
+      });
+      return 0;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async (): Promise<void> => {
+      try {
+        await engine.fetch(client);
+        await engine.processAll();
+      } catch (error) {
+        logger.error({ event: 'confd_interval_failed', err: (error as Error).message }, 'interval run failed; trying again next interval');
+      }
+      timer = setTimeout(() => void tick(), settings.interval * 1000);
+    };
+    await tick();
+    await waitForSignal(() => void engine.load().then(() => engine.triggerAll()));
+    clearTimeout(timer);
+    return 0;
+  } finally {
+    await engine.stop();
+    client.close();
+  }
+}
+
+export const confdCommand: Command = {
+  name: 'confd',
+  usage: 'weft confd [-onetime | -watch | -interval N] [-confdir DIR] [-config-file FILE] [-backend etcdv3] [-node URL]... [-prefix P] [-noop] [-sync-only] [-log-level L] [-client-cert F -client-key F -client-ca-keys F] [-basic-auth -username U -password P]',
+  summary: 'Render confd template resources from etcd v3 (a drop-in for confd).',
+  async run(args, io) {
+    try {
+      return await run(args, io);
+    } catch (error) {
+      if (error instanceof ConfdUsageError) {
+        io.err(`WEFT_E_CONFD_USAGE: ${error.message}`);
+        return 2;
+      }
+      if (isWeftError(error)) {
+        io.err(`${error.code}: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,98 @@
+// `weft network init` and `weft network show`: the flannel network config at <prefix>/config.
+import type { Etcd3 } from 'etcd3';
+import { createEtcdClient } from '../etcd/index.ts';
+import { isWeftError } from '../errors.ts';
+import { configKey } from '../subnet/lease-codec.ts';
+import { describeNetworkConfig, parseNetworkConfig, renderNetworkConfig, type NetworkInit } from '../subnet/network-config.ts';
+import { readNetworkConfigText, writeNetworkConfigText } from '../subnet/registry.ts';
+import { takeOption, takeSwitch, type Command, type CommandIo } from './command.ts';
+import { loadFromArgs } from './config.ts';
+
+/** Runs `body` with an etcd client built from the config flags; WeftErrors become exit 1 with their code. */
+export async function withEtcd(args: readonly string[], io: CommandIo, body: (client: Etcd3, prefix: string) => Promise<number>): Promise<number> {
+  const loaded = loadFromArgs(args, io);
+  if (loaded === undefined) return 2;
+  let client: Etcd3 | undefined;
+  try {
+    client = createEtcdClient(loaded.config.etcd);
+    return await body(client, loaded.config.subnet.etcd_prefix);
+  } catch (error) {
+    if (isWeftError(error)) {
+      io.err(`${error.code}: ${error.message}`);
+      return 1;
+    }
+    io.err(`WEFT_E_ETCD_UNAVAILABLE: etcd at ${loaded.config.etcd.endpoints.join(', ')} failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}
+
+function integerOption(value: string | undefined, name: string, io: CommandIo): number | undefined | false {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    io.err(`WEFT_E_USAGE: --${name} needs a whole number, got ${JSON.stringify(value)}`);
+    return false;
+  }
+  return Number(value);
+}
+
+export const networkInit: Command = {
+  name: 'network init',
+  usage: 'weft network init --network CIDR [--subnet-len N] [--backend vxlan] [--vni N] [--force] [--etcd-endpoints URL] [--etcd-prefix P]',
+  summary: 'Write the flannel network config to <prefix>/config (create-only unless --force).',
+  async run(args, io) {
+    const network = takeOption(args, 'network');
+    const subnetLen = takeOption(network.rest, 'subnet-len');
+    const backend = takeOption(subnetLen.rest, 'backend');
+    const vni = takeOption(backend.rest, 'vni');
+    const force = takeSwitch(vni.rest, 'force');
+    if (network.value === undefined) {
+      io.err(`WEFT_E_USAGE: --network is required\nusage: ${this.usage}`);
+      return 2;
+    }
+    const len = integerOption(subnetLen.value, 'subnet-len', io);
+    const vniValue = integerOption(vni.value, 'vni', io);
+    if (len === false || vniValue === false) return 2;
+    const init: NetworkInit = {
+      network: network.value,
+      ...(len === undefined ? {} : { subnetLen: len }),
+      ...(backend.value === undefined ? {} : { backend: backend.value }),
+      ...(vniValue === undefined ? {} : { vni: vniValue }),
+    };
+    return withEtcd(force.rest, io, async (client, prefix) => {
+      const text = renderNetworkConfig(init, '(the new config)');
+      if (await writeNetworkConfigText(client, prefix, text, force.on)) {
+        io.out(`${configKey(prefix)}: ${text}`);
+        return 0;
+      }
+      const existing = await readNetworkConfigText(client, prefix);
+      io.err(`WEFT_E_NETWORK_EXISTS: ${configKey(prefix)} already holds ${existing ?? '(a value)'}; not overwritten. Add --force to replace it (hosts keep their leases only if they still fit).`);
+      return 1;
+    });
+  },
+};
+
+export const networkShow: Command = {
+  name: 'network show',
+  usage: 'weft network show [--json] [--etcd-endpoints URL] [--etcd-prefix P]',
+  summary: 'Print the network config at <prefix>/config and the values it resolves to (flannel defaults filled in).',
+  async run(args, io) {
+    const json = takeSwitch(args, 'json');
+    return withEtcd(json.rest, io, async (client, prefix) => {
+      const key = configKey(prefix);
+      const text = await readNetworkConfigText(client, prefix);
+      if (text === undefined) {
+        io.err(`WEFT_E_NETWORK_CONFIG: no network config at ${key}; create it with 'weft network init --network 10.5.0.0/16'`);
+        return 1;
+      }
+      const resolved = describeNetworkConfig(parseNetworkConfig(text, key));
+      if (json.on) io.out(JSON.stringify({ key, raw: text, resolved }, null, 2));
+      else {
+        io.out(`${key}: ${text}`);
+        for (const [name, value] of Object.entries(resolved)) io.out(`  ${name.padEnd(14)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      }
+      return 0;
+    });
+  },
+};

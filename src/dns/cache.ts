@@ -1,0 +1,185 @@
+// Two caches of encoded responses, both patched per query with the client's ID, RD/CD bits and
+// question bytes (so the client's spelling of the name comes back). The answer cache holds zone
+// answers until the zone changes; the TTL cache holds forwarded responses for their TTL (RFC 1035
+// §7.4), negative ones for min(SOA TTL, SOA MINIMUM) (RFC 2308 §5), with TTLs counted down. Pure.
+import { Rcode, skipName, Type, type Query } from './wire.ts';
+
+/**
+ * Cache key of a question: name, type, and how the client spoke EDNS (it shapes the response). A
+ * name spelled with upper case has its own entries: compression in a cached response points into
+ * the question, so other names sharing its suffix would take on another client's spelling.
+ */
+export function cacheKey(query: Query): string {
+  const mode = query.edns === undefined ? 0 : query.edns.dnssecOk ? 2 : 1;
+  return `${query.caseKey}\u0000${query.type}\u0000${mode}`;
+}
+
+/** A copy of `cached` answering `raw`: its ID, RD and CD bits, its question bytes; RA as given. */
+export function patchResponse(cached: Buffer, raw: Buffer, query: Query, ra: boolean): Buffer {
+  const out = Buffer.allocUnsafe(cached.length);
+  cached.copy(out);
+  out[0] = raw[0] ?? 0;
+  out[1] = raw[1] ?? 0;
+  out[2] = ((cached[2] ?? 0) & 0xfe) | ((raw[2] ?? 0) & 0x01);
+  out[3] = ((cached[3] ?? 0) & 0x6f) | (ra ? 0x80 : 0) | ((raw[3] ?? 0) & 0x10);
+  raw.copy(out, 12, 12, query.questionEnd);
+  return out;
+}
+
+/** The header-and-question (plus OPT) remainder of an oversized response, with TC set. */
+export function truncate(response: Buffer, query: Query, ednsBuffer: number): Buffer {
+  const opt = query.edns === undefined ? 0 : 11;
+  const out = Buffer.alloc(query.questionEnd + opt);
+  response.copy(out, 0, 0, query.questionEnd);
+  out[2] = (out[2] ?? 0) | 0x02;
+  out.writeUInt16BE(0, 6);
+  out.writeUInt16BE(0, 8);
+  out.writeUInt16BE(opt === 0 ? 0 : 1, 10);
+  if (opt !== 0) {
+    const o = query.questionEnd;
+    out.writeUInt16BE(Type.OPT, o + 1);
+    out.writeUInt16BE(ednsBuffer, o + 3);
+    if (query.edns?.dnssecOk === true) out.writeUInt16BE(0x8000, o + 7);
+  }
+  return out;
+}
+
+export class AnswerCache {
+  readonly #entries = new Map<string, Buffer>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): Buffer | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, response: Buffer): void {
+    if (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, response);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+export interface ResponseShape {
+  readonly rcode: number;
+  readonly truncated: boolean;
+  readonly answers: number;
+  /** Offsets of every TTL field except the OPT record's. */
+  readonly ttlOffsets: readonly number[];
+  /** How long the response may be cached, in seconds (0: not at all). */
+  readonly cacheTtl: number;
+}
+
+/** Walks a response's records to find its TTL fields and how long it may be cached; undefined when malformed. */
+export function inspectResponse(buf: Buffer, maxTtl: number): ResponseShape | undefined {
+  if (buf.length < 12) return undefined;
+  const rcode = (buf[3] ?? 0) & 0x0f;
+  const truncated = ((buf[2] ?? 0) & 0x02) !== 0;
+  const qd = buf.readUInt16BE(4);
+  const an = buf.readUInt16BE(6);
+  const ns = buf.readUInt16BE(8);
+  const ar = buf.readUInt16BE(10);
+  let o = 12;
+  for (let i = 0; i < qd; i++) {
+    o = skipName(buf, o);
+    if (o < 0 || o + 4 > buf.length) return undefined;
+    o += 4;
+  }
+  const ttlOffsets: number[] = [];
+  let minTtl = Infinity;
+  let negativeTtl = 0;
+  for (let i = 0; i < an + ns + ar; i++) {
+    o = skipName(buf, o);
+    if (o < 0 || o + 10 > buf.length) return undefined;
+    const type = buf.readUInt16BE(o);
+    const ttl = buf.readUInt32BE(o + 4);
+    const rdlength = buf.readUInt16BE(o + 8);
+    if (o + 10 + rdlength > buf.length) return undefined;
+    if (type !== Type.OPT) {
+      ttlOffsets.push(o + 4);
+      if (i < an + ns) minTtl = Math.min(minTtl, ttl);
+      if (type === Type.SOA && i >= an && i < an + ns) {
+        const rdata = o + 10;
+        const minimumAt = skipName(buf, skipName(buf, rdata)) + 16;
+        if (minimumAt > 16 && minimumAt + 4 <= rdata + rdlength) negativeTtl = Math.min(ttl, buf.readUInt32BE(minimumAt));
+      }
+    }
+    o += 10 + rdlength;
+  }
+  let cacheTtl = 0;
+  if (!truncated && rcode === Rcode.NOERROR && an > 0) cacheTtl = minTtl === Infinity ? 0 : minTtl;
+  else if (!truncated && (rcode === Rcode.NXDOMAIN || (rcode === Rcode.NOERROR && an === 0))) cacheTtl = negativeTtl;
+  return { rcode, truncated, answers: an, ttlOffsets, cacheTtl: Math.min(cacheTtl, maxTtl) };
+}
+
+interface TtlEntry {
+  readonly response: Buffer;
+  readonly ttlOffsets: readonly number[];
+  readonly ttls: readonly number[];
+  readonly stored: number;
+  readonly expires: number;
+}
+
+export class TtlCache {
+  readonly #entries = new Map<string, TtlEntry>();
+  readonly #max: number;
+  readonly #maxTtl: number;
+  readonly #now: () => number;
+
+  constructor(options: { max: number; maxTtl: number; now?: () => number }) {
+    this.#max = options.max;
+    this.#maxTtl = options.maxTtl;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Stores an upstream response if it may be cached; returns the TTL it got (0: not stored). */
+  store(key: string, response: Buffer): number {
+    const shape = inspectResponse(response, this.#maxTtl);
+    if (shape === undefined || shape.cacheTtl <= 0) return 0;
+    if (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    const now = this.#now();
+    const ttls = shape.ttlOffsets.map((at) => response.readUInt32BE(at));
+    this.#entries.delete(key);
+    this.#entries.set(key, { response, ttlOffsets: shape.ttlOffsets, ttls, stored: now, expires: now + shape.cacheTtl * 1000 });
+    return shape.cacheTtl;
+  }
+
+  /** The cached response for `key` with TTLs counted down, patched for this query; undefined on a miss. */
+  get(key: string, raw: Buffer, query: Query, ra: boolean): Buffer | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.#now();
+    if (now >= entry.expires) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    const out = patchResponse(entry.response, raw, query, ra);
+    const elapsed = Math.floor((now - entry.stored) / 1000);
+    entry.ttlOffsets.forEach((at, i) => out.writeUInt32BE(Math.max(0, (entry.ttls[i] ?? 0) - elapsed), at));
+    return out;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

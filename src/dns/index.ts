@@ -1,0 +1,243 @@
+// The DNS area: the zone fed by a prefix watch on the SkyDNS path, the server, the forwarder and
+// its cache, and the registration routes. Creating it has no side effects; start() binds the
+// sockets first (zone names get SERVFAIL until the first snapshot) and never waits for etcd.
+import { readFileSync } from 'node:fs';
+import type { Etcd3 } from 'etcd3';
+import type { ApiRoute, Area } from '../area.ts';
+import type { Config } from '../config/index.ts';
+import { WeftError } from '../errors.ts';
+import { PrefixWatch, type EtcdMetrics, type HostLease, type KeyValue } from '../etcd/index.ts';
+import type { Logger } from '../log.ts';
+import { Worker } from 'node:worker_threads';
+import { cidrProblem, loopbackNetworks } from './acl.ts';
+import { formatUpstream, parseUpstream, upstreamsFromResolvConf, type Upstream } from './forwarder.ts';
+import { createDnsMetrics, type DnsMetrics } from './metrics.ts';
+import { createPipeline, type Pipeline, type PipelineSpec } from './pipeline.ts';
+import { registrationRoutes } from './registration.ts';
+import { normalizeZone } from './resolver.ts';
+import { DnsServer, parseListen, type ListenAddress } from './server.ts';
+import type { FromWorker, ToWorker, WorkerData } from './worker.ts';
+import { isValidName } from './wire.ts';
+import { Zone } from './zone.ts';
+
+export { Zone } from './zone.ts';
+export { Resolver } from './resolver.ts';
+export { reverseName } from './registration.ts';
+
+type Lazy<T> = T | (() => T);
+
+export interface DnsAreaOptions {
+  readonly config: Pick<Config, 'dns'>;
+  /** The etcd client, or a getter (the etcd area's client exists only after it started). */
+  readonly etcd: Lazy<Etcd3>;
+  /** This host's lease for registrations; without it the registration routes answer 503. */
+  readonly hostLease?: Lazy<HostLease | undefined>;
+  readonly logger: Logger;
+  readonly etcdMetrics?: EtcdMetrics;
+  /** The cluster network(s), allowed to recurse besides loopback when `dns.allow` is empty. */
+  readonly clusterNetworks?: () => readonly string[];
+  /** Default /etc/resolv.conf. */
+  readonly resolvConf?: string;
+}
+
+// Compiled to dist/, the worker is a .js file beside this one.
+const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+function lazy<T>(value: Lazy<T>): T {
+  return typeof value === 'function' ? (value as () => T)() : value;
+}
+
+function validate(config: Config['dns']): { zones: string[]; upstreams: Upstream[]; listen: ListenAddress[] } {
+  const zones = config.zones.map(normalizeZone);
+  const badZone = zones.find((z) => z !== '' && !isValidName(z));
+  if (badZone !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.zones: "${badZone}" is not a domain name (expected e.g. weft.internal.)`);
+  const badAllow = config.allow.map(cidrProblem).find((p) => p !== undefined);
+  if (badAllow !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.allow: ${badAllow}`);
+  const upstreams = config.upstreams.map((text) => {
+    const upstream = parseUpstream(text);
+    if (upstream === undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.upstreams: "${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`);
+    return upstream;
+  });
+  let listen: ListenAddress[];
+  try {
+    listen = config.listen.map(parseListen);
+  } catch (error) {
+    throw new WeftError('WEFT_E_DNS_CONFIG', `dns.listen: ${(error as Error).message}`, { cause: error });
+  }
+  return { zones, upstreams, listen };
+}
+
+export class DnsArea implements Area {
+  readonly name = 'dns';
+  readonly dnsMetrics: DnsMetrics = createDnsMetrics();
+  readonly metrics = this.dnsMetrics.registry;
+  readonly routes: readonly ApiRoute[];
+  readonly zone: Zone;
+  readonly #o: DnsAreaOptions;
+  readonly #log: Logger;
+  readonly #zones: string[];
+  #server: DnsServer | undefined;
+  #watch: PrefixWatch | undefined;
+  #pipeline: Pipeline | undefined;
+  #upstreams: readonly Upstream[] = [];
+  readonly #workers: Worker[] = [];
+  readonly #workerCounters = new Map<string, number>();
+  #loaded = false;
+
+  constructor(options: DnsAreaOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ area: 'dns' });
+    const dns = options.config.dns;
+    this.#zones = dns.zones.map(normalizeZone);
+    this.zone = new Zone(dns.path);
+    this.routes = registrationRoutes({
+      path: this.zone.path,
+      zones: this.#zones,
+      ttl: dns.register_ttl,
+      hostLease: () => (options.hostLease === undefined ? undefined : lazy(options.hostLease)),
+    });
+  }
+
+  /** Where the server listens (ports resolved when the config said 0). */
+  get addresses(): readonly ListenAddress[] {
+    return this.#server?.addresses ?? [];
+  }
+
+  async start(): Promise<void> {
+    const dns = this.#o.config.dns;
+    const { upstreams: configured, listen } = validate(dns);
+    this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
+    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow: this.#allow() };
+    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded);
+    const reusePort = dns.workers > 0;
+    this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort });
+    await this.#server.start();
+    for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
+    this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
+    this.#watch = new PrefixWatch(lazy(this.#o.etcd), { prefix: `${this.zone.path}/`, logger: this.#log, ...(this.#o.etcdMetrics ? { metrics: this.#o.etcdMetrics } : {}) }, {
+      snapshot: (items: readonly KeyValue[], revision: number) => {
+        this.zone.replaceAll(items, revision);
+        this.#broadcast({ kind: 'snapshot', items: items.map(({ key, value, lease }) => ({ key, value, lease })), revision });
+        this.#loaded = true;
+        this.#log.info({ event: 'dns_zone_loaded', records: this.zone.size, invalid: this.zone.invalid.length, revision }, 'zone loaded from etcd');
+      },
+      put: (item: KeyValue) => {
+        this.zone.put(item, item.modRevision);
+        this.#broadcast({ kind: 'put', item: { key: item.key, value: item.value, lease: item.lease }, revision: item.modRevision });
+      },
+      delete: (key: string, revision: number) => {
+        this.zone.delete(key, revision);
+        this.#broadcast({ kind: 'delete', key, revision });
+      },
+    });
+    void this.#watch.start();
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const worker of this.#workers) worker.postMessage(message);
+  }
+
+  async #startWorker(spec: PipelineSpec, listen: readonly ListenAddress[]): Promise<Worker> {
+    const worker = new Worker(workerFile, { workerData: { spec, listen } satisfies WorkerData });
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'ready') resolve();
+        else if (message.kind === 'error') reject(new WeftError('WEFT_E_DNS_LISTEN', `DNS worker thread cannot listen: ${message.message}`));
+        else this.#addCounts(worker.threadId, message);
+      });
+      worker.once('error', reject);
+    });
+    worker.on('error', (error: Error) => this.#log.error({ event: 'dns_worker_failed', err: error.message }, 'DNS worker thread failed'));
+    return worker;
+  }
+
+  #addCounts(thread: number, counts: Extract<FromWorker, { kind: 'counts' }>): void {
+    const m = this.dnsMetrics;
+    for (const [key, count] of counts.queries) {
+      const [type = '', rcode = ''] = key.split('|');
+      m.query(type, rcode, count);
+    }
+    for (const [key, value] of counts.counters) {
+      const id = `${thread}|${key}`;
+      const delta = value - (this.#workerCounters.get(id) ?? 0);
+      this.#workerCounters.set(id, value);
+      const [name, label = ''] = key.split('|');
+      if (delta <= 0) continue;
+      if (name === 'hits') m.cacheHits.inc({ cache: label }, delta);
+      else if (name === 'misses') m.cacheMisses.inc({ cache: label }, delta);
+      else m.dropped.inc({ reason: label }, delta);
+    }
+    for (const [upstream, outcome, seconds] of counts.forwards) m.forwardDuration.observe({ upstream, outcome }, seconds);
+  }
+
+  /** Resolves once the zone holds its first snapshot (tests, `weft dns`). */
+  async synced(): Promise<void> {
+    while (!this.#loaded) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  async stop(): Promise<void> {
+    const exits = this.#workers.splice(0).map((worker) => {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage({ kind: 'stop' } satisfies ToWorker);
+      return Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]).then(() => worker.terminate());
+    });
+    await Promise.all(exits);
+    await this.#server?.stop();
+    await this.#watch?.stop();
+  }
+
+  ready(): boolean {
+    return this.#loaded && this.#server !== undefined;
+  }
+
+  readonly notReadyReason = (): string | undefined => {
+    if (this.#server === undefined) return 'DNS server not listening yet';
+    return this.#loaded ? undefined : `waiting for the first snapshot of ${this.zone.path}/ from etcd`;
+  };
+
+  readonly status = (): unknown => ({
+    listen: this.addresses.map(formatUpstream),
+    zones: this.#zones.map((z) => `${z}.`),
+    records: this.zone.size,
+    invalidKeys: this.zone.invalid.slice(0, 20),
+    revision: this.zone.revision,
+    watch: this.#watch?.status(),
+    upstreams: this.#upstreams.map(formatUpstream),
+    allow: this.#pipeline?.acl().networks ?? [],
+    workers: this.#workers.length,
+  });
+
+  readonly reload = async (): Promise<void> => {
+    // Nothing to re-read beyond the allow list's cluster network, which may have appeared since.
+    const networks = this.#allow();
+    this.#pipeline?.setAllow(networks);
+    this.#broadcast({ kind: 'allow', networks });
+  };
+
+  #allow(): string[] {
+    const dns = this.#o.config.dns;
+    return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...(this.#o.clusterNetworks?.() ?? [])];
+  }
+
+  #findUpstreams(configured: Upstream[], listen: ListenAddress[]): Upstream[] {
+    let upstreams = configured;
+    if (upstreams.length === 0) {
+      const file = this.#o.resolvConf ?? '/etc/resolv.conf';
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        this.#log.warn({ event: 'dns_resolv_conf_unreadable', file, err: (error as Error).message });
+      }
+      upstreams = upstreamsFromResolvConf(text, listen);
+      if (upstreams.length === 0) {
+        this.#log.warn({ event: 'dns_no_upstream', code: 'WEFT_E_DNS_UPSTREAM', file }, 'no upstream resolver: forwarded names get SERVFAIL; set dns.upstreams');
+      }
+    }
+    return upstreams;
+  }
+}
+
+export function createDnsArea(options: DnsAreaOptions): DnsArea {
+  return new DnsArea(options);
+}

@@ -1,0 +1,60 @@
+// Builds the query pipeline (resolver, caches, forwarder, allow list → handler) from plain data,
+// the same way on the main thread and in each extra worker thread.
+import type { Config } from '../config/index.ts';
+import { Acl } from './acl.ts';
+import { AnswerCache, TtlCache } from './cache.ts';
+import { Forwarder, type Upstream } from './forwarder.ts';
+import { QueryHandler } from './handler.ts';
+import type { DnsMetrics } from './metrics.ts';
+import { Resolver } from './resolver.ts';
+import type { Zone } from './zone.ts';
+
+export const maxCacheTtl = 86_400;
+export const minTtl = 30;
+
+export interface PipelineSpec {
+  readonly dns: Config['dns'];
+  readonly zones: readonly string[];
+  /** Undefined: forwarding is off. */
+  readonly upstreams: readonly Upstream[] | undefined;
+  readonly allow: readonly string[];
+}
+
+export interface Pipeline {
+  readonly handler: QueryHandler;
+  readonly forwarder: Forwarder | undefined;
+  /** Swaps the allow list (the cluster network may appear after start). */
+  setAllow(networks: readonly string[]): void;
+  readonly acl: () => Acl;
+}
+
+export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetrics, isLoaded: () => boolean): Pipeline {
+  const { dns } = spec;
+  const answerCache = new AnswerCache(Math.max(1, dns.cache_size));
+  zone.onChange(() => {
+    answerCache.clear();
+    metrics.zoneRecords.set(zone.size);
+    metrics.zoneInvalid.set(zone.invalid.length);
+  });
+  const forwarder =
+    spec.upstreams === undefined
+      ? undefined
+      : new Forwarder({
+          upstreams: spec.upstreams,
+          timeout: dns.forward_timeout,
+          ednsBuffer: dns.edns_buffer,
+          observe: (upstream, outcome, seconds) => metrics.forwardDuration.observe({ upstream, outcome }, seconds),
+        });
+  let acl = new Acl(spec.allow);
+  const handler = new QueryHandler({
+    resolver: new Resolver(zone, { zones: spec.zones, defaultTtl: dns.ttl, minTtl }),
+    zoneReady: isLoaded,
+    answerCache,
+    forwardCache: new TtlCache({ max: Math.max(1, dns.cache_size), maxTtl: dns.cache_size === 0 ? 0 : maxCacheTtl }),
+    forwarder,
+    acl: { allows: (address: string) => acl.allows(address) },
+    ednsBuffer: dns.edns_buffer,
+    metrics,
+  });
+  return { handler, forwarder, setAllow: (networks) => (acl = new Acl(networks)), acl: () => acl };
+}

@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOverlayArea, type OverlayOptions } from './index.ts';
+import type { Lease } from './lease.ts';
+import { createMemoryBackend, type MemoryBackend } from './memory-backend.ts';
+import type { Runner } from './masq.ts';
+
+const self: Lease = { subnet: '10.5.1.0/24', publicIP: '10.0.0.1', backendType: 'vxlan', vni: 1, vtepMAC: '' };
+const peer = (n: number, mac = `02:00:00:00:00:0${n}`): Lease => ({ subnet: `10.5.${n}.0/24`, publicIP: `10.0.0.${n}`, backendType: 'vxlan', vni: 1, vtepMAC: mac });
+
+let stateDir: string;
+let mem: MemoryBackend;
+const base = (): OverlayOptions => ({
+  network: '10.5.0.0/16', iface: 'eth0', publicIP: '10.0.0.1', port: 0, device: '', mtu: 0, directRouting: false,
+  resyncIntervalMs: 60_000, stateDir, ipMasq: false, ipMasqCleanup: true, machineId: 'test-machine', backend: () => mem, notifyDebounceMs: 5,
+});
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'weft-overlay-'));
+  mem = createMemoryBackend();
+});
+afterEach(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('overlay area', () => {
+  it('gives a stable VTEP MAC before start, persisted under the state dir', async () => {
+    const a = createOverlayArea(base());
+    const mac = await a.vtepMAC();
+    expect(mac).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    expect(Number.parseInt(mac.slice(0, 2), 16) & 3).toBe(2); // locally administered, unicast
+    expect((await readFile(join(stateDir, 'overlay', 'vtep-mac'), 'utf8')).trim()).toBe(mac);
+    expect(await createOverlayArea({ ...base(), machineId: 'another-machine' }).vtepMAC()).toBe(mac);
+    expect(mem.applied).toEqual([]);
+  });
+
+  it('programs the device and peers, becomes ready, and follows lease changes', async () => {
+    const a = createOverlayArea(base());
+    await a.start(new AbortController().signal);
+    expect(a.ready()).toBe(false);
+    a.setLeases(self, [peer(2), peer(3)]);
+    await a.settled();
+    expect(a.ready()).toBe(true);
+    expect(mem.state.device).toMatchObject({ name: 'weft.1', mtu: 1450, port: 8472, local: '10.0.0.1', mac: await a.vtepMAC(), up: true });
+    expect(mem.state.routes.map((r) => r.dst).sort()).toEqual(['10.5.2.0/24', '10.5.3.0/24']);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(mem.state.routes.map((r) => r.dst)).toEqual(['10.5.2.0/24']);
+    expect(mem.state.fdb).toEqual([{ mac: '02:00:00:00:00:02', dst: '10.0.0.2' }]);
+    const text = await a.metrics.metrics();
+    expect(text).toMatch(/weft_overlay_peers 1/);
+    expect(text).toMatch(/weft_overlay_ops_applied_total\{kind="route-del"\} 1/);
+    await a.stop(new Date(Date.now() + 1000));
+    expect(mem.closed).toBe(true);
+  });
+
+  it('repairs state broken behind its back on a netlink notification, counting repairs', async () => {
+    const a = createOverlayArea(base());
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    mem.state.routes = [];
+    mem.notify({ kind: 'route', present: false, route: { dst: '10.5.2.0/24', gateway: '10.5.2.0', dev: 'weft.1', onlink: true } });
+    await new Promise((r) => setTimeout(r, 50));
+    await a.settled();
+    expect(mem.state.routes.map((r) => r.dst)).toEqual(['10.5.2.0/24']);
+    expect(await a.metrics.metrics()).toMatch(/weft_overlay_repairs_total\{kind="route-set"\} 1/);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('repairs on the resync timer without any notification', async () => {
+    const a = createOverlayArea({ ...base(), resyncIntervalMs: 30 });
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    mem.state.device = undefined;
+    mem.state.neighbours = [];
+    await new Promise((r) => setTimeout(r, 120));
+    const device = (): { name: string } | undefined => mem.state.device;
+    expect(device()?.name).toBe('weft.1');
+    expect(mem.state.neighbours).toEqual([{ ip: '10.5.2.0', mac: '02:00:00:00:00:02' }]);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('stays not ready while kernel ops fail, and retries them', async () => {
+    const a = createOverlayArea(base());
+    await a.start(new AbortController().signal);
+    mem.failKinds.add('route-set');
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(a.ready()).toBe(false);
+    expect(a.notReadyReason?.()).toMatch(/route-set/);
+    mem.failKinds.clear();
+    await a.settled();
+    expect(a.ready()).toBe(true);
+    expect(mem.state.routes).toHaveLength(1);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('is not ready when the underlay interface is missing', async () => {
+    mem.underlayInfo = undefined;
+    const a = createOverlayArea(base());
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(a.ready()).toBe(false);
+    expect(a.notReadyReason?.()).toMatch(/underlay interface eth0/);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('rejects an own lease that is not vxlan, and unusable options at creation', async () => {
+    expect(() => createOverlayArea({ ...base(), network: '10.5.0.0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
+    expect(() => createOverlayArea({ ...base(), publicIP: 'eth0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
+    const a = createOverlayArea(base());
+    await a.start(new AbortController().signal);
+    a.setLeases({ ...self, backendType: 'host-gw' }, [peer(2)]);
+    await a.settled();
+    expect(a.ready()).toBe(false);
+    expect(mem.applied).toEqual([]);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('installs ip-masq on start and removes it on clean shutdown', async () => {
+    const calls: string[] = [];
+    const chains = new Set<string>();
+    const run: Runner = async (args) => {
+      calls.push(args.join(' '));
+      const [, , verb, chain] = args;
+      if (verb === '-S') return { code: chains.has(chain ?? '') ? 0 : 1, stdout: '', stderr: '' };
+      if (verb === '-N') chains.add(chain ?? '');
+      if (verb === '-X') chains.delete(chain ?? '');
+      if (verb === '-C') return { code: 1, stdout: '', stderr: '' };
+      return { code: 0, stdout: '', stderr: '' };
+    };
+    const a = createOverlayArea({ ...base(), ipMasq: true, iptables: run });
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect([...chains].sort()).toEqual(['WEFT-FORWARD', 'WEFT-POSTROUTING']);
+    await a.stop(new Date(Date.now() + 1000));
+    expect(chains.size).toBe(0);
+    expect(calls).toContain('-t nat -A WEFT-POSTROUTING -s 10.5.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE --random-fully');
+  });
+});

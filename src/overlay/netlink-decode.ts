@@ -1,0 +1,115 @@
+// Decoding rtnetlink messages into the overlay's terms (thin shell, shared by reads and the
+// notification watcher): links, our routes, notifications as Observations.
+import { ifla, rt } from 'netlink';
+import type { ReadScope } from './backend.ts';
+import type { Observation, RouteEntry } from './kernel-state.ts';
+import { bytesToIp4, bytesToMac, formatCidr4, isUnicastMac, parseCidr4, within4 } from './ip4.ts';
+
+export const AF_INET = 2;
+export const AF_BRIDGE = 7;
+export const RT_TABLE_MAIN = 254;
+export const RTNH_F_ONLINK = 4;
+export const RTN_UNICAST = 1;
+
+export interface LinkView {
+  index: number;
+  name: string;
+  mtu: number;
+  mac: string;
+  up: boolean;
+  kind: string | undefined;
+  vxlan: ifla.Vxlan | undefined;
+}
+
+export function linkView(message: rt.LinkMessage): LinkView | undefined {
+  const { data, attrs } = message;
+  if (data.index === undefined || attrs.ifname === undefined) return undefined;
+  let kind: string | undefined;
+  let vxlan: ifla.Vxlan | undefined;
+  if (attrs.linkinfo !== undefined) {
+    const info = ifla.parseInfo(attrs.linkinfo);
+    kind = info.kind;
+    if (kind === 'vxlan' && info.data !== undefined) vxlan = ifla.parseVxlan(info.data);
+  }
+  return {
+    index: data.index,
+    name: attrs.ifname,
+    mtu: attrs.mtu ?? 0,
+    mac: attrs.address === undefined ? '' : bytesToMac(attrs.address),
+    up: data.flags?.up === true,
+    kind,
+    vxlan,
+  };
+}
+
+const RTM = { NEWLINK: 16, DELLINK: 17, NEWADDR: 20, DELADDR: 21, NEWROUTE: 24, DELROUTE: 25, NEWNEIGH: 28, DELNEIGH: 29 } as const;
+
+/** Decodes one notification into an Observation when it concerns our device or cluster routes. */
+export function observe(type: number, data: Buffer, scope: ReadScope, network: ReturnType<typeof parseCidr4>, names: Map<number, string>): Observation | undefined {
+  const present = type === RTM.NEWLINK || type === RTM.NEWADDR || type === RTM.NEWROUTE || type === RTM.NEWNEIGH;
+  const m = rt.parseMessage(type, data);
+  const devName = (index: number | undefined): string => (index === undefined ? '' : (names.get(index) ?? `#${index}`));
+  switch (m.kind) {
+    case 'link': {
+      const view = linkView(m);
+      if (view === undefined) return undefined;
+      if (present) names.set(view.index, view.name);
+      else names.delete(view.index);
+      if (view.name !== scope.device) return undefined;
+      return { kind: 'link', present, name: view.name, mtu: view.mtu, mac: view.mac, up: view.up };
+    }
+    case 'address': {
+      if (m.data.family !== AF_INET || devName(m.data.index) !== scope.device) return undefined;
+      const ip = bytesToIp4(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
+      return ip === undefined ? undefined : { kind: 'address', present, cidr: `${ip}/${m.data.prefixlen ?? 32}` };
+    }
+    case 'neighbor': {
+      if (devName(m.data.ifindex) !== scope.device || m.attrs.lladdr === undefined && present) return undefined;
+      const mac = m.attrs.lladdr === undefined ? '' : bytesToMac(m.attrs.lladdr);
+      const ip = m.attrs.dst === undefined ? undefined : bytesToIp4(m.attrs.dst);
+      if (m.data.family === AF_BRIDGE) {
+        return ip === undefined || !isUnicastMac(mac) ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
+      }
+      if (m.data.family !== AF_INET || ip === undefined) return undefined;
+      return { kind: 'neighbour', present, permanent: m.data.state?.permanent === true, neigh: { ip, mac } };
+    }
+    case 'route': {
+      const dev = devName(m.attrs.oif);
+      const route = ownedRoute(m, { network, own: parseCidr4(scope.ownSubnet), dev: m.attrs.oif, underlay: undefined });
+      // Any route into the cluster network: one of ours may have been moved to another device.
+      return route === undefined ? undefined : { kind: 'route', present, route: { ...route, dev } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export interface RouteFilter {
+  network: ReturnType<typeof parseCidr4>;
+  own: ReturnType<typeof parseCidr4>;
+  dev: number | undefined;
+  underlay: number | undefined;
+}
+
+/** A main-table unicast route into the cluster network via our device, or a direct route via the underlay. */
+export function ownedRoute(m: rt.RouteMessage, f: RouteFilter): Omit<RouteEntry, 'dev'> | undefined {
+  const { data, attrs } = m;
+  const table = attrs.table ?? data.table;
+  if (data.family !== AF_INET || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type)) return undefined;
+  if (attrs.dst === undefined || f.network === undefined) return undefined;
+  const dstIp = bytesToIp4(attrs.dst);
+  const dst = dstIp === undefined ? undefined : parseCidr4(`${dstIp}/${data.dstLen ?? 32}`);
+  if (dst === undefined || !within4(dst, f.network)) return undefined;
+  if (f.own !== undefined && dst.ip === f.own.ip && dst.prefixLen === f.own.prefixLen) return undefined;
+  const gateway = attrs.gateway === undefined ? '' : (bytesToIp4(attrs.gateway) ?? '');
+  const viaDevice = f.dev !== undefined && attrs.oif === f.dev;
+  const direct = f.underlay !== undefined && attrs.oif === f.underlay && gateway !== '';
+  if (!viaDevice && !direct) return undefined;
+  const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
+  return { dst: formatCidr4(dst), gateway, onlink };
+}
+
+/** Links an op refers to by name (the device created by link-add does not exist yet). */
+function isUnicastRoute(type: rt.Route['type']): boolean {
+  return type === 'UNICAST' || Number(type) === RTN_UNICAST;
+}

@@ -1,0 +1,295 @@
+// Thin shell: reads and writes the overlay's kernel objects through rtnetlink (npm `netlink`).
+// Design: one request socket, dumps in sequence (the kernel runs one dump per socket at a time),
+// changes pipelined within each phase of `opPhase` with a bounded window, so N peers cost about
+// N/window round trips, not 3N; a second socket joins the multicast groups for notifications.
+import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, rt, type NetlinkSocket, type RtNetlinkSocket, type StreamData } from 'netlink';
+import type { ApplyFailure, ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
+import { opPhase } from './kernel-state.ts';
+import { bytesToIp4, bytesToMac, ip4ToBytes, isUnicastMac, macToBytes, parseCidr4, parseIp4 } from './ip4.ts';
+import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, ownedRoute, type LinkView } from './netlink-decode.ts';
+import { WeftError } from '../errors.ts';
+
+/** Requests in flight at once: each ACK costs ~1 KiB of the socket's receive buffer (truesize). */
+const WINDOW = 64;
+const REQUEST_TIMEOUT_MS = 5_000;
+const BUFFER_BYTES = 4 << 20;
+const RTPROT_BOOT = 3;
+
+function materialize(data: StreamData): Buffer {
+  const stream = new AttrStream();
+  stream.emit(data);
+  return Buffer.concat(stream.bufs);
+}
+
+function ip4Bytes(text: string): Buffer {
+  const ip = parseIp4(text);
+  if (ip === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 address: ${text}`);
+  return ip4ToBytes(ip);
+}
+
+export interface NetlinkBackendOptions {
+  /** Pipelining window (tests and the benchmark may vary it). */
+  window?: number;
+}
+
+export function createNetlinkBackend(options: NetlinkBackendOptions = {}): KernelBackend {
+  const socketOptions = { recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES };
+  const nl = createRtNetlink(socketOptions);
+  nl.socket.on('error', () => {
+    // Lost replies surface as request timeouts; the next reconcile starts from a fresh read.
+  });
+  const window = options.window ?? WINDOW;
+  const opts = { timeout: REQUEST_TIMEOUT_MS };
+  const watchers = new Set<NetlinkSocket>();
+  // ifindex -> name, refreshed by every link dump and by link notifications.
+  const names = new Map<number, string>();
+
+  async function links(): Promise<LinkView[]> {
+    const all = (await nl.getLinks(undefined, undefined, opts)).flatMap((m) => linkView(m) ?? []);
+    names.clear();
+    for (const l of all) names.set(l.index, l.name);
+    return all;
+  }
+
+  async function addressesOf(index: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const m of await nl.getAddresses({ family: AF_INET }, undefined, opts)) {
+      if (m.data.index !== index || m.data.family !== AF_INET) continue;
+      const ip = bytesToIp4(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
+      if (ip !== undefined) out.push(`${ip}/${m.data.prefixlen ?? 32}`);
+    }
+    return out;
+  }
+
+  return {
+    async underlay(name: string): Promise<UnderlayInfo | undefined> {
+      const link = (await links()).find((l) => l.name === name);
+      if (link === undefined) return undefined;
+      return { index: link.index, mtu: link.mtu, addresses: await addressesOf(link.index) };
+    },
+
+    async read(scope: ReadScope): Promise<KernelState> {
+      const all = await links();
+      const byIndex = new Map(all.map((l) => [l.index, l]));
+      const dev = all.find((l) => l.name === scope.device);
+      const underlay = all.find((l) => l.name === scope.underlay);
+      const state: KernelState = { device: undefined, routes: [], neighbours: [], fdb: [] };
+      if (dev !== undefined) {
+        const v = dev.vxlan ?? {};
+        state.device = {
+          name: dev.name,
+          // A non-VXLAN link under our name reads as VNI -1, so diff recreates it.
+          vni: dev.kind === 'vxlan' ? (v.id ?? 0) : -1,
+          port: v.port === undefined ? 8472 : v.port.readUInt16BE(0),
+          local: v.local === undefined ? '' : (bytesToIp4(v.local) ?? ''),
+          underlay: v.link === undefined ? '' : (byIndex.get(v.link)?.name ?? ''),
+          mtu: dev.mtu,
+          mac: dev.mac,
+          learning: (v.learning ?? 1) !== 0,
+          up: dev.up,
+          addresses: await addressesOf(dev.index),
+        };
+      }
+      const network = parseCidr4(scope.network);
+      const own = parseCidr4(scope.ownSubnet);
+      for (const m of await nl.getRoutes({ family: AF_INET }, undefined, opts)) {
+        const route = ownedRoute(m, { network, own, dev: dev?.index, underlay: scope.directRouting ? underlay?.index : undefined });
+        if (route === undefined) continue;
+        const name = byIndex.get(m.attrs.oif ?? -1)?.name ?? '';
+        state.routes.push({ ...route, dev: name });
+      }
+      if (dev === undefined) return state;
+      for (const m of await nl.getNeighbors({ family: AF_INET }, undefined, opts)) {
+        const { data, attrs } = m;
+        if (data.ifindex !== dev.index || data.family !== AF_INET || data.state?.permanent !== true) continue;
+        const ip = attrs.dst === undefined ? undefined : bytesToIp4(attrs.dst);
+        if (ip !== undefined && attrs.lladdr !== undefined) state.neighbours.push({ ip, mac: bytesToMac(attrs.lladdr) });
+      }
+      for (const m of await nl.getNeighbors({ family: AF_BRIDGE }, undefined, opts)) {
+        const { data, attrs } = m;
+        if (data.ifindex !== dev.index || data.flags?.self !== true || attrs.lladdr === undefined || attrs.dst === undefined) continue;
+        const mac = bytesToMac(attrs.lladdr);
+        const dst = bytesToIp4(attrs.dst);
+        if (dst !== undefined && isUnicastMac(mac)) state.fdb.push({ mac, dst });
+      }
+      return state;
+    },
+
+    async apply(ops: readonly KernelOp[]): Promise<ApplyResult> {
+      const result: ApplyResult = { applied: {}, failures: [] };
+      // Name -> index from the last dump or link notification; dump again only when a name is unknown.
+      let byName = new Map([...names].map(([index, name]) => [name, index]));
+      const needed = new Set(ops.flatMap(opLinks));
+      if ([...needed].some((name) => !byName.has(name))) byName = new Map((await links()).map((l) => [l.name, l.index]));
+      const ifindex = (name: string): number => {
+        const index = byName.get(name);
+        if (index === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `link ${name} does not exist`);
+        return index;
+      };
+      let i = 0;
+      while (i < ops.length) {
+        const phase = opPhase[ops[i]!.kind];
+        let j = i;
+        while (j < ops.length && opPhase[ops[j]!.kind] === phase) j++;
+        const batch = ops.slice(i, j);
+        await pipeline(batch, window, async (op) => {
+          try {
+            await send(nl, op, ifindex, opts);
+            result.applied[op.kind] = (result.applied[op.kind] ?? 0) + 1;
+          } catch (error) {
+            result.failures.push({ op, error: error as Error } satisfies ApplyFailure);
+          }
+        });
+        if (batch.some((op) => op.kind === 'link-add' || op.kind === 'link-del')) {
+          byName = new Map((await links()).map((l) => [l.name, l.index]));
+        }
+        i = j;
+      }
+      return result;
+    },
+
+    watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void {
+      // A plain netlink socket keeps the message type (NEW vs DEL), which the rt layer drops.
+      const sub = createNetlink(Protocol.ROUTE, { ...socketOptions, ref: false });
+      watchers.add(sub);
+      sub.on('error', () => onChange({ kind: 'unknown' }));
+      for (const group of [rt.MulticastGroups.LINK, rt.MulticastGroups.NEIGH, rt.MulticastGroups.IPV4_ROUTE, rt.MulticastGroups.IPV4_IFADDR]) {
+        sub.addMembership(group);
+      }
+      const network = parseCidr4(scope.network);
+      sub.on('message', (messages) => {
+        for (const m of messages) {
+          let observation: Observation | undefined;
+          try {
+            observation = observe(m.type, m.data, scope, network, names);
+          } catch {
+            observation = { kind: 'unknown' };
+          }
+          if (observation !== undefined) onChange(observation);
+        }
+      });
+      return () => {
+        watchers.delete(sub);
+        sub.close();
+      };
+    },
+
+    close(): void {
+      for (const sub of watchers) sub.close();
+      watchers.clear();
+      nl.socket.close();
+    },
+  };
+}
+
+function opLinks(op: KernelOp): string[] {
+  switch (op.kind) {
+    case 'link-add':
+      return [op.device.underlay];
+    case 'link-del':
+    case 'link-set':
+      return [op.name];
+    case 'route-set':
+    case 'route-del':
+      return [op.route.dev];
+    default:
+      return [op.dev];
+  }
+}
+
+async function pipeline<T>(items: readonly T[], window: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, worker));
+}
+
+type RequestOpts = { timeout: number };
+const createFlags = FlagsNew.CREATE | FlagsNew.REPLACE;
+
+function routeMessage(route: RouteEntry, ifindex: (name: string) => number): [rt.Route, rt.RouteAttrs] {
+  const dst = parseCidr4(route.dst);
+  if (dst === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 CIDR: ${route.dst}`);
+  return [
+    {
+      family: AF_INET, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT, scope: 'UNIVERSE', type: 'UNICAST',
+      flags: route.onlink ? { __unknown: RTNH_F_ONLINK } : {},
+    },
+    { dst: ip4ToBytes(dst.ip), gateway: ip4Bytes(route.gateway), oif: ifindex(route.dev) },
+  ];
+}
+
+const fdbMessage = (dev: number, fdb: FdbEntry): [rt.Neighbor, rt.NeighborAttrs] => [
+  { family: AF_BRIDGE, ifindex: dev, state: { permanent: true }, flags: { self: true } },
+  { lladdr: macToBytes(fdb.mac), dst: ip4Bytes(fdb.dst) },
+];
+
+const neighMessage = (dev: number, neigh: NeighEntry): [rt.Neighbor, rt.NeighborAttrs] => [
+  { family: AF_INET, ifindex: dev, state: { permanent: true }, type: RTN_UNICAST },
+  { dst: ip4Bytes(neigh.ip), lladdr: macToBytes(neigh.mac) },
+];
+
+function vxlanLinkInfo(device: VxlanDevice, underlay: number): Buffer {
+  const data = materialize(ifla.formatVxlan({
+    id: device.vni,
+    local: ip4Bytes(device.local),
+    link: underlay,
+    learning: device.learning ? 1 : 0,
+    port: Buffer.from([device.port >> 8, device.port & 255]),
+  }));
+  return materialize(ifla.formatInfo({ kind: 'vxlan', data }));
+}
+
+async function send(nl: RtNetlinkSocket, op: KernelOp, ifindex: (name: string) => number, opts: RequestOpts): Promise<void> {
+  switch (op.kind) {
+    case 'link-add': {
+      const d = op.device;
+      await nl.newLink({}, { ifname: d.name, mtu: d.mtu, address: macToBytes(d.mac), linkinfo: vxlanLinkInfo(d, ifindex(d.underlay)) },
+        { ...opts, flags: FlagsNew.CREATE | FlagsNew.EXCL });
+      return;
+    }
+    case 'link-del':
+      await nl.delLink({ index: ifindex(op.name) }, undefined, opts);
+      return;
+    case 'link-set': {
+      const attrs: ifla.LinkAttrs = {};
+      if (op.mtu !== undefined) attrs.mtu = op.mtu;
+      if (op.mac !== undefined) attrs.address = macToBytes(op.mac);
+      const up = op.up === undefined ? {} : { change: { up: true as const }, flags: op.up ? { up: true as const } : {} };
+      await nl.setLink({ index: ifindex(op.name), ...up }, attrs, opts);
+      return;
+    }
+    case 'addr-add':
+    case 'addr-del': {
+      const cidr = op.cidr.split('/');
+      const bytes = ip4Bytes(cidr[0] ?? '');
+      const data = { family: AF_INET, prefixlen: Number(cidr[1] ?? 32), index: ifindex(op.dev) };
+      if (op.kind === 'addr-add') await nl.newAddress(data, { local: bytes, address: bytes }, { ...opts, flags: createFlags });
+      else await nl.delAddress(data, { local: bytes, address: bytes }, opts);
+      return;
+    }
+    case 'neigh-set':
+      await nl.newNeighbor(...neighMessage(ifindex(op.dev), op.neigh), { ...opts, flags: createFlags });
+      return;
+    case 'neigh-del':
+      await nl.delNeighbor(...neighMessage(ifindex(op.dev), op.neigh), opts);
+      return;
+    case 'fdb-set':
+      await nl.newNeighbor(...fdbMessage(ifindex(op.dev), op.fdb), { ...opts, flags: createFlags });
+      return;
+    case 'fdb-del':
+      await nl.delNeighbor(...fdbMessage(ifindex(op.dev), op.fdb), opts);
+      return;
+    case 'route-set':
+      await nl.newRoute(...routeMessage(op.route, ifindex), { ...opts, flags: createFlags });
+      return;
+    case 'route-del':
+      await nl.delRoute(...routeMessage(op.route, ifindex), opts);
+      return;
+  }
+}

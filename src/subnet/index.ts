@@ -1,0 +1,219 @@
+// The subnet area: this host's flannel-compatible subnet lease (manager.ts), subnet.env, and the
+// feed of every lease in the network for the overlay (peers.ts over the one prefix watch).
+import type { Etcd3 } from 'etcd3';
+import type { Area } from '../area.ts';
+import type { Config } from '../config/index.ts';
+import { isWeftError } from '../errors.ts';
+import { PrefixWatch, type EtcdMetrics } from '../etcd/index.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
+import { formatNet4, formatNet6 } from './ip.ts';
+import { subnetsPrefix, type Lease } from './lease-codec.ts';
+import { SubnetManager, type OwnLease } from './manager.ts';
+import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';
+import { describeNetworkConfig, type NetworkConfig } from './network-config.ts';
+import { PeerSet, type LeaseEvent, type LeaseFeed } from './peers.ts';
+import { expiriesOf, leaseSecondsLeft } from './registry.ts';
+import { readPreviousSubnet, writeSubnetEnv } from './subnet-env.ts';
+
+export type { Lease } from './lease-codec.ts';
+export type { LeaseEvent, LeaseFeed, LeaseListener } from './peers.ts';
+export type { OwnLease } from './manager.ts';
+export type { NetworkConfig } from './network-config.ts';
+export { overlayMtu, type PublicAddress } from './host.ts';
+
+export interface SubnetAreaOptions {
+  readonly config: Config;
+  readonly etcd: Etcd3;
+  readonly logger?: Logger;
+  /** The VTEP MAC to publish; default: a stable MAC derived from the machine id (see README). */
+  readonly vtepMAC?: string;
+  /** Asked for the VTEP MAC once the public address is known (the overlay's persisted MAC). */
+  readonly vtepMACFor?: (address: PublicAddress) => Promise<string>;
+  /** Seed of the derived MAC; default /etc/machine-id. */
+  readonly machineSeed?: string;
+  readonly etcdMetrics?: EtcdMetrics;
+  readonly random?: () => number;
+  readonly system?: HostSystem;
+  /** How often the own key is read back; default TTL/3 within 1–60 s. */
+  readonly verifyIntervalMs?: number;
+}
+
+export interface SubnetArea extends Area {
+  /** Every valid lease (this host's own included) as snapshot/added/changed/removed events. */
+  readonly leases: LeaseFeed;
+  readonly metrics: SubnetMetrics['registry'];
+  /** This host's lease while held. */
+  ownLease(): Lease | undefined;
+  /** Called with the own lease on every acquisition (and VTEP MAC change), with undefined on loss. */
+  onOwnLease(listener: (lease: Lease | undefined) => void): () => void;
+  /** This host's underlay address and interface, once start() resolved them. */
+  publicAddress(): PublicAddress | undefined;
+  /** The network config the own lease was acquired under. */
+  network(): NetworkConfig | undefined;
+  /** Publishes the overlay's real VTEP MAC; rewrites the lease while held. */
+  setVtepMAC(mac: string): Promise<void>;
+  /** Stops like stop(), but revokes the lease so the key goes at once (tests, `weft leave`). */
+  stopAndRevoke(deadline: Date): Promise<void>;
+}
+
+export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
+  const settings = options.config.subnet;
+  const prefix = settings.etcd_prefix;
+  const log = (options.logger ?? silentLogger).child({ area: 'subnet' });
+  const metrics = createSubnetMetrics();
+  const ownListeners = new Set<(lease: Lease | undefined) => void>();
+  const peers = new PeerSet(prefix, {
+    malformed: (key, reason) => {
+      metrics.malformed.inc();
+      log.warn({ event: 'lease_malformed', code: 'WEFT_E_LEASE_MALFORMED', key, reason }, 'ignoring a key under subnets/ that is not a lease');
+    },
+    listenerFailed: (error) => log.error({ event: 'lease_listener_failed', err: (error as Error).message }),
+  });
+  peers.subscribe((event: LeaseEvent) => {
+    metrics.leaseEvents.inc({ type: event.type });
+    metrics.leases.set(peers.current().length);
+  });
+  let address: PublicAddress | undefined;
+  let manager: SubnetManager | undefined;
+  let watch: PrefixWatch | undefined;
+  let envError: string | undefined;
+  let vtepMAC = options.vtepMAC === undefined ? undefined : checkVtepMAC(options.vtepMAC);
+
+  const tellOwn = (lease: Lease | undefined): void => {
+    for (const listener of ownListeners) {
+      try {
+        listener(lease);
+      } catch (error) {
+        log.error({ event: 'own_lease_listener_failed', err: (error as Error).message });
+      }
+    }
+  };
+
+  const onAcquired = (own: OwnLease): void => {
+    const ipv4 = own.network.ipv4;
+    if (ipv4 !== undefined) {
+      const mtu = overlayMtu(options.config.overlay.mtu, own.network.backend.mtu, readInterfaceMtu(address?.iface));
+      try {
+        writeSubnetEnv(settings.subnet_file, { network: ipv4.network, subnet: own.subnet, mtu, ipMasq: settings.ip_masq });
+        envError = undefined;
+        log.info({ event: 'subnet_file_written', path: settings.subnet_file, subnet: own.lease.subnet, mtu });
+      } catch (error) {
+        envError = (error as Error).message;
+        log.error({ event: 'subnet_file_failed', code: isWeftError(error) ? error.code : undefined, err: envError });
+      }
+    }
+    tellOwn(own.lease);
+  };
+
+  const area: SubnetArea = {
+    name: 'subnet',
+    leases: peers,
+    metrics: metrics.registry,
+
+    async start() {
+      address = resolvePublicAddress(settings, options.system);
+      if (vtepMAC === undefined && options.vtepMACFor !== undefined) vtepMAC = checkVtepMAC(await options.vtepMACFor(address));
+      vtepMAC ??= deriveVtepMAC(options.machineSeed ?? machineSeed());
+      const client = options.etcd;
+      const mgr = new SubnetManager({
+        client, prefix, publicIP: address.publicIP, ttlMs: settings.lease_ttl, vtepMAC, logger: options.logger ?? silentLogger, metrics,
+        previousSubnet: () => readPreviousSubnet(settings.subnet_file),
+        onAcquired, onLost: () => tellOwn(undefined),
+        ...(options.random === undefined ? {} : { random: options.random }),
+        ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
+      });
+      manager = mgr;
+      // Expiry of each etcd lease, looked up once: a bulk of puts under one lease (or a lease's
+      // keys rewritten) must not cost one etcd round trip per event on the watch's delivery path.
+      const expiries = new Map<string, Date | undefined>();
+      const expiryOf = async (leaseId: string): Promise<Date | undefined> => {
+        if (expiries.has(leaseId)) return expiries.get(leaseId);
+        const seconds = await leaseSecondsLeft(client, leaseId).catch(() => undefined);
+        const expires = seconds === undefined ? undefined : new Date(Date.now() + seconds * 1000);
+        if (expiries.size > 10_000) expiries.clear();
+        expiries.set(leaseId, expires);
+        return expires;
+      };
+      watch = new PrefixWatch(client, { prefix: subnetsPrefix(prefix), logger: log, ...(options.etcdMetrics === undefined ? {} : { metrics: options.etcdMetrics }) }, {
+        async snapshot(items, revision) {
+          const expiries = await expiriesOf(client, items);
+          peers.snapshot(items, (id) => expiries.get(id));
+          mgr.observeSnapshot(items, revision);
+        },
+        async put(item) {
+          peers.put(item, await expiryOf(item.lease));
+          mgr.observePut(item);
+        },
+        delete(key, revision) {
+          peers.delete(key);
+          mgr.observeDelete(key, revision);
+        },
+      });
+      log.info({ event: 'subnet_starting', publicIP: address.publicIP, iface: address.iface, prefix, vtepMAC, ttlMs: settings.lease_ttl });
+      mgr.start();
+      void watch.start();
+    },
+
+    async stop(deadline) {
+      await manager?.stop({ deadline });
+      await watch?.stop();
+    },
+
+    async stopAndRevoke(deadline) {
+      await manager?.stop({ deadline, revoke: true });
+      await watch?.stop();
+    },
+
+    ready() {
+      return area.notReadyReason?.() === undefined;
+    },
+
+    notReadyReason() {
+      if (manager === undefined) return 'not started';
+      if (manager.own() === undefined) return `no subnet lease yet${manager.lastError() === undefined ? '' : `: ${manager.lastError()}`}`;
+      if (envError !== undefined) return `subnet file not written: ${envError}`;
+      if (watch?.ready() !== true || !peers.synced()) return 'lease watch not synced';
+      // Ready means the feed already shows this host's own lease to the overlay.
+      if (peers.get(manager.own()?.key ?? '')?.etcdLease !== manager.own()?.etcdLease) return 'own lease not yet seen by the watch';
+      return undefined;
+    },
+
+    status() {
+      const own = manager?.own();
+      return {
+        publicIP: address?.publicIP,
+        prefix,
+        subnetFile: settings.subnet_file,
+        lease: own === undefined ? null : { ...own.lease, etcdLease: own.etcdLease },
+        network: own === undefined ? null : describeNetworkConfig(own.network),
+        leases: peers.current().length,
+        lastError: manager?.lastError() ?? null,
+        watch: watch?.status(),
+      };
+    },
+
+    ownLease: () => manager?.own()?.lease,
+    publicAddress: () => address,
+    network: () => manager?.own()?.network,
+
+    onOwnLease(listener) {
+      ownListeners.add(listener);
+      return () => ownListeners.delete(listener);
+    },
+
+    async setVtepMAC(mac) {
+      vtepMAC = checkVtepMAC(mac);
+      await manager?.setVtepMAC(vtepMAC);
+    },
+  };
+  return area;
+}
+
+/** The cluster network(s) of a config as CIDR strings ("10.5.0.0/16"), for areas that filter by it. */
+export function networkCidrs(network: NetworkConfig | undefined): string[] {
+  const cidrs: string[] = [];
+  if (network?.ipv4 !== undefined) cidrs.push(formatNet4(network.ipv4.network));
+  if (network?.ipv6 !== undefined) cidrs.push(formatNet6(network.ipv6.network));
+  return cidrs;
+}

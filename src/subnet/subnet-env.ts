@@ -1,0 +1,92 @@
+// subnet.env in flannel's format, which CNI configs and docker drop-ins source:
+//   FLANNEL_NETWORK=10.5.0.0/16
+//   FLANNEL_SUBNET=10.5.34.1/24      (the first usable address of the lease, with its length)
+//   FLANNEL_MTU=1450
+//   FLANNEL_IPMASQ=false
+// Written atomically (temp file in the same directory, fsync, rename). flannel reads FLANNEL_SUBNET
+// back at start to prefer the same subnet again; so does weft.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { WeftError } from '../errors.ts';
+import { firstUsable4, formatNet4, mask4, parseCidr4, type Net4 } from './ip.ts';
+
+export interface SubnetEnv {
+  readonly network: Net4;
+  readonly subnet: Net4;
+  readonly mtu: number;
+  readonly ipMasq: boolean;
+}
+
+export function renderSubnetEnv(env: SubnetEnv): string {
+  return [
+    `FLANNEL_NETWORK=${formatNet4(env.network)}`,
+    `FLANNEL_SUBNET=${firstUsable4(env.subnet)}`,
+    `FLANNEL_MTU=${env.mtu}`,
+    `FLANNEL_IPMASQ=${env.ipMasq ? 'true' : 'false'}`,
+    '',
+  ].join('\n');
+}
+
+/** KEY=VALUE lines as godotenv reads them: comments, `export`, and quotes allowed. */
+export function parseEnvFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim().replace(/^export\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) value = value.slice(1, -1);
+    out.set(line.slice(0, eq).trim(), value);
+  }
+  return out;
+}
+
+/** The subnet a previous run leased, from FLANNEL_SUBNET ("10.5.34.1/24" -> 10.5.34.0/24). */
+export function previousSubnet(text: string): Net4 | undefined {
+  const value = parseEnvFile(text).get('FLANNEL_SUBNET');
+  const net = value === undefined ? undefined : parseCidr4(value);
+  return net === undefined ? undefined : { ip: (net.ip & mask4(net.prefixLen)) >>> 0, prefixLen: net.prefixLen };
+}
+
+export function readPreviousSubnet(path: string): Net4 | undefined {
+  try {
+    return previousSubnet(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces `path` with `text` so that readers see the old file or the new one, never a part. */
+export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    let keepMode = mode;
+    try {
+      keepMode = statSync(path).mode & 0o777;
+    } catch {
+      // a new file gets `mode`
+    }
+    const fd = openSync(temp, 'w', keepMode);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // the temp file was never made (e.g. the directory is a file)
+    }
+    throw new WeftError('WEFT_E_SUBNET_FILE', `cannot write ${path}: ${(error as Error).message}; check that its directory is writable (--subnet-file)`, { cause: error });
+  }
+}
+
+export function writeSubnetEnv(path: string, env: SubnetEnv): void {
+  writeFileAtomic(path, renderSubnetEnv(env));
+}

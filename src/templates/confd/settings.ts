@@ -1,0 +1,222 @@
+// `weft confd` settings, read as confd reads them: defaults < confd.toml < command-line flags.
+// Flags take one or two dashes, `-flag value` or `-flag=value`, booleans as `-flag` or `-flag=false`
+// (Go's flag package). Pure: the caller reads the file.
+import { parse, TomlError } from 'smol-toml';
+
+export interface ConfdSettings {
+  backend: string;
+  nodes: string[];
+  prefix: string;
+  confdir: string;
+  configFile: string;
+  /** Seconds between runs in interval mode. */
+  interval: number;
+  watch: boolean;
+  onetime: boolean;
+  noop: boolean;
+  syncOnly: boolean;
+  logLevel: string;
+  clientCert: string;
+  clientKey: string;
+  clientCaKeys: string;
+  basicAuth: boolean;
+  username: string;
+  password: string;
+  /** Timeouts for check_cmd and reload_cmd (ms); confd has none, weft adds them. */
+  checkTimeout: number;
+  reloadTimeout: number;
+  version: boolean;
+}
+
+export function defaultConfdSettings(): ConfdSettings {
+  return {
+    backend: 'etcdv3',
+    nodes: [],
+    prefix: '',
+    confdir: '/etc/confd',
+    configFile: '/etc/confd/confd.toml',
+    interval: 600,
+    watch: false,
+    onetime: false,
+    noop: false,
+    syncOnly: false,
+    logLevel: 'info',
+    clientCert: '',
+    clientKey: '',
+    clientCaKeys: '',
+    basicAuth: false,
+    username: '',
+    password: '',
+    checkTimeout: 60_000,
+    reloadTimeout: 60_000,
+    version: false,
+  };
+}
+
+type Kind = 'string' | 'bool' | 'int' | 'list' | 'duration';
+interface Option {
+  readonly field: keyof ConfdSettings;
+  readonly kind: Kind;
+}
+
+// Flag name -> setting; the TOML key is the same name except where noted in tomlKeys.
+const flags: Record<string, Option> = {
+  backend: { field: 'backend', kind: 'string' },
+  node: { field: 'nodes', kind: 'list' },
+  prefix: { field: 'prefix', kind: 'string' },
+  confdir: { field: 'confdir', kind: 'string' },
+  'config-file': { field: 'configFile', kind: 'string' },
+  interval: { field: 'interval', kind: 'int' },
+  watch: { field: 'watch', kind: 'bool' },
+  onetime: { field: 'onetime', kind: 'bool' },
+  noop: { field: 'noop', kind: 'bool' },
+  'sync-only': { field: 'syncOnly', kind: 'bool' },
+  'log-level': { field: 'logLevel', kind: 'string' },
+  'client-cert': { field: 'clientCert', kind: 'string' },
+  'client-key': { field: 'clientKey', kind: 'string' },
+  'client-ca-keys': { field: 'clientCaKeys', kind: 'string' },
+  'basic-auth': { field: 'basicAuth', kind: 'bool' },
+  username: { field: 'username', kind: 'string' },
+  password: { field: 'password', kind: 'string' },
+  'check-timeout': { field: 'checkTimeout', kind: 'duration' },
+  'reload-timeout': { field: 'reloadTimeout', kind: 'duration' },
+  version: { field: 'version', kind: 'bool' },
+};
+
+const tomlKeys: Record<string, Option> = {
+  backend: flags.backend!,
+  nodes: flags.node!,
+  prefix: flags.prefix!,
+  confdir: flags.confdir!,
+  interval: flags.interval!,
+  watch: flags.watch!,
+  onetime: flags.onetime!,
+  noop: flags.noop!,
+  'sync-only': flags['sync-only']!,
+  'log-level': flags['log-level']!,
+  client_cert: flags['client-cert']!,
+  client_key: flags['client-key']!,
+  client_cakeys: flags['client-ca-keys']!,
+  basic_auth: flags['basic-auth']!,
+  username: flags.username!,
+  password: flags.password!,
+  check_timeout: flags['check-timeout']!,
+  reload_timeout: flags['reload-timeout']!,
+};
+
+export class ConfdUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfdUsageError';
+  }
+}
+
+function durationMs(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (m === null) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function assign(settings: ConfdSettings, option: Option, value: unknown, where: string, append: boolean): void {
+  const target = settings as unknown as Record<string, unknown>;
+  switch (option.kind) {
+    case 'string':
+      if (typeof value !== 'string') throw new ConfdUsageError(`${where}: expected a string`);
+      target[option.field] = value;
+      return;
+    case 'bool': {
+      const b = typeof value === 'boolean' ? value : value === 'true' || value === '1' || value === 't' || value === 'TRUE' || value === 'True' ? true : value === 'false' || value === '0' || value === 'f' || value === 'FALSE' || value === 'False' ? false : undefined;
+      if (b === undefined) throw new ConfdUsageError(`${where}: expected true or false, got ${JSON.stringify(value)}`);
+      target[option.field] = b;
+      return;
+    }
+    case 'int': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isInteger(n) || n < 0) throw new ConfdUsageError(`${where}: expected a whole number, got ${JSON.stringify(value)}`);
+      target[option.field] = n;
+      return;
+    }
+    case 'duration': {
+      const ms = typeof value === 'string' ? durationMs(value) : undefined;
+      if (ms === undefined || ms <= 0) throw new ConfdUsageError(`${where}: expected a duration such as "30s", got ${JSON.stringify(value)}`);
+      target[option.field] = ms;
+      return;
+    }
+    case 'list': {
+      const items = Array.isArray(value) ? value : [value];
+      if (!items.every((i) => typeof i === 'string')) throw new ConfdUsageError(`${where}: expected strings`);
+      target[option.field] = append ? [...(target[option.field] as string[]), ...(items)] : [...(items)];
+      return;
+    }
+  }
+}
+
+export interface ParsedArgs {
+  /** Flags as given, to apply over the file. */
+  readonly flags: readonly [Option, string | true, string][];
+  readonly configFile: string | undefined;
+}
+
+/** Splits the command line (Go flag syntax). Unknown flags are an error, as in Go. */
+export function parseConfdArgs(args: readonly string[]): ParsedArgs {
+  const out: [Option, string | true, string][] = [];
+  let configFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const m = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
+    if (m === null) throw new ConfdUsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with -)`);
+    const name = m[1] ?? '';
+    const option = flags[name];
+    if (option === undefined) throw new ConfdUsageError(`flag provided but not defined: -${name}`);
+    let value: string | true | undefined = m[2];
+    if (value === undefined) {
+      if (option.kind === 'bool') value = true;
+      else if (i + 1 < args.length) value = args[++i] ?? '';
+      else throw new ConfdUsageError(`flag needs an argument: -${name}`);
+    }
+    if (name === 'config-file' && typeof value === 'string') configFile = value;
+    out.push([option, value, `-${name}`]);
+  }
+  return { flags: out, configFile };
+}
+
+export interface SettingsResult {
+  readonly settings: ConfdSettings;
+  /** confd.toml keys we do not act on (warned about, not fatal: confd ignores unknown keys too). */
+  readonly ignoredKeys: readonly string[];
+}
+
+/** Applies confd.toml (if text is given) and then the flags, over confd's defaults. */
+export function resolveConfdSettings(args: ParsedArgs, configText: string | undefined): SettingsResult {
+  const settings = defaultConfdSettings();
+  if (args.configFile !== undefined) settings.configFile = args.configFile;
+  const ignoredKeys: string[] = [];
+  if (configText !== undefined) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = parse(configText);
+    } catch (error) {
+      const where = error instanceof TomlError ? ` line ${error.line}` : '';
+      throw new ConfdUsageError(`${settings.configFile}${where}: not valid TOML: ${(error as Error).message.split('\n')[0]}`);
+    }
+    for (const [key, value] of Object.entries(doc)) {
+      const option = tomlKeys[key];
+      if (option === undefined) ignoredKeys.push(key);
+      else assign(settings, option, value, `${settings.configFile}: ${key}`, false);
+    }
+  }
+  const nodesFromFlags = args.flags.some(([option]) => option.field === 'nodes');
+  if (nodesFromFlags) settings.nodes = [];
+  for (const [option, value, where] of args.flags) assign(settings, option, value, where, true);
+  if (settings.nodes.length === 0) settings.nodes = ['http://127.0.0.1:2379'];
+  settings.nodes = settings.nodes.map((node) => (/^[a-z]+:\/\//.test(node) ? node : `${settings.clientCaKeys === '' ? 'http' : 'https'}://${node}`));
+  return { settings, ignoredKeys };
+}
+
+/** Only etcd v3 is a backend weft speaks; anything else is a clear error. */
+export function backendProblem(backend: string): string | undefined {
+  if (backend === 'etcdv3') return undefined;
+  if (backend === 'etcd') return "backend 'etcd' is etcd's v2 API, which weft does not speak; use -backend etcdv3 (the same cluster serves v3)";
+  return `backend '${backend}' is not supported by weft confd; only etcdv3 is`;
+}
