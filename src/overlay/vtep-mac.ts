@@ -2,32 +2,12 @@
 // until our lease changes). It is persisted under the state dir; the first value is derived from
 // the machine id and public IP, so it is also stable if the state dir is lost. It does not depend
 // on the VNI, so the subnet area can publish it before the network config is read.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WeftError } from '../errors.ts';
+import { deriveVtepMac, machineId } from '../machine.ts';
 import { isUnicastMac, normalizeMac } from './ip4.ts';
 
-/** A locally administered unicast MAC from `seed` (pure). */
-export function deriveMac(seed: string): string {
-  const bytes = createHash('sha256').update(`weft-vtep:${seed}`).digest().subarray(0, 6);
-  bytes[0] = ((bytes[0] ?? 0) & 0xfc) | 0x02;
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-export function readMachineId(): string {
-  for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try {
-      const id = readFileSync(path, 'utf8').trim();
-      if (id !== '') return id;
-    } catch {
-      // try the next place
-    }
-  }
-  return hostname();
-}
 
 export function vtepMacPath(stateDir: string): string {
   return join(stateDir, 'overlay', 'vtep-mac');
@@ -57,7 +37,7 @@ export async function loadOrCreateVtepMac(options: VtepMacOptions): Promise<stri
     }
     return mac;
   }
-  const mac = deriveMac(`${options.machineId ?? readMachineId()}/${options.publicIP}`);
+  const mac = deriveVtepMac(`${options.machineId ?? machineId()}/${options.publicIP}`);
   try {
     await mkdir(join(options.stateDir, 'overlay'), { recursive: true });
     await writeFile(`${path}.tmp`, `${mac}\n`, { mode: 0o644 });

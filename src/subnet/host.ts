@@ -1,10 +1,10 @@
 // What the lease says about this host: its public (underlay) IPv4 address, found as flannel finds
 // it (--public-ip, else the address of --iface, else of the default route's interface), the VTEP
 // MAC it publishes, and the MTU written to subnet.env.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { WeftError } from '../errors.ts';
+import { deriveVtepMac, machineId } from '../machine.ts';
 import { parseIp4 } from './ip.ts';
 import { normalizeMac } from './lease-codec.ts';
 
@@ -64,24 +64,9 @@ export function resolvePublicAddress(settings: { public_ip: string; iface: strin
   return { publicIP: address, iface };
 }
 
-/** A stable, locally administered unicast MAC from a seed (the machine id), until the overlay gives its own. */
-export function deriveVtepMAC(seed: string): string {
-  const bytes = createHash('sha256').update(`weft-vtep:${seed}`).digest().subarray(0, 6);
-  bytes[0] = ((bytes[0] ?? 0) & 0xfc) | 0x02;
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-export function machineSeed(): string {
-  for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try {
-      const id = readFileSync(path, 'utf8').trim();
-      if (id !== '') return id;
-    } catch {
-      // try the next place
-    }
-  }
-  return hostname();
-}
+/** A stable VTEP MAC from a seed (the machine id), until the overlay gives its own. */
+export const deriveVtepMAC = deriveVtepMac;
+export const machineSeed = machineId;
 
 /** Normalizes a VTEP MAC; throws WEFT_E_VTEP_MAC for anything a VTEP cannot be. */
 export function checkVtepMAC(text: string): string {

@@ -53,6 +53,53 @@ func mayfail(s string) (string, error) {
 	return "ok:" + s, nil
 }
 
+// KV, KVs, SRV and Box stand for the Go structs confd's functions return (memkv.KVPair,
+// memkv.KVPairs, *net.SRV); the times are fixed instants, never time.Now, so runs compare.
+type KV struct {
+	Key   string
+	Value string
+}
+
+func (kv KV) Full() string                  { return kv.Key + "=" + kv.Value }
+func (kv KV) Join(sep string, n int) string { return kv.Key + sep + kv.Value + sep + strconv.Itoa(n) }
+func (kv KV) Self() KV                      { return kv }
+func (kv KV) Any() interface{}              { return kv.Value }
+func (kv KV) Check(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty check")
+	}
+	return kv.Value + s, nil
+}
+
+type KVs []KV
+
+type SRV struct {
+	Target   string
+	Port     uint16
+	Priority uint16
+	Weight   uint16
+}
+
+type Box struct {
+	Name string
+	Pair KV
+	Ptr  *KV
+	Tags []string
+	Any  interface{}
+	N    int
+	At   time.Time
+}
+
+var fixedTime = time.Date(2009, 11, 10, 23, 4, 5, 123456789, time.UTC)
+
+func kvs(kv ...string) KVs {
+	out := KVs{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, KV{kv[i], kv[i+1]})
+	}
+	return out
+}
+
 // testFuncs is mirrored by test/gotemplate/test-funcs.ts; both sides must agree exactly.
 var testFuncs = template.FuncMap{
 	"join":    func(sep string, parts ...string) string { return strings.Join(parts, sep) },
@@ -90,6 +137,25 @@ var testFuncs = template.FuncMap{
 	"count":  func(args ...interface{}) int { return len(args) },
 	"half":   func(f float64) float64 { return f / 2 },
 	"str":    func(v interface{}) string { return fmt.Sprint(v) },
+	"kv":     func(k, v string) KV { return KV{k, v} },
+	"kvs":    kvs,
+	"kvlist": func(kv ...string) []KV { return []KV(kvs(kv...)) },
+	"kvp":    func(k, v string) *KV { return &KV{k, v} },
+	"nilkvp": func() *KV { return nil },
+	"srv": func(target string, port int) *SRV {
+		return &SRV{Target: target, Port: uint16(port), Priority: 10, Weight: 5}
+	},
+	"box": func() Box {
+		return Box{Name: "b", Pair: KV{"/p", "q"}, Tags: []string{"x", "y"}, Any: KV{"/i", "j"}, N: 3, At: fixedTime}
+	},
+	"boxptr":    func() Box { return Box{Name: "p", Ptr: &KV{"/r", "s"}} },
+	"fixedtime": func() time.Time { return fixedTime },
+	"zonedtime": func() time.Time {
+		return time.Date(2021, 2, 3, 4, 5, 6, 7000, time.FixedZone("XST", -(3*3600+30*60)))
+	},
+	"plaintime": func() time.Time { return time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 5*3600+45*60)) },
+	"strs":      func(s ...string) []string { return append([]string{}, s...) },
+	"ints":      func(n ...int) []int { return append([]int{}, n...) },
 }
 
 func build(c testCase) (*template.Template, error) {

@@ -221,6 +221,18 @@ describe('weft confd -watch', () => {
     expect(caughtUp - put).toBeLessThan(1000);
   });
 
+  it('retries a failed render with backoff until it succeeds, with no change in etcd', async () => {
+    await client.put('/retry/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/retry"]\ncheck_cmd = "test -e @DIR@/allow"\n', 'v={{getv "/retry/v"}}\n');
+    const confd = watchConfd(dir);
+    await eventually(() => confd.logEvents().filter((e) => e.event === 'render_failed').length >= 2);
+    expect(existsSync(join(out, 'app.conf'))).toBe(false);
+    writeFileSync(join(dir, 'allow'), '');
+    await eventually(() => existsSync(join(out, 'app.conf')), 15_000);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('v=1\n');
+    expect(confd.logEvents().some((e) => e.event === 'render_retry')).toBe(true);
+  });
+
   it('re-renders when a key it reads is deleted', async () => {
     await client.put('/del/a').value('1');
     await client.put('/del/b').value('2');
@@ -298,6 +310,24 @@ describe('the templates area inside weft daemon', () => {
     expect(status.areas.templates.status.resources.app?.renders).toBe(2);
     const metrics = (await adminRequest(socket, 'GET', '/metrics')).text;
     expect(metrics).toMatch(/^weft_templates_renders_total\{resource="app"\} 2$/m);
+
+    // etcd away: readiness goes red and says why; back: green again.
+    const member = etcd.members[0]!;
+    await member.stop();
+    let red = await adminRequest(socket, 'GET', '/readyz?verbose');
+    for (let i = 0; i < 100 && red.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      red = await adminRequest(socket, 'GET', '/readyz?verbose');
+    }
+    expect(red.status).toBe(503);
+    expect((red.body as { areas: { templates: { reason?: string } } }).areas.templates.reason).toMatch(/disconnected/);
+    await member.start();
+    let green = await adminRequest(socket, 'GET', '/readyz?verbose');
+    for (let i = 0; i < 150 && green.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      green = await adminRequest(socket, 'GET', '/readyz?verbose');
+    }
+    expect(green.status).toBe(200);
 
     writeFileSync(join(dir, 'conf.d', 'second.toml'), `[template]\nsrc = "app.tmpl"\ndest = "${out}/second.conf"\nkeys = ["/daemon"]\n`);
     daemon.kill('SIGHUP');

@@ -54,6 +54,16 @@ describe('confd functions inside templates', () => {
     ['{{len (jsonArray "[\\"x\\",null]")}}', '2'],
     ['{{seq 3 1}}', '[]'],
     ['{{range sortKVByLength (gets "/s/*")}}{{.Key}} {{end}}', '/s/b /s/aa /s/ccc '],
+    // Go prints confd's structs and typed slices as structs, not maps.
+    ['{{get "/a"}}', '{/a x}'],
+    ['{{printf "%+v" (get "/a")}}', '{Key:/a Value:x}'],
+    ['{{gets "/l/*"}}', '[{/l/1 c} {/l/2 b} {/l/3 a}]'],
+    ['{{printf "%T %T %T %T" (get "/a") (gets "/l/*") (sortKVByLength (gets "/l/*")) (ls "/l")}}', 'memkv.KVPair memkv.KVPairs []memkv.KVPair []string'],
+    ['{{(index (gets "/l/*") 1).Value}} {{index (ls "/l") 2}} {{len (getvs "/l/*")}}', 'b 3 3'],
+    // confd's reverse only knows []string and []memkv.KVPair: memkv.KVPairs comes back unchanged.
+    ['{{reverse (ls "/l")}} {{range reverse (gets "/l/*")}}{{.Key}}{{end}} {{range reverse (sortKVByLength (gets "/l/*"))}}{{.Key}}{{end}}', '[3 2 1] /l/1/l/2/l/3 /l/3/l/2/l/1'],
+    ['{{printf "%T %v" (seq 1 3) (seq 1 3)}}', '[]int [1 2 3]'],
+    ['{{printf "%T" datetime}} {{printf "%T" datetime.Unix}} {{gt (len (datetime.Format "2006-01-02")) 9}}', 'time.Time int64 true'],
   ])('%s renders %j', (text, expected) => {
     const data = { '/a': 'x', '/l/1': 'c', '/l/2': 'b', '/l/3': 'a', '/s/ccc': '1', '/s/aa': '2', '/s/b': '3' };
     expect(render(text, data, { WEFT_T: 'set', WEFT_EMPTY: '' })).toBe(expected);
@@ -67,7 +77,17 @@ describe('confd functions inside templates', () => {
     ['{{div 1 0}}', 'error calling div: runtime error: integer divide by zero'],
     ['{{json "[1]"}}', 'json: cannot unmarshal array into Go value of type map[string]interface {}'],
     ['{{gets "/l/["}}', 'error calling gets: syntax error in pattern'],
+    ['{{(get "/l/1").Nope}}', "can't evaluate field Nope in type memkv.KVPair"],
+    ['{{join (jsonArray "[\\"a\\"]") ","}}', 'wrong type for value; expected []string; got []interface {}'],
   ])('%s fails with %j', (text, message) => {
     expect(() => render(text, { '/l/1': 'x' })).toThrow(message);
+  });
+});
+
+describe('name lookups (the host resolver: /etc/hosts first)', () => {
+  // Only names /etc/hosts answers: a test must not send DNS queries off this machine.
+  it('lookupIP and lookupIPV4 resolve localhost from /etc/hosts', () => {
+    expect(render('{{range lookupIPV4 "localhost"}}{{.}} {{end}}')).toBe('127.0.0.1 ');
+    expect(render('{{lookupIP "localhost"}}')).toContain('127.0.0.1');
   });
 });

@@ -1,19 +1,31 @@
 // confd's template functions (resource/template/template_funcs.go and memkv's FuncMap), with
 // confd's behaviour and quirks, registered on the Go template interpreter.
 import { existsSync } from 'node:fs';
-import { defineFunc, type GoFunc, type GoValue } from '../gotemplate/index.ts';
+import {
+  GoInt, GoPointer, GoStruct, defineFunc, defineIntType, defineStruct, goNow, goStruct, typeName, typedSlice,
+  type GoFunc, type GoValue,
+} from '../gotemplate/index.ts';
 import { lookupHost, lookupSrv, type SrvRecord } from './lookup.ts';
 import { basePath, compareGoStrings, dirPath, type KVPair, type MemKV } from './memkv.ts';
+
+/** memkv.KVPair, what get returns; gets returns memkv.KVPairs ([]memkv.KVPair). */
+export const kvPairType = defineStruct('memkv.KVPair', { Key: 'string', Value: 'string' });
+const uint16Type = defineIntType('uint16', true);
+/** net.SRV; lookupSRV returns []*net.SRV. */
+export const srvType = defineStruct('net.SRV', { Target: 'string', Port: 'uint16', Priority: 'uint16', Weight: 'uint16' });
+
+const kvPair = (kv: KVPair): GoStruct => goStruct(kvPairType, { Key: kv.Key, Value: kv.Value });
+const strings = (items: string[]): GoValue => typedSlice('[]string', items);
+const keyOf = (v: GoValue): string => (v as GoStruct).fields[0] as string;
+
+function srvPointer(r: SrvRecord): GoPointer {
+  const u16 = (n: number): GoInt => new GoInt(uint16Type, BigInt(n));
+  return new GoPointer(srvType, goStruct(srvType, { Target: r.Target, Port: u16(r.Port), Priority: u16(r.Priority), Weight: u16(r.Weight) }));
+}
 
 const str = (v: GoValue): string => v as string;
 const int = (v: GoValue): bigint => v as bigint;
 
-function stringList(name: string, v: GoValue): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-    throw new Error(`${name}: expected a list of strings`);
-  }
-  return [...(v)];
-}
 
 /** Go's strings.Split: an empty separator splits into UTF-8 sequences; "" splits into [""]. */
 export function goSplit(s: string, sep: string): string[] {
@@ -92,7 +104,6 @@ function goJsonSyntax(text: string, error: Error): string {
   return `invalid character ${JSON.stringify(ch).replace(/^"|"$/g, "'")} looking for beginning of value`;
 }
 
-const kvPairs = (v: unknown): v is readonly KVPair[] => Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && 'Key' in x && 'Value' in x);
 
 /** The functions confd adds to Go's built-ins, plus the memkv functions bound to `store`. */
 export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<string, string | undefined>> = process.env): Record<string, GoFunc> {
@@ -110,16 +121,19 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
   return {
     // memkv
     exists: defineFunc({ params: ['string'], result: 'bool', fn: (k) => store.exists(str(k)) }),
-    get: defineFunc({ params: ['string'], returnsError: true, result: 'memkv.KVPair', fn: (k) => store.get(str(k)) as unknown as GoValue }),
-    gets: defineFunc({ params: ['string'], returnsError: true, result: 'memkv.KVPairs', fn: (p) => store.getAll(str(p)) as unknown as GoValue }),
+    get: defineFunc({ params: ['string'], returnsError: true, result: 'memkv.KVPair', fn: (k) => kvPair(store.get(str(k))) }),
+    gets: defineFunc({
+      params: ['string'], returnsError: true, result: 'memkv.KVPairs',
+      fn: (p) => typedSlice('memkv.KVPairs', store.getAll(str(p)).map(kvPair), '[]memkv.KVPair'),
+    }),
     getv: defineFunc({ params: ['string'], variadic: 'string', returnsError: true, result: 'string', fn: (k, ...d) => store.getValue(str(k), ...(d as string[])) }),
-    getvs: defineFunc({ params: ['string'], returnsError: true, result: '[]string', fn: (p) => store.getAllValues(str(p)) }),
-    ls: defineFunc({ params: ['string'], result: '[]string', fn: (p) => store.list(str(p)) }),
-    lsdir: defineFunc({ params: ['string'], result: '[]string', fn: (p) => store.listDir(str(p)) }),
+    getvs: defineFunc({ params: ['string'], returnsError: true, result: '[]string', fn: (p) => strings(store.getAllValues(str(p))) }),
+    ls: defineFunc({ params: ['string'], result: '[]string', fn: (p) => strings(store.list(str(p))) }),
+    lsdir: defineFunc({ params: ['string'], result: '[]string', fn: (p) => strings(store.listDir(str(p))) }),
     // template_funcs.go
     base: defineFunc({ params: ['string'], result: 'string', fn: (p) => basePath(str(p)) }),
     dir: defineFunc({ params: ['string'], result: 'string', fn: (p) => dirPath(str(p)) }),
-    split: defineFunc({ params: ['string', 'string'], result: '[]string', fn: (s, sep) => goSplit(str(s), str(sep)) }),
+    split: defineFunc({ params: ['string', 'string'], result: '[]string', fn: (s, sep) => strings(goSplit(str(s), str(sep))) }),
     json: defineFunc({ params: ['string'], returnsError: true, result: 'map[string]interface {}', fn: (s) => unmarshal(str(s), 'object') }),
     jsonArray: defineFunc({ params: ['string'], returnsError: true, result: '[]interface {}', fn: (s) => unmarshal(str(s), 'array') }),
     map: defineFunc({
@@ -138,16 +152,21 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
       },
     }),
     getenv: defineFunc({ params: ['string'], variadic: 'string', result: 'string', fn: (k, ...d) => env[str(k)] || ((d[0]) ?? '') }),
-    join: defineFunc({ params: ['any', 'string'], result: 'string', fn: (list, sep) => stringList('join', list).join(str(sep)) }),
+    join: defineFunc({ params: ['[]string', 'string'], result: 'string', fn: (list, sep) => (list as string[]).join(str(sep)) }),
+    // time.Now: a time.Time in the host's zone; templates call its methods ({{datetime.Format "2006"}}).
+    datetime: defineFunc({ result: 'time.Time', fn: goNow }),
     toUpper: defineFunc({ params: ['string'], result: 'string', fn: (s) => str(s).toUpperCase() }),
     toLower: defineFunc({ params: ['string'], result: 'string', fn: (s) => str(s).toLowerCase() }),
     contains: defineFunc({ params: ['string', 'string'], result: 'bool', fn: (s, sub) => str(s).includes(str(sub)) }),
     replace: defineFunc({ params: ['string', 'string', 'string', 'int'], result: 'string', fn: (s, o, n, count) => goReplace(str(s), str(o), str(n), Number(int(count))) }),
     trimSuffix: defineFunc({ params: ['string', 'string'], result: 'string', fn: (s, suffix) => (str(s).endsWith(str(suffix)) && str(suffix) !== '' ? str(s).slice(0, -str(suffix).length) : str(s)) }),
-    lookupIP: defineFunc({ params: ['string'], result: '[]string', fn: (name) => lookupHost(str(name)) }),
-    lookupIPV4: defineFunc({ params: ['string'], result: '[]string', fn: (name) => lookupHost(str(name)).filter((ip) => ip.includes('.')) }),
-    lookupIPV6: defineFunc({ params: ['string'], result: '[]string', fn: (name) => lookupHost(str(name)).filter((ip) => ip.includes(':')) }),
-    lookupSRV: defineFunc({ params: ['string', 'string', 'string'], result: '[]*net.SRV', fn: (service, proto, name) => lookupSrv(str(service), str(proto), str(name)) as unknown as GoValue }),
+    lookupIP: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name))) }),
+    lookupIPV4: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name)).filter((ip) => ip.includes('.'))) }),
+    lookupIPV6: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name)).filter((ip) => ip.includes(':'))) }),
+    lookupSRV: defineFunc({
+      params: ['string', 'string', 'string'], result: '[]*net.SRV',
+      fn: (service, proto, name) => typedSlice('[]*net.SRV', lookupSrv(str(service), str(proto), str(name)).map(srvPointer)),
+    }),
     fileExists: defineFunc({ params: ['string'], result: 'bool', fn: (p) => existsSync(str(p)) }),
     base64Encode: defineFunc({ params: ['string'], result: 'string', fn: (s) => Buffer.from(str(s), 'utf8').toString('base64') }),
     base64Decode: defineFunc({ params: ['string'], returnsError: true, result: 'string', fn: (s) => goBase64Decode(str(s)) }),
@@ -155,17 +174,19 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     reverse: defineFunc({
       params: ['any'],
       result: 'interface {}',
-      // confd reverses []string and []KVPair in place and returns anything else unchanged.
-      fn: (v) => (Array.isArray(v) && (v.every((x) => typeof x === 'string') || kvPairs(v)) ? ((v as GoValue[]).reverse()) : v),
+      // confd's type switch reverses []string and []memkv.KVPair in place; anything else, even
+      // memkv.KVPairs (what gets returns), comes back unchanged.
+      fn: (v) => (Array.isArray(v) && ['[]string', '[]memkv.KVPair'].includes(typeName(v)) ? (v as GoValue[]).reverse() : v),
     }),
-    sortByLength: defineFunc({ params: ['any'], result: '[]string', fn: (v) => stringList('sortByLength', v).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b)) }),
+    // sort.Sort in place, returning the same slice.
+    sortByLength: defineFunc({
+      params: ['[]string'], result: '[]string',
+      fn: (v) => strings((v as string[]).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b))),
+    }),
     sortKVByLength: defineFunc({
-      params: ['any'],
+      params: ['[]memkv.KVPair'],
       result: '[]memkv.KVPair',
-      fn: (v) => {
-        if (!kvPairs(v)) throw new Error('sortKVByLength: expected a list of key/value pairs');
-        return [...v].sort((a, b) => Buffer.byteLength(a.Key) - Buffer.byteLength(b.Key)) as unknown as GoValue;
-      },
+      fn: (v) => typedSlice('[]memkv.KVPair', [...(v as GoValue[]).sort((a, b) => Buffer.byteLength(keyOf(a)) - Buffer.byteLength(keyOf(b)))]),
     }),
     add: defineFunc({ params: ['int', 'int'], result: 'int', fn: (a, b) => BigInt.asIntN(64, int(a) + int(b)) }),
     sub: defineFunc({ params: ['int', 'int'], result: 'int', fn: (a, b) => BigInt.asIntN(64, int(a) - int(b)) }),
@@ -178,7 +199,7 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
       fn: (first, last) => {
         const out: bigint[] = [];
         for (let i = int(first); i <= int(last); i++) out.push(i);
-        return out;
+        return typedSlice('[]int', out);
       },
     }),
     atoi: defineFunc({ params: ['string'], returnsError: true, result: 'int', fn: (s) => goAtoi(str(s)) }),

@@ -4,7 +4,7 @@ import { htmlEscape, jsEscape, urlQueryEscape } from './escape.ts';
 import { formatValue, sprint, sprintln } from './fmt.ts';
 import { sprintf } from './printf.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
-import { structsEqual } from './structs.ts';
+import { structComparable, structsEqual } from './structs.ts';
 import {
   GoInt, GoPointer, GoStruct, GoUint8, compareStrings, isGoFunc, isMap, isTrue, mapGet, mapHas, mapSize, paramTypeName,
   sameSliceType, sliceAssignable, typeName, utf8Bytes, utf8Decode, utf8Length,
@@ -93,7 +93,7 @@ function eq(arg1: GoValue, ...arg2: GoValue[]): boolean {
         result = isNil(arg) === isNil(arg1);
       } else if (arg1 instanceof GoPointer && arg instanceof GoPointer) {
         result = arg1.target === arg.target;
-      } else if (arg1 instanceof GoStruct && arg instanceof GoStruct) {
+      } else if (arg1 instanceof GoStruct && arg instanceof GoStruct && structComparable(arg)) {
         result = structsEqual(arg1, arg);
       } else {
         fail(`non-comparable type ${formatValue(arg, 's')}: ${typeName(arg)}`);

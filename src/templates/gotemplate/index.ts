@@ -10,8 +10,10 @@ import { isEmptyTree } from './ast.ts';
 import { quoteGo } from './quote.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
 
-export type { GoFunc, GoValue, GoMap, ParamType } from './values.ts';
-export { GoUint8 } from './values.ts';
+export type { BasicParamType, GoFunc, GoIntType, GoMap, GoStructType, GoValue, ParamType } from './values.ts';
+export { GoInt, GoPointer, GoStruct, GoUint8, typeName, typedSlice } from './values.ts';
+export { defineIntType, defineStruct, goStruct, type MethodSpec } from './structs.ts';
+export { durationType, goDate, goNow, int64Type, monthType, timeType, weekdayType } from './gotime.ts';
 export type { MissingKey } from './exec.ts';
 
 /** A template failed to parse; `message` is Go's, e.g. `template: t:3: unexpected "}" in operand`. */

@@ -87,6 +87,15 @@ export function boundMethod(receiver: GoValue, name: string): GoFunc | undefined
   return { ...m, fn };
 }
 
+/** Whether a struct's type supports == (no slice, map or func fields, also in nested structs). */
+export function structComparable(v: GoStruct): boolean {
+  return v.type.fields.every((f, i) => {
+    if (/^(\[\]|map\[|func\()/.test(f.type)) return false;
+    const value = v.fields[i];
+    return !(value instanceof GoStruct) || f.type === 'interface {}' || structComparable(value);
+  });
+}
+
 /** Go's == on two values of the same struct type (fields, then the hidden state). */
 export function structsEqual(a: GoStruct, b: GoStruct): boolean {
   if (a.type !== b.type) return false;

@@ -81,7 +81,7 @@ interface SliceType {
  * `typedSlice('memkv.KVPairs', xs, '[]memkv.KVPair')`. Untagged arrays are `[]interface {}`.
  */
 export function typedSlice<T extends GoValue>(name: string, items: T[], underlying = name): T[] {
-  Object.defineProperty(items, sliceTypeKey, { value: { name, underlying } satisfies SliceType, enumerable: false });
+  Object.defineProperty(items, sliceTypeKey, { value: { name, underlying } satisfies SliceType, enumerable: false, configurable: true });
   return items;
 }
 
