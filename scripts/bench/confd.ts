@@ -1,7 +1,7 @@
 // `npm run bench -- confd [changes]`: latency from an etcd put to the destination renamed and
 // reload_cmd exited, with `weft confd -watch` (no wait), over N sequential changes (default 1000);
 // beside it, in the same run, etcd's own put -> watch-event latency on the same key.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IWatchResponse } from 'etcd3';
@@ -15,8 +15,9 @@ mkdirSync(join(dir, 'conf.d'));
 mkdirSync(join(dir, 'templates'));
 const dest = join(dir, 'app.conf');
 const done = join(dir, 'done');
-// reload_cmd records which value is in place when it runs; the bench waits for that line.
-writeFileSync(join(dir, 'conf.d', 'app.toml'), `[template]\nsrc = "app.tmpl"\ndest = "${dest}"\nkeys = ["/bench"]\nreload_cmd = "head -c 32 ${dest} >> ${done}; echo >> ${done}"\n`);
+// reload_cmd appends one line per run (a shell builtin: the cheapest real command); changes are
+// sequential, so the (i+1)th line means change i is in place and its reload_cmd has exited.
+writeFileSync(join(dir, 'conf.d', 'app.toml'), `[template]\nsrc = "app.tmpl"\ndest = "${dest}"\nkeys = ["/bench"]\nreload_cmd = "echo reloaded >> ${done}"\n`);
 writeFileSync(join(dir, 'templates', 'app.tmpl'), 'n={{getv "/bench/n"}}');
 
 const etcd = await startEtcd();
@@ -31,7 +32,21 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
-const doneLines = (): string[] => (existsSync(done) ? readFileSync(done, 'utf8').split('\n') : []);
+const doneCount = (): number => (existsSync(done) ? readFileSync(done, 'utf8').split('\n').length - 1 : 0);
+// inotify on the directory wakes the bench when reload_cmd writes, instead of a busy loop that
+// would compete with weft and etcd for the two cores.
+let wake: (() => void) | undefined;
+watch(dir, () => wake?.());
+async function untilLines(n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (doneCount() < n) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for reload ${n}`);
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 50);
+    });
+  }
+}
 
 const watchSeen = new Map<string, number>();
 const watcher = await client.watch().key('/bench/n').create();
@@ -39,14 +54,15 @@ watcher.on('data', (response: IWatchResponse) => {
   for (const event of response.events) watchSeen.set(event.kv.value.toString(), performance.now());
 });
 
-await until(() => doneLines().includes('n=start'), 20_000);
+await untilLines(1, 20_000);
+const firstReloads = doneCount();
 const confdMs: number[] = [];
 const watchMs: number[] = [];
 for (let i = 0; i < changes; i++) {
   const value = `v${i}`;
   const begun = performance.now();
   await client.put('/bench/n').value(value);
-  await until(() => doneLines().includes(`n=${value}`));
+  await untilLines(firstReloads + i + 1);
   confdMs.push(performance.now() - begun);
   await until(() => watchSeen.has(value));
   watchMs.push((watchSeen.get(value) ?? 0) - begun);

@@ -78,10 +78,24 @@ export async function loadResources(options: EngineOptions): Promise<{ resources
   return { resources, errors };
 }
 
+interface Scheduled {
+  cancel(): void;
+}
+
+// A zero delay runs on the next turn of the event loop (setTimeout(0) costs a millisecond or more).
+function schedule(delayMs: number, run: () => void): Scheduled {
+  if (delayMs === 0) {
+    const immediate = setImmediate(run);
+    return { cancel: () => clearImmediate(immediate) };
+  }
+  const timer = setTimeout(run, delayMs);
+  return { cancel: () => clearTimeout(timer) };
+}
+
 interface Slot {
   resource: ResourceSpec;
   state: ResourceState;
-  timer: NodeJS.Timeout | undefined;
+  timer: Scheduled | undefined;
   firstTrigger: number | undefined;
   running: Promise<void> | undefined;
   rerun: boolean;
@@ -122,10 +136,10 @@ export class ConfdEngine {
     const old = new Map(this.#slots.map((s) => [s.resource.file, s]));
     this.#slots = resources.map((resource) => {
       const previous = old.get(resource.file);
-      if (previous?.timer !== undefined) clearTimeout(previous.timer);
+      previous?.timer?.cancel();
       return { resource, state: previous?.state ?? { renders: 0, unchanged: 0, failures: 0, lastError: undefined, lastSuccess: undefined }, timer: undefined, firstTrigger: undefined, running: undefined, rerun: false, attempt: 0, seen: undefined };
     });
-    for (const [file, slot] of old) if (!this.#slots.some((s) => s.resource.file === file) && slot.timer !== undefined) clearTimeout(slot.timer);
+    for (const [file, slot] of old) if (!this.#slots.some((s) => s.resource.file === file)) slot.timer?.cancel();
     return errors;
   }
 
@@ -194,7 +208,7 @@ export class ConfdEngine {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const slot of this.#slots) if (slot.timer !== undefined) clearTimeout(slot.timer);
+    for (const slot of this.#slots) slot.timer?.cancel();
     await this.#watch?.stop();
     await Promise.all(this.#slots.flatMap((s) => (s.running === undefined ? [] : [s.running])));
   }
@@ -213,8 +227,8 @@ export class ConfdEngine {
     if (delayOverride === undefined && slot.resource.wait !== undefined) {
       delay = Math.max(0, Math.min(slot.resource.wait.min, slot.firstTrigger + slot.resource.wait.max - now));
     }
-    if (slot.timer !== undefined) clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.#fire(slot), delay);
+    slot.timer?.cancel();
+    slot.timer = schedule(delay, () => this.#fire(slot));
   }
 
   #fire(slot: Slot): void {

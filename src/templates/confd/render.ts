@@ -3,7 +3,6 @@
 // owner; if it differs from the destination (content, mode, uid, gid), run check_cmd on the staged
 // file, rename it over the destination (atomic), then run reload_cmd. Any failure before the
 // rename removes the staged file and leaves the destination byte-identical.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
@@ -12,6 +11,7 @@ import { parse, type Template } from '../gotemplate/index.ts';
 import { confdFuncs } from './funcs.ts';
 import { basePath, dirPath, MemKV } from './memkv.ts';
 import { resourceSees, storeKey, type ResourceSpec } from './resource.ts';
+import { runShell } from './shell.ts';
 
 export interface ProcessOptions {
   readonly noop: boolean;
@@ -72,22 +72,7 @@ export async function renderResource(resource: ResourceSpec, mirror: ReadonlyMap
   return cached.template.execute(undefined);
 }
 
-export interface CommandResult {
-  readonly code: number | null;
-  readonly output: string;
-  readonly timedOut: boolean;
-}
-
-export function runShell(command: string, timeoutMs: number, env?: Readonly<Record<string, string | undefined>>): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', command], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const output = `${stdout}${stderr}`.trim();
-      if (error === null) return resolve({ code: 0, output, timedOut: false });
-      const timedOut = (error as NodeJS.ErrnoException & { killed?: boolean }).killed === true;
-      resolve({ code: typeof error.code === 'number' ? error.code : null, output, timedOut });
-    });
-  });
-}
+export { runShell, type CommandResult } from './shell.ts';
 
 // check_cmd and reload_cmd are Go templates too: {{.src}} is the staged file, {{.dest}} (weft) the target.
 const commandTemplates = new Map<string, Template>();
