@@ -50,6 +50,32 @@ describe('a 3-host weft cluster on network namespaces', () => {
     expect(await pingAll()).toEqual([]);
   });
 
+  it('repairs a route, neighbour, FDB entry or the whole device deleted by hand, within one resync interval', async () => {
+    const host = cluster.hosts[0]!.host;
+    const subnet2 = cluster.subnetOf(2);
+    const gateway2 = subnet2.replace('/24', '');
+    const ip = async (args: string[]): Promise<string> => (await cluster.bed.exec(host.ns, args[0]!, args.slice(1))).stdout;
+    const mac2 = /lladdr (\S+)/.exec(await ip(['ip', 'neigh', 'show', gateway2, 'dev', 'weft.1']))?.[1] ?? '';
+    expect(mac2).not.toBe('');
+    const cases: [string, string[], () => Promise<boolean>][] = [
+      ['route', ['ip', 'route', 'del', subnet2, 'dev', 'weft.1'], async () => (await ip(['ip', 'route', 'show', subnet2])).includes('dev weft.1')],
+      ['neighbour', ['ip', 'neigh', 'del', gateway2, 'dev', 'weft.1'], async () => (await ip(['ip', 'neigh', 'show', gateway2, 'dev', 'weft.1'])).includes('PERMANENT')],
+      ['fdb entry', ['bridge', 'fdb', 'del', mac2, 'dev', 'weft.1', 'dst', cluster.hosts[1]!.host.ip, 'self'], async () => (await ip(['bridge', 'fdb', 'show', 'dev', 'weft.1'])).includes(mac2)],
+      ['device', ['ip', 'link', 'del', 'weft.1'], async () => (await routesOn(1)).length === 2 && (await ip(['bridge', 'fdb', 'show', 'dev', 'weft.1'])).includes(mac2)],
+    ];
+    for (const [what, command, repaired] of cases) {
+      const removed = await cluster.bed.exec(host.ns, command[0]!, command.slice(1));
+      expect(removed.code, `${command.join(' ')}: ${removed.stderr}`).toBe(0);
+      const begun = Date.now();
+      while (!(await repaired())) {
+        if (Date.now() - begun > 2000 + 500) throw new Error(`${what} not repaired within the 2 s resync interval`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      process.stdout.write(`overlay repair (weft daemon): ${what} back ${Date.now() - begun} ms after it was deleted (resync interval 2000 ms)\n`);
+    }
+    expect(await pingAll()).toEqual([]);
+  });
+
   it('ignores a malformed key under the subnets prefix: no route goes away', async () => {
     const before = await routesOn(1);
     await etcdctl(['put', '/coreos.com/network/subnets/not-a-subnet', '{"PublicIP":']);
