@@ -11,6 +11,7 @@ packages=(
   iproute2           # ip netns / veth / vxlan
   iputils-ping       # ping between namespaces
   procps             # sysctl inside namespaces
+  iptables           # ip-masq (overlay), exercised inside test namespaces
   bind9-dnsutils     # dig
   systemd            # systemd-notify (sd_notify from the daemon)
   python3            # the test stand-in for systemd's notify socket

@@ -25,11 +25,7 @@ function loadCorpus(): Case[] {
 
 // Cases where weft knowingly differs from Go 1.19; each must still differ (so a fix is noticed)
 // and is listed in src/templates/gotemplate/README.md.
-const knownDivergences: ReadonlyMap<string, string> = new Map([
-  ['parse-errors/number-complex', 'complex constants are not supported (Go prints (1+2i))'],
-  ['parse-errors/number-imag', 'complex constants are not supported (Go prints (0+3i))'],
-  ['exec-errors/error-percent-in-name', "Go garbles exec errors of templates whose name holds '%'"],
-]);
+const knownDivergences: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 const corpus = loadCorpus();
 const ids = new Set(corpus.map((c) => c.id));

@@ -43,6 +43,9 @@ export interface NumberNode extends Base {
   int: bigint;
   uint: bigint;
   float: number;
+  /** The complex128 value, when isComplex. */
+  real: number;
+  imag: number;
 }
 export interface StringNode extends Base { readonly type: 'string'; readonly quoted: string; readonly text: string }
 export interface EndNode extends Base { readonly type: 'end' }

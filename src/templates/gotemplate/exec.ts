@@ -5,13 +5,14 @@ import type {
   TemplateNode, Tree, VariableNode,
 } from './ast.ts';
 import { nodeString } from './ast.ts';
-import { formatValue, printOne } from './fmt.ts';
+import { printOne } from './fmt.ts';
 import { InterfaceValue, assignable, builtins, truth } from './funcs.ts';
+import { errorfText, goError } from './printf.ts';
 import { quoteGo } from './quote.ts';
 import { boundMethod, fieldIndex } from './structs.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
 import {
-  GoInt, GoPointer, GoStruct, funcTypeName, isGoFunc, isMap, isTrue, mapGet, mapHas, paramTypeName, sliceElemIsInterface,
+  GoComplex, GoInt, GoPointer, GoStruct, funcTypeName, isGoFunc, isMap, isTrue, mapGet, mapHas, paramTypeName, sliceElemIsInterface,
   sortedKeys, typeName, typedSlice, utf8Length,
 } from './values.ts';
 
@@ -65,6 +66,10 @@ function location(node: Node): string {
   return `${parseName}:${line}:${utf8Length(before.slice(nl + 1))}`;
 }
 
+function doublePercent(s: string): string {
+  return s.replaceAll('%', '%%');
+}
+
 function isFunctionResultIface(fn: GoFunc | undefined): boolean {
   return fn !== undefined && (fn.result === undefined || fn.result === 'interface {}');
 }
@@ -84,12 +89,16 @@ class State {
     this.depth = depth;
   }
 
-  errorf(message: string): never {
-    const name = quoteGo(this.tmplName);
-    const text = this.node === null
-      ? `template: ${this.tmplName}: ${message}`
-      : `template: ${location(this.node)}: executing ${name} at <${nodeString(this.node)}>: ${message}`;
-    throw new ExecFailure(text, this.out);
+  /**
+   * state.errorf: Go puts the template's name into the format it hands fmt (a `%` in the name is
+   * doubled, but not in the location's), so names holding `%` garble the message as in Go.
+   */
+  errorf(format: string, ...args: GoValue[]): never {
+    const name = doublePercent(this.tmplName);
+    const full = this.node === null
+      ? `template: ${name}: ${format}`
+      : `template: ${location(this.node)}: executing ${quoteGo(name)} at <${doublePercent(nodeString(this.node))}>: ${format}`;
+    throw new ExecFailure(errorfText(full, args), this.out);
   }
 
   private at(node: Node): void {
@@ -101,7 +110,7 @@ class State {
       const v = this.vars[i] as Variable;
       if (v.name === name) return v;
     }
-    return this.errorf(`undefined variable: ${name}`);
+    return this.errorf('undefined variable: %s', name);
   }
 
   private setVar(name: string, value: GoValue): void {
@@ -144,7 +153,7 @@ class State {
         this.out += node.text;
         return;
       default:
-        this.errorf(`unknown node: ${nodeString(node)}`);
+        this.errorf('unknown node: %s', nodeString(node));
     }
   }
 
@@ -195,7 +204,7 @@ class State {
           return;
         }
       } else if (val !== undefined) {
-        this.errorf(`range can't iterate over ${formatValue(val)}`);
+        this.errorf("range can't iterate over %v", val);
       }
       if (r.elseList !== null) this.walk(dot, dotIface, r.elseList);
     } catch (signal) {
@@ -208,13 +217,13 @@ class State {
   private walkTemplate(dot: GoValue, dotIface: boolean, t: TemplateNode): void {
     this.at(t);
     const tmpl = this.ctx.lookup(t.name);
-    if (tmpl === undefined) this.errorf(`template ${quoteGo(t.name)} not defined`);
-    if (this.depth === maxExecDepth) this.errorf(`exceeded maximum template depth (${maxExecDepth})`);
+    if (tmpl === undefined) this.errorf('template %q not defined', t.name);
+    if (this.depth === maxExecDepth) this.errorf('exceeded maximum template depth (%v)', BigInt(maxExecDepth));
     const newDot = this.evalPipeline(dot, dotIface, t.pipe);
     const inner = new State(this.ctx, tmpl.name, [{ name: '$', value: newDot, iface: false }], this.depth + 1);
     inner.out = this.out;
     try {
-      const root = tmpl.tree?.root ?? inner.errorf(`${quoteGo(tmpl.name)} is an incomplete or empty template`);
+      const root = tmpl.tree?.root ?? inner.errorf('%q is an incomplete or empty template', tmpl.name);
       inner.walk(newDot, false, root);
     } finally {
       this.out = inner.out;
@@ -241,7 +250,7 @@ class State {
 
   private notAFunction(args: readonly Node[], final: Final): void {
     if (args.length > 1 || final !== MISSING) {
-      this.errorf(`can't give argument to non-function ${nodeString(args[0] as Node)}`);
+      this.errorf("can't give argument to non-function %s", nodeString(args[0] as Node));
     }
   }
 
@@ -274,16 +283,16 @@ class State {
       case 'string':
         return first.text;
     }
-    return this.errorf(`can't evaluate command ${quoteGo(nodeString(first))}`);
+    return this.errorf("can't evaluate command %q", nodeString(first));
   }
 
   private idealConstant(n: NumberNode): GoValue {
     this.at(n);
-    if (n.isComplex) return this.errorf(`complex constant ${n.text} is not supported`);
+    if (n.isComplex) return new GoComplex(n.real, n.imag);
     const hexInt = /^0[xX]/.test(n.text) && !/[pP]/.test(n.text);
     if (n.isFloat && !hexInt && !n.text.startsWith("'") && /[.eEpP]/.test(n.text)) return n.float;
     if (n.isInt) return n.int;
-    if (n.isUint) this.errorf(`${n.text} overflows int`);
+    if (n.isUint) this.errorf('%s overflows int', n.text);
     return undefined;
   }
 
@@ -294,7 +303,7 @@ class State {
 
   private evalChainNode(dot: GoValue, dotIface: boolean, chain: ChainNode, args: readonly Node[] | null, final: Final): GoValue {
     this.at(chain);
-    if (chain.node.type === 'nil') this.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
+    if (chain.node.type === 'nil') this.errorf('indirection through explicit nil in %s', nodeString(chain));
     const head = this.evalArg(dot, dotIface, null, chain.node);
     const headIface = chain.node.type === 'identifier' && isFunctionResultIface(this.findFunction(chain.node.ident));
     return this.evalFieldChain(dot, dotIface, head, headIface, chain, chain.field, args, final);
@@ -331,7 +340,7 @@ class State {
     const name = node.ident;
     const user = this.ctx.func(name);
     const fn = user ?? builtins.get(name);
-    if (fn === undefined) return this.errorf(`${quoteGo(name)} is not a defined function`);
+    if (fn === undefined) return this.errorf('%q is not a defined function', name);
     return this.evalCall(dot, dotIface, fn, user === undefined, cmd, name, args, final);
   }
 
@@ -340,11 +349,11 @@ class State {
     { value: receiver, iface }: Field,
   ): Field {
     if (receiver === undefined) {
-      if (this.ctx.missingKey === 'error') this.errorf(`nil data; no entry for key ${quoteGo(fieldName)}`);
+      if (this.ctx.missingKey === 'error') this.errorf('nil data; no entry for key %q', fieldName);
       return { value: undefined, iface: true };
     }
     const typ = iface ? 'interface {}' : typeName(receiver);
-    if (receiver === null) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
+    if (receiver === null) this.errorf('nil pointer evaluating %s.%s', typ, fieldName);
     const method = boundMethod(receiver, fieldName);
     if (method !== undefined) {
       const value = this.evalCall(dot, dotIface, method, false, node, fieldName, args, final);
@@ -355,21 +364,21 @@ class State {
     if (struct instanceof GoStruct) {
       const i = fieldIndex(struct.type, fieldName);
       if (i >= 0) {
-        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
         return { value: struct.fields[i], iface: struct.type.fields[i]?.type === 'interface {}' };
       }
     } else if (receiver instanceof GoPointer) {
-      if (fieldIndex(receiver.type, fieldName) >= 0) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
+      if (fieldIndex(receiver.type, fieldName) >= 0) this.errorf('nil pointer evaluating %s.%s', typ, fieldName);
     } else if (isMap(receiver)) {
-      if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
+      if (hasArgs) this.errorf('%s is not a method but has arguments', fieldName);
       if (mapHas(receiver, fieldName)) return { value: mapGet(receiver, fieldName), iface: true };
       switch (this.ctx.missingKey) {
         case 'zero': return { value: null, iface: true };
-        case 'error': return this.errorf(`map has no entry for key ${quoteGo(fieldName)}`);
+        case 'error': return this.errorf('map has no entry for key %q', fieldName);
         default: return { value: undefined, iface: true };
       }
     }
-    return this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+    return this.errorf("can't evaluate field %s in type %s", fieldName, typ);
   }
 
   private evalCall(
@@ -382,9 +391,9 @@ class State {
     const nParams = fn.params.length + (fn.variadic !== undefined ? 1 : 0);
     if (fn.variadic !== undefined) {
       numFixed = fn.params.length;
-      if (numIn < numFixed) this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
+      if (numIn < numFixed) this.errorf('wrong number of args for %s: want at least %d got %d', name, BigInt(numFixed), BigInt(args.length));
     } else if (numIn !== nParams) {
-      this.errorf(`wrong number of args for ${name}: want ${nParams} got ${numIn}`);
+      this.errorf('wrong number of args for %s: want %d got %d', name, BigInt(nParams), BigInt(numIn));
     }
     if (isBuiltin && (name === 'and' || name === 'or')) {
       let v: GoValue;
@@ -418,7 +427,7 @@ class State {
     } catch (error) {
       if (error instanceof ExecFailure) throw error;
       this.at(node);
-      return this.errorf(`error calling ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      return this.errorf('error calling %s: %w', name, goError(error instanceof Error ? error.message : String(error)));
     }
   }
 
@@ -443,13 +452,13 @@ class State {
     if (value === undefined) {
       if (typ === 'any') return null;
       if (typeof typ === 'string' && typ.startsWith('[]')) return typedSlice(typ, []);
-      return this.errorf(`invalid value; expected ${paramTypeName(typ)}`);
+      return this.errorf('invalid value; expected %s', paramTypeName(typ));
     }
     if (value === null) {
       if (typ === 'any') return null;
-      return this.errorf(`wrong type for value; expected ${paramTypeName(typ)}; got interface {}`);
+      return this.errorf('wrong type for value; expected %s; got %s', paramTypeName(typ), 'interface {}');
     }
-    if (!assignable(value, typ)) this.errorf(`wrong type for value; expected ${paramTypeName(typ)}; got ${typeName(value)}`);
+    if (!assignable(value, typ)) this.errorf('wrong type for value; expected %s; got %s', paramTypeName(typ), typeName(value));
     return value;
   }
 
@@ -462,7 +471,7 @@ class State {
         if (typ === 'any') return null;
         if (typ === 'value') return undefined;
         if (typeof typ === 'string' && typ.startsWith('[]')) return typedSlice(typ, []);
-        return this.errorf(`cannot assign nil to ${typ === null ? '<nil>' : paramTypeName(typ)}`);
+        return this.errorf('cannot assign nil to %s', typ === null ? '<nil>' : paramTypeName(typ));
       case 'field':
         return this.validateType(this.evalFieldNode(dot, dotIface, n, [n], MISSING), typ);
       case 'variable':
@@ -477,24 +486,24 @@ class State {
     if (typeof typ === 'object' && typ !== null) {
       if (typ.kind === 'int') {
         if (n.type === 'number' && (typ.unsigned ? n.isUint : n.isInt)) return new GoInt(typ, typ.unsigned ? n.uint : n.int);
-        return this.errorf(`expected ${typ.unsigned ? 'unsigned ' : ''}integer; found ${nodeString(n)}`);
+        return this.errorf(typ.unsigned ? 'expected unsigned integer; found %s' : 'expected integer; found %s', nodeString(n));
       }
-      return this.errorf(`can't handle ${nodeString(n)} for arg of type ${typ.name}`);
+      return this.errorf("can't handle %s for arg of type %s", nodeString(n), typ.name);
     }
-    if (typeof typ === 'string' && typ.startsWith('[]')) return this.errorf(`can't handle ${nodeString(n)} for arg of type ${typ}`);
+    if (typeof typ === 'string' && typ.startsWith('[]')) return this.errorf("can't handle %s for arg of type %s", nodeString(n), typ);
     switch (typ) {
       case 'bool':
         if (n.type === 'bool') return n.value;
-        return this.errorf(`expected bool; found ${nodeString(n)}`);
+        return this.errorf('expected bool; found %s', nodeString(n));
       case 'float64':
         if (n.type === 'number' && n.isFloat) return n.float;
-        return this.errorf(`expected float; found ${nodeString(n)}`);
+        return this.errorf('expected float; found %s', nodeString(n));
       case 'int':
         if (n.type === 'number' && n.isInt) return n.int;
-        return this.errorf(`expected integer; found ${nodeString(n)}`);
+        return this.errorf('expected integer; found %s', nodeString(n));
       case 'string':
         if (n.type === 'string') return n.text;
-        return this.errorf(`expected string; found ${nodeString(n)}`);
+        return this.errorf('expected string; found %s', nodeString(n));
       default:
         return this.evalEmptyInterface(dot, n);
     }
@@ -512,12 +521,12 @@ class State {
       case 'string':
         return n.text;
     }
-    return this.errorf(`can't handle assignment of ${nodeString(n)} to empty interface argument`);
+    return this.errorf("can't handle assignment of %s to empty interface argument", nodeString(n));
   }
 
   private printValue(n: Node, v: GoValue): void {
     this.at(n);
-    if (isGoFunc(v)) this.errorf(`can't print ${nodeString(n)} of type ${funcTypeName(v)}`);
+    if (isGoFunc(v)) this.errorf("can't print %s of type %s", nodeString(n), funcTypeName(v));
     // printableValue: a non-nil pointer prints as what it points to.
     const shown = v instanceof GoPointer && v.target !== null ? v.target : v;
     this.out += shown === undefined ? '<no value>' : printOne(shown);
@@ -528,7 +537,7 @@ class State {
 export function execute(ctx: ExecContext, name: string, tree: Tree | null, data: GoValue): string {
   const value = data === null ? undefined : data;
   const state = new State(ctx, name, [{ name: '$', value, iface: false }], 0);
-  const root = tree?.root ?? state.errorf(`${quoteGo(name)} is an incomplete or empty template`);
+  const root = tree?.root ?? state.errorf('%q is an incomplete or empty template', name);
   state.walk(value, false, root);
   return state.out;
 }

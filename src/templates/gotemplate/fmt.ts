@@ -4,7 +4,7 @@ import { formatFloat } from './floatfmt.ts';
 import { canBackquote, isPrint, quoteGo, quoteRune } from './quote.ts';
 import { boundMethod } from './structs.ts';
 import type { GoMap, GoValue } from './values.ts';
-import { GoInt, GoPointer, GoStruct, GoUint8, isGoFunc, mapGet, sortedKeys, typeName, utf8Bytes } from './values.ts';
+import { GoComplex, GoInt, GoPointer, GoStruct, GoUint8, isGoFunc, mapGet, sortedKeys, typeName, utf8Bytes } from './values.ts';
 
 // Go prints a pointer nested in a container as its address, which no two runs share.
 const fakeAddress = 0xc000010000n;
@@ -25,6 +25,16 @@ export function tooLarge(x: number): boolean {
   return x > 1e6 || x < -1e6;
 }
 
+/** The types fmt's printArg formats without looking for methods. */
+function isBasic(v: GoValue): boolean {
+  return typeof v !== 'object' || v instanceof GoUint8 || v instanceof GoComplex;
+}
+
+function isError(v: GoValue): boolean {
+  const method = boundMethod(v, 'Error');
+  return method !== undefined && method.params.length === 0 && method.result === 'string';
+}
+
 export class Printer {
   buf = '';
   wid = 0;
@@ -43,6 +53,9 @@ export class Printer {
   argIsTop = false;
   // Set while reporting a bad verb: String methods are not called then.
   erroring = false;
+  // fmt.Errorf's printer: one %w operand that is an error prints as %v; wrapped: it was seen.
+  wrapErrs = false;
+  wrapped = false;
 
   clearFlags(): void {
     this.wid = 0;
@@ -342,6 +355,16 @@ export class Printer {
       this.pad(this.truncate(typeName(arg)));
       return;
     }
+    if (verb === 'w' && !isBasic(arg)) {
+      // handleMethods' %w check; basic types reach their own formatter and report %!w there.
+      if (!this.wrapErrs || this.wrapped || !isError(arg)) {
+        this.wrapErrs = false;
+        this.badVerb(verb);
+        return;
+      }
+      this.wrapped = true;
+      verb = 'v';
+    }
     if (this.handleMethods(arg, verb)) return;
     this.printValue(arg, verb, 0);
   }
@@ -358,13 +381,8 @@ export class Printer {
         else this.badVerb(verb);
         return;
       case 'number':
-        switch (verb) {
-          case 'v': this.fmtFloat(v, 'g', -1); return;
-          case 'b': case 'g': case 'G': case 'x': case 'X': this.fmtFloat(v, verb, -1); return;
-          case 'f': case 'e': case 'E': this.fmtFloat(v, verb, 6); return;
-          case 'F': this.fmtFloat(v, 'f', 6); return;
-          default: this.badVerb(verb); return;
-        }
+        this.printFloat(v, verb);
+        return;
       case 'bigint':
         this.printInteger(v, verb);
         return;
@@ -378,6 +396,10 @@ export class Printer {
     }
     if (v instanceof GoUint8) {
       this.printInteger(BigInt(v.value), verb);
+      return;
+    }
+    if (v instanceof GoComplex) {
+      this.printComplex(v, verb);
       return;
     }
     if (v instanceof GoInt) {
@@ -422,6 +444,32 @@ export class Printer {
       this.printValue(mapGet(m, key), verb, depth + 1);
     });
     this.buf += ']';
+  }
+
+  /** pp.fmtFloat. */
+  printFloat(v: number, verb: string): void {
+    switch (verb) {
+      case 'v': this.fmtFloat(v, 'g', -1); return;
+      case 'b': case 'g': case 'G': case 'x': case 'X': this.fmtFloat(v, verb, -1); return;
+      case 'f': case 'e': case 'E': this.fmtFloat(v, verb, 6); return;
+      case 'F': this.fmtFloat(v, 'f', 6); return;
+      default: this.badVerb(verb);
+    }
+  }
+
+  /** pp.fmtComplex: `(re+imi)`, each part a float64 with the verb; the imaginary part always signed. */
+  printComplex(v: GoComplex, verb: string): void {
+    if (!'vbgGxXfFeE'.includes(verb)) {
+      this.badVerb(verb);
+      return;
+    }
+    const oldPlus = this.plus;
+    this.buf += '(';
+    this.printFloat(v.real, verb);
+    this.plus = true;
+    this.printFloat(v.imag, verb);
+    this.buf += 'i)';
+    this.plus = oldPlus;
   }
 
   printInteger(v: bigint, verb: string): void {

@@ -6,7 +6,7 @@ import { sprintf } from './printf.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
 import { structComparable, structsEqual } from './structs.ts';
 import {
-  GoInt, GoPointer, GoStruct, GoUint8, compareStrings, isGoFunc, isMap, isTrue, mapGet, mapHas, mapSize, paramTypeName,
+  GoComplex, GoInt, GoPointer, GoStruct, GoUint8, compareStrings, isGoFunc, isMap, isTrue, mapGet, mapHas, mapSize, paramTypeName,
   sameSliceType, sliceAssignable, typeName, utf8Bytes, utf8Decode, utf8Length,
 } from './values.ts';
 
@@ -25,7 +25,7 @@ export function truth(v: GoValue): boolean {
   return isTrue(indirectInterface(v));
 }
 
-type Kind = 'invalid' | 'bool' | 'int' | 'uint' | 'float' | 'string';
+type Kind = 'invalid' | 'bool' | 'int' | 'uint' | 'float' | 'complex' | 'string';
 
 function basicKind(v: GoValue): Kind {
   switch (typeof v) {
@@ -35,6 +35,7 @@ function basicKind(v: GoValue): Kind {
     case 'string': return 'string';
   }
   if (v instanceof GoInt) return v.type.unsigned ? 'uint' : 'int';
+  if (v instanceof GoComplex) return 'complex';
   return v instanceof GoUint8 ? 'uint' : 'invalid';
 }
 
@@ -80,6 +81,9 @@ function eq(arg1: GoValue, ...arg2: GoValue[]): boolean {
       }
     } else if (k1 === 'int' || k1 === 'uint') {
       result = intValue(arg1) === intValue(arg);
+    } else if (k1 === 'complex') {
+      const [a, b] = [arg1 as GoComplex, arg as GoComplex];
+      result = a.real === b.real && a.imag === b.imag;
     } else if (k1 !== 'invalid') {
       result = arg1 === arg;
     } else {
@@ -116,7 +120,7 @@ function lt(arg1: GoValue, arg2: GoValue): boolean {
     fail(errBadComparison);
   }
   switch (k1) {
-    case 'bool': return fail(errBadComparisonType);
+    case 'bool': case 'complex': return fail(errBadComparisonType);
     case 'string': return compareStrings(arg1 as string, arg2 as string) < 0;
     case 'float': return (arg1 as number) < (arg2 as number);
     default: return intValue(arg1) < intValue(arg2);

@@ -1,6 +1,7 @@
 // Number literals in actions, parsed the way parse.newNumber does: one text, several readings
 // (int, uint, float) so the executor can pick Go's "ideal constant" meaning.
 import type { NumberNode } from './ast.ts';
+import { scanComplex } from './complex.ts';
 import { unquoteChar } from './quote.ts';
 
 const INT64_MIN = -(1n << 63n);
@@ -64,39 +65,69 @@ function parseIntLiteral(text: string, allowSign: boolean): bigint | null {
   return neg ? -v : v;
 }
 
-/** strconv.ParseFloat(text, 64); null on a syntax or range error. */
-export function parseFloatLiteral(text: string): number | null {
-  if (text.includes('_') && !underscoreOK(text)) return null;
+/** strconv.ParseFloat(text, 64): the value, or which of its errors it reports. */
+export function parseFloatChecked(text: string): number | 'syntax' | 'range' {
+  if (text.includes('_') && !underscoreOK(text)) return 'syntax';
   const s = text.replaceAll('_', '');
   const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(s);
   let v: number;
   if (hex !== null) {
     const [, sign, int = '', frac = '', exp = '0'] = hex;
-    if (int.length + frac.length === 0) return null;
+    if (int.length + frac.length === 0) return 'syntax';
     const mant = BigInt(`0x${int}${frac}` === '0x' ? '0' : `0x${int}${frac}`);
     v = Number(mant) * 2 ** (Number(exp) - 4 * frac.length);
     if (sign === '-') v = -v;
   } else {
-    if (!/^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(s)) return null;
+    if (!/^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(s)) return 'syntax';
     v = Number(s);
   }
-  return Number.isFinite(v) ? v : null;
+  return Number.isFinite(v) ? v : 'range';
 }
 
-export type NumberFields = Pick<NumberNode, 'isInt' | 'isUint' | 'isFloat' | 'isComplex' | 'int' | 'uint' | 'float'>;
+/** strconv.ParseFloat(text, 64); null on a syntax or range error. */
+export function parseFloatLiteral(text: string): number | null {
+  const v = parseFloatChecked(text);
+  return typeof v === 'number' ? v : null;
+}
+
+export type NumberFields = Pick<
+  NumberNode, 'isInt' | 'isUint' | 'isFloat' | 'isComplex' | 'int' | 'uint' | 'float' | 'real' | 'imag'
+>;
+
+/** NumberNode.simplifyComplex: a complex constant with no imaginary part is also a float (and maybe an int). */
+function complexNumber(n: NumberFields, real: number, imag: number): NumberFields {
+  const c = { ...n, isComplex: true, real, imag };
+  if (imag !== 0) return c;
+  c.isFloat = true;
+  c.float = real;
+  if (Number.isInteger(real) && real >= -(2 ** 63) && real < 2 ** 63) {
+    c.isInt = true;
+    c.int = BigInt(real);
+  }
+  if (Number.isInteger(real) && real >= 0 && real < 2 ** 64) {
+    c.isUint = true;
+    c.uint = BigInt(real);
+  }
+  return c;
+}
 
 /** parse.newNumber; throws an Error with Go's message on bad literals. */
 export function readNumber(text: string, kind: 'number' | 'charConstant' | 'complex'): NumberFields {
-  const n: NumberFields = { isInt: false, isUint: false, isFloat: false, isComplex: false, int: 0n, uint: 0n, float: 0 };
+  const n: NumberFields = {
+    isInt: false, isUint: false, isFloat: false, isComplex: false, int: 0n, uint: 0n, float: 0, real: 0, imag: 0,
+  };
   if (kind === 'charConstant') {
     const { value, next } = unquoteChar(text, 1, 0x27);
     if (text.slice(next) !== "'") throw new Error(`malformed character constant: ${text}`);
     return { ...n, isInt: true, isUint: true, isFloat: true, int: BigInt(value), uint: BigInt(value), float: value };
   }
-  if (kind === 'complex' || (text.endsWith('i') && parseFloatLiteral(text.slice(0, -1)) !== null)) {
-    // Complex constants parse but are not values weft can hold; the executor reports them.
-    return { ...n, isComplex: true };
+  if (kind === 'complex') {
+    const { real, imag } = scanComplex(text);
+    return complexNumber(n, real, imag);
   }
+  // Imaginary constants can only be complex unless they are zero.
+  const imag = text.endsWith('i') ? parseFloatLiteral(text.slice(0, -1)) : null;
+  if (imag !== null) return complexNumber(n, 0, imag);
   const u = parseIntLiteral(text, false);
   if (u !== null && u < UINT64_LIMIT) {
     n.isUint = true;

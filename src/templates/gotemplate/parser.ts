@@ -7,7 +7,9 @@ import { isEmptyTree, nodeString } from './ast.ts';
 import { itemString, lex } from './lexer.ts';
 import type { Item, ItemType } from './lexer.ts';
 import { readNumber } from './number.ts';
-import { quoteGo, unquote } from './quote.ts';
+import { errorfText, goError } from './printf.ts';
+import { unquote } from './quote.ts';
+import type { GoValue } from './values.ts';
 
 export class ParseFailure extends Error {}
 
@@ -56,10 +58,16 @@ class TreeParser {
     return this.token[i] as Item;
   }
 
-  errorf(message: string): never {
+  /** Tree.errorf: the parse name goes into the format unescaped, so a `%` in it garbles as in Go. */
+  errorf(format: string, ...args: GoValue[]): never {
     this.tree.root = null;
     const line = this.token[0]?.line ?? 0;
-    throw new ParseFailure(`template: ${this.tree.parseName}:${line}: ${message}`);
+    throw new ParseFailure(errorfText(`template: ${this.tree.parseName}:${line}: ${format}`, args));
+  }
+
+  /** Tree.error. */
+  private error(error: unknown): never {
+    return this.errorf('%s', goError(error instanceof Error ? error.message : String(error)));
   }
 
   private next(): Item {
@@ -113,16 +121,16 @@ class TreeParser {
         extra = ` in action started at ${this.tree.parseName}:${this.actionLine}`;
         if (token.val.endsWith(' action')) extra = extra.slice(' in action'.length);
       }
-      this.errorf(`${token.val}${extra}`);
+      this.errorf('%s%s', itemString(token), extra);
     }
-    this.errorf(`unexpected ${itemString(token)} in ${context}`);
+    this.errorf('unexpected %s in %s', itemString(token), context);
   }
 
   private unquoteOrFail(s: string): string {
     try {
       return unquote(s);
     } catch {
-      return this.errorf('invalid syntax');
+      return this.error(new Error('invalid syntax'));
     }
   }
 
@@ -132,7 +140,7 @@ class TreeParser {
       this.treeSet.set(this.tree.name, this.tree);
       return;
     }
-    if (!isEmptyTree(this.tree.root)) this.errorf(`template: multiple definition of template ${quoteGo(this.tree.name)}`);
+    if (!isEmptyTree(this.tree.root)) this.errorf('template: multiple definition of template %q', this.tree.name);
   }
 
   private child(name: string): TreeParser {
@@ -152,7 +160,7 @@ class TreeParser {
         this.backup2(delim);
       }
       const n = this.textOrAction();
-      if (n.type === 'end' || n.type === 'else') this.errorf(`unexpected ${nodeString(n)}`);
+      if (n.type === 'end' || n.type === 'else') this.errorf('unexpected %s', nodeString(n));
       this.tree.root.nodes.push(n);
     }
     this.add();
@@ -165,7 +173,7 @@ class TreeParser {
     this.expect('rightDelim', context);
     const [list, end] = this.itemList();
     this.tree.root = list;
-    if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
+    if (end.type !== 'end') this.errorf('unexpected %s in %s', nodeString(end), context);
     this.add();
   }
 
@@ -253,7 +261,7 @@ class TreeParser {
           if (t === 'variable' || t === 'rightDelim' || t === 'rightParen') continue decls;
           this.errorf('range can only initialize variables');
         }
-        this.errorf(`too many declarations in ${context}`);
+        this.errorf('too many declarations in %s', context);
       } else if (tokenAfterVariable.type === 'space') {
         this.backup3(v, tokenAfterVariable);
       } else {
@@ -279,11 +287,11 @@ class TreeParser {
   }
 
   private checkPipeline(pipe: PipeNode, context: string): void {
-    if (pipe.cmds.length === 0) this.errorf(`missing value for ${context}`);
+    if (pipe.cmds.length === 0) this.errorf('missing value for %s', context);
     pipe.cmds.slice(1).forEach((c, i) => {
       const t = c.args[0]?.type;
       if (t === 'bool' || t === 'dot' || t === 'nil' || t === 'number' || t === 'string') {
-        this.errorf(`non executable command in pipeline stage ${i + 2}`);
+        this.errorf('non executable command in pipeline stage %d', BigInt(i + 2));
       }
     });
   }
@@ -305,7 +313,7 @@ class TreeParser {
           elseList.nodes.push(this.control(chained));
         } else {
           [elseList, next] = this.itemList();
-          if (next.type !== 'end') this.errorf(`expected end; found ${nodeString(next)}`);
+          if (next.type !== 'end') this.errorf('expected end; found %s', nodeString(next));
         }
       }
       return { type: context, pos: pipe.pos, tree: this.tree, pipe, list, elseList };
@@ -330,7 +338,7 @@ class TreeParser {
     const block = this.child(name);
     const [list, end] = block.itemList();
     block.tree.root = list;
-    if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
+    if (end.type !== 'end') this.errorf('unexpected %s in %s', nodeString(end), context);
     block.add();
     return { type: 'template', pos: token.pos, tree: this.tree, name, pipe } satisfies TemplateNode;
   }
@@ -381,7 +389,7 @@ class TreeParser {
       case 'variable':
         return { type: 'variable', pos, tree: this.tree, ident: [...node.ident, ...fields] };
       case 'bool': case 'string': case 'number': case 'nil': case 'dot':
-        return this.errorf(`unexpected . after term ${quoteGo(nodeString(node))}`);
+        return this.errorf('unexpected . after term %q', nodeString(node));
       default:
         return { type: 'chain', pos, tree: this.tree, node, field: fields };
     }
@@ -392,7 +400,7 @@ class TreeParser {
     const base = { pos: token.pos, tree: this.tree };
     switch (token.type) {
       case 'identifier':
-        if (!this.opts.hasFunction(token.val)) this.errorf(`function ${quoteGo(token.val)} not defined`);
+        if (!this.opts.hasFunction(token.val)) this.errorf('function %q not defined', token.val);
         return { type: 'identifier', ...base, ident: token.val };
       case 'dot':
         return { type: 'dot', ...base };
@@ -408,7 +416,7 @@ class TreeParser {
         try {
           return { type: 'number', ...base, text: token.val, ...readNumber(token.val, token.type) };
         } catch (error) {
-          return this.errorf(error instanceof Error ? error.message : String(error));
+          return this.error(error);
         }
       }
       case 'leftParen':
@@ -426,7 +434,7 @@ class TreeParser {
 
   private useVar(pos: number, name: string): VariableNode {
     const v = this.newVariable(pos, name);
-    if (!this.vars.includes(v.ident[0] as string)) this.errorf(`undefined variable ${quoteGo(v.ident[0] as string)}`);
+    if (!this.vars.includes(v.ident[0])) this.errorf('undefined variable %q', v.ident[0] as string);
     return v;
   }
 }

@@ -1,8 +1,23 @@
 // fmt.Sprintf's format loop: flags, width, precision, explicit argument indexes, and the
 // %!verb(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!(BADPREC), %!verb(BADINDEX) reports.
 import { Printer, tooLarge } from './fmt.ts';
+import { defineStruct, goStruct } from './structs.ts';
 import type { GoValue } from './values.ts';
-import { GoUint8, typeName } from './values.ts';
+import { GoPointer, GoStruct, GoUint8, typeName } from './values.ts';
+
+const errorString = defineStruct('errors.errorString', { s: 'string' }, {
+  Error: { result: 'string', fn: (e: GoStruct) => e.fields[0] },
+});
+
+/** An error value as errors.New makes it (a *errors.errorString), for %w and %s in Go's messages. */
+export function goError(message: string): GoValue {
+  return new GoPointer(errorString, goStruct(errorString, { s: message }));
+}
+
+/** The text of fmt.Errorf(format, args...): Sprintf that also takes one %w. */
+export function errorfText(format: string, args: readonly GoValue[]): string {
+  return sprintf(format, args, true);
+}
 
 function parsenum(s: string, start: number, end: number): { num: number; ok: boolean; next: number } {
   let num = 0;
@@ -33,8 +48,9 @@ function intFromArg(a: readonly GoValue[], argNum: number): { num: number; isInt
 }
 
 /** fmt.Sprintf. */
-export function sprintf(format: string, a: readonly GoValue[]): string {
+export function sprintf(format: string, a: readonly GoValue[], wrapErrs = false): string {
   const p = new Printer();
+  p.wrapErrs = wrapErrs;
   const end = format.length;
   let argNum = 0;
   let afterIndex = false;

@@ -4,6 +4,7 @@
 //   number     float64 (every JSON number)
 //   bigint     int (template integer literals, len, seq, ...)
 //   GoUint8    uint8 (a byte taken out of a string with index)
+//   GoComplex  complex128 (complex constants: 1+2i, 3i)
 //   string, boolean, arrays ([]interface {}), plain objects and Maps (map[string]interface {}),
 //   GoFunc     a function value (from the registry or returned by a function)
 //   GoInt      a value of another integer type (int64, uint16, time.Month), see structs.ts
@@ -126,6 +127,16 @@ export interface GoFunc {
   readonly fn: (...args: GoValue[]) => GoValue;
 }
 
+/** A complex128: template complex constants (`1+2i`) evaluate to these. */
+export class GoComplex {
+  readonly real: number;
+  readonly imag: number;
+  constructor(real: number, imag: number) {
+    this.real = real;
+    this.imag = imag;
+  }
+}
+
 export class GoUint8 {
   readonly value: number;
   constructor(value: number) {
@@ -141,6 +152,7 @@ export type GoValue =
   | bigint
   | string
   | GoUint8
+  | GoComplex
   | GoFunc
   | GoInt
   | GoStruct
@@ -156,7 +168,7 @@ export function isGoFunc(v: unknown): v is GoFunc {
 }
 
 export function isMap(v: GoValue): v is GoMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoUint8) && !isGoFunc(v) &&
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoUint8) && !(v instanceof GoComplex) && !isGoFunc(v) &&
     !(v instanceof GoInt) && !(v instanceof GoStruct) && !(v instanceof GoPointer);
 }
 
@@ -231,6 +243,7 @@ export function typeName(v: GoValue): string {
       if (v === null || v === undefined) return '<nil>';
       if (Array.isArray(v)) return sliceTypeName(v);
       if (v instanceof GoUint8) return 'uint8';
+      if (v instanceof GoComplex) return 'complex128';
       if (v instanceof GoInt || v instanceof GoStruct) return v.type.name;
       if (v instanceof GoPointer) return `*${v.type.name}`;
       if (isGoFunc(v)) return funcTypeName(v);
@@ -278,6 +291,7 @@ export function isTrue(v: GoValue): boolean {
       if (v === null || v === undefined) return false;
       if (Array.isArray(v)) return v.length > 0;
       if (v instanceof GoUint8) return v.value !== 0;
+      if (v instanceof GoComplex) return v.real !== 0 || v.imag !== 0;
       if (v instanceof GoInt) return v.value !== 0n;
       if (v instanceof GoStruct) return true; // struct values are always true
       if (v instanceof GoPointer) return v.target !== null;
