@@ -102,3 +102,13 @@ describe('config problems', () => {
     }
   });
 });
+
+describe('the example config in docs/', () => {
+  it('parses through the real schema without a problem, and states the defaults', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../docs/weft.example.toml', import.meta.url), 'utf8');
+    const { config, problems } = loadConfig({ text });
+    expect(problems).toEqual([]);
+    expect(config).toEqual(defaults());
+  });
+});

@@ -34,7 +34,7 @@ export const schema = {
     host_lease_ttl: duration('60s', '2s', 'TTL of the host lease that records written by this host (DNS names) are attached to.'),
   },
   subnet: {
-    enabled: boolean(false, 'Lease a subnet of the cluster network for this host.'),
+    enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
     etcd_prefix: string('/coreos.com/network', 'etcd prefix of the network config and leases (flannel layout).', { flag: 'etcd-prefix' }),
     public_ip: string('', 'This host\'s IP on the underlay; default: the address of --iface.', { flag: 'public-ip' }),
     iface: string('', 'Underlay interface; default: the interface of the default route.', { flag: 'iface' }),
@@ -43,7 +43,7 @@ export const schema = {
     lease_ttl: duration('24h', '2s', 'TTL of the subnet lease in etcd.', { flag: 'subnet-lease-ttl' }),
   },
   overlay: {
-    enabled: boolean(false, 'Program the VXLAN overlay from the subnet leases.'),
+    enabled: boolean(true, 'Program the VXLAN overlay from the subnet leases.'),
     device: string('', 'VXLAN device name; default weft.<VNI>.'),
     mtu: integer(0, 0, 65535, 'MTU of the VXLAN device; 0 means underlay MTU minus 50.'),
     resync_interval: duration('30s', '1s', 'How often the kernel state is compared with the leases and repaired.'),

@@ -290,7 +290,7 @@ describe('the templates area inside weft daemon', () => {
     await client.put('/daemon/v').value('one');
     const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/daemon"]\n', 'v={{getv "/daemon/v"}}\n');
     const socket = join(dir, 'weft.sock');
-    const daemon = new WeftProcess(['daemon', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--templates-enabled', '--templates-confdir', dir]);
+    const daemon = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--templates-enabled', '--templates-confdir', dir]);
     cleanups.push(async () => {
       daemon.kill('SIGTERM');
       await daemon.exited;

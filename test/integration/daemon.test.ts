@@ -19,8 +19,11 @@ function workDir(): string {
   return dir;
 }
 
+// Only the admin area: subnet and overlay are on by default (as flanneld), so switch them off.
+const adminOnly = ['--no-subnet-enabled', '--no-overlay-enabled'];
+
 function startDaemon(args: string[], env: Record<string, string> = {}): WeftProcess {
-  const daemon = new WeftProcess(['daemon', ...args], env);
+  const daemon = new WeftProcess(['daemon', ...adminOnly, ...args], env);
   cleanups.push(() => daemon.kill('SIGKILL'));
   return daemon;
 }
@@ -81,7 +84,7 @@ describe('weft daemon with only the admin area', () => {
     const socket = join(dir, 'weft.sock');
     const first = startDaemon(['--admin-socket', socket]);
     await waitReady(socket);
-    const second = await runWeft(['daemon', '--admin-socket', socket]);
+    const second = await runWeft(['daemon', ...adminOnly, '--admin-socket', socket]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('WEFT_E_ADMIN_SOCKET');
     expect(second.stderr).toContain('in use');

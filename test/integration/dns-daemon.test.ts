@@ -29,7 +29,7 @@ afterAll(async () => {
 async function daemon(name: string): Promise<{ socket: string; port: number; process: WeftProcess }> {
   const socket = join(dir, `${name}.sock`);
   const port = await freePort();
-  const process = new WeftProcess(['daemon', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--etcd-host-lease-ttl', '2s', '--dns-enabled', '--dns-listen', `127.0.0.1:${port}`, '--no-dns-forward']);
+  const process = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--etcd-host-lease-ttl', '2s', '--dns-enabled', '--dns-listen', `127.0.0.1:${port}`, '--no-dns-forward']);
   daemons.push(process);
   await waitFor(async () => (await adminRequest(socket, 'GET', '/readyz').catch(() => undefined))?.status === 200, 20_000);
   return { socket, port, process };
