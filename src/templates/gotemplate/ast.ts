@@ -1,6 +1,7 @@
 // The parse tree, shaped like Go's parse.Node types; nodeString reproduces Go's String() forms,
 // which appear in error messages ("executing \"t\" at <.a.b>: ...").
 import { quoteGo } from './quote.ts';
+import { utf8Length } from './values.ts';
 
 /** One parsed template: its own name, the name of the Parse call it came from, and that call's text. */
 export interface Tree {
@@ -129,4 +130,19 @@ export function isEmptyTree(n: Node | null): boolean {
   if (n.type === 'list') return n.nodes.every(isEmptyTree);
   if (n.type === 'text') return goSpaceOnly.test(n.text);
   return false;
+}
+
+/** The location half of Tree.ErrorContext: `parseName:line:byteColumn`. */
+export function location(node: Node): string {
+  const { text, parseName } = node.tree;
+  const before = text.slice(0, node.pos);
+  const nl = before.lastIndexOf('\n');
+  let line = 1;
+  for (let i = before.indexOf('\n'); i !== -1; i = before.indexOf('\n', i + 1)) line++;
+  return `${parseName}:${line}:${utf8Length(before.slice(nl + 1))}`;
+}
+
+/** text/template's doublePercent: a name made safe to put into a format string. */
+export function doublePercent(s: string): string {
+  return s.replaceAll('%', '%%');
 }

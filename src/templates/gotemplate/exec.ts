@@ -4,16 +4,15 @@ import type {
   BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, Node, NumberNode, PipeNode,
   TemplateNode, Tree, VariableNode,
 } from './ast.ts';
-import { nodeString } from './ast.ts';
-import { printOne } from './fmt.ts';
+import { doublePercent, location, nodeString } from './ast.ts';
 import { InterfaceValue, assignable, builtins, truth } from './funcs.ts';
-import { errorfText, goError } from './printf.ts';
+import { errorfText, goError, printOne } from './printf.ts';
 import { quoteGo } from './quote.ts';
 import { boundMethod, fieldIndex } from './structs.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
 import {
   GoComplex, GoInt, GoPointer, GoStruct, funcTypeName, isGoFunc, isMap, isTrue, mapGet, mapHas, paramTypeName, sliceElemIsInterface,
-  sortedKeys, typeName, typedSlice, utf8Length,
+  sortedKeys, typeName, typedSlice,
 } from './values.ts';
 
 export type MissingKey = 'default' | 'zero' | 'error';
@@ -56,19 +55,6 @@ interface Variable {
 }
 
 const maxExecDepth = 100000;
-
-function location(node: Node): string {
-  const { text, parseName } = node.tree;
-  const before = text.slice(0, node.pos);
-  const nl = before.lastIndexOf('\n');
-  let line = 1;
-  for (let i = before.indexOf('\n'); i !== -1; i = before.indexOf('\n', i + 1)) line++;
-  return `${parseName}:${line}:${utf8Length(before.slice(nl + 1))}`;
-}
-
-function doublePercent(s: string): string {
-  return s.replaceAll('%', '%%');
-}
 
 function isFunctionResultIface(fn: GoFunc | undefined): boolean {
   return fn !== undefined && (fn.result === undefined || fn.result === 'interface {}');

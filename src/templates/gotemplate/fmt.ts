@@ -504,23 +504,6 @@ export function sprint(args: readonly GoValue[]): string {
   return p.buf;
 }
 
-export function sprintln(args: readonly GoValue[]): string {
-  const p = new Printer();
-  args.forEach((arg, i) => {
-    if (i > 0) p.buf += ' ';
-    p.printArg(arg, 'v');
-  });
-  return `${p.buf}\n`;
-}
-
-/** fmt.Sprint of one value; the fast path for {{.}}. */
-export function printOne(v: GoValue): string {
-  if (typeof v === 'string') return v;
-  const p = new Printer();
-  p.printArg(v, 'v');
-  return p.buf;
-}
-
 /** Formats one value with a verb (e.g. '%v'), as used in error messages. */
 export function formatValue(v: GoValue, verb = 'v'): string {
   const p = new Printer();

@@ -1,8 +1,8 @@
 // The built-in functions, with Go's semantics and error texts (text/template/funcs.go).
 // Built-ins take 'value' parameters: they see undefined (invalid) and null (nil interface) apart.
 import { htmlEscape, jsEscape, urlQueryEscape } from './escape.ts';
-import { formatValue, sprint, sprintln } from './fmt.ts';
-import { sprintf } from './printf.ts';
+import { formatValue, sprint } from './fmt.ts';
+import { sprintf, sprintln } from './printf.ts';
 import type { GoFunc, GoValue, ParamType } from './values.ts';
 import { structComparable, structsEqual } from './structs.ts';
 import {

@@ -434,7 +434,7 @@ class TreeParser {
 
   private useVar(pos: number, name: string): VariableNode {
     const v = this.newVariable(pos, name);
-    if (!this.vars.includes(v.ident[0])) this.errorf('undefined variable %q', v.ident[0] as string);
+    if (!this.vars.includes(v.ident[0] as string)) this.errorf('undefined variable %q', v.ident[0]);
     return v;
   }
 }

@@ -215,3 +215,21 @@ export function sprintf(format: string, a: readonly GoValue[], wrapErrs = false)
   }
   return p.buf;
 }
+
+/** fmt.Sprintln. */
+export function sprintln(args: readonly GoValue[]): string {
+  const p = new Printer();
+  args.forEach((arg, i) => {
+    if (i > 0) p.buf += ' ';
+    p.printArg(arg, 'v');
+  });
+  return `${p.buf}\n`;
+}
+
+/** fmt.Sprint of one value; the fast path for {{.}}. */
+export function printOne(v: GoValue): string {
+  if (typeof v === 'string') return v;
+  const p = new Printer();
+  p.printArg(v, 'v');
+  return p.buf;
+}
