@@ -26,14 +26,20 @@ function pow10(n: number): bigint {
   return (pow10cache[n] ??= 10n ** BigInt(n));
 }
 
-/** round_half_even(m * 2^e * 10^k). */
-function roundScaled(m: bigint, e: number, k: number): bigint {
+/** m * 2^e * 10^k as an exact fraction. */
+function scaled(m: bigint, e: number, k: number): { num: bigint; den: bigint } {
   let num = m;
   let den = 1n;
   if (e >= 0) num <<= BigInt(e);
   else den <<= BigInt(-e);
   if (k >= 0) num *= pow10(k);
   else den *= pow10(-k);
+  return { num, den };
+}
+
+/** round_half_even(m * 2^e * 10^k). */
+function roundScaled(m: bigint, e: number, k: number): bigint {
+  const { num, den } = scaled(m, e, k);
   const q = num / den;
   const r2 = (num % den) * 2n;
   if (r2 > den || (r2 === den && (q & 1n) === 1n)) return q + 1n;
@@ -83,12 +89,7 @@ function precisionDigits(v: number, n: number): Digits {
 }
 
 function roundScaledFloor(m: bigint, e: number, k: number): bigint {
-  let num = m;
-  let den = 1n;
-  if (e >= 0) num <<= BigInt(e);
-  else den <<= BigInt(-e);
-  if (k >= 0) num *= pow10(k);
-  else den *= pow10(-k);
+  const { num, den } = scaled(m, e, k);
   return num / den;
 }
 
