@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminRequest } from './admin/client.ts';
+import { adminRequest } from './admin/index.ts';
 import type { Area } from './area.ts';
 import { loadConfigOrThrow } from './config/index.ts';
 import { Daemon } from './daemon.ts';
@@ -40,7 +40,10 @@ class FakeArea implements Area {
     if (this.failStart) throw new Error('boom');
   }
 
-  async stop(): Promise<void> {
+  deadlineMs: number | undefined;
+
+  async stop(deadline: Date): Promise<void> {
+    this.deadlineMs = deadline.getTime() - Date.now();
     this.journal.push(`stop ${this.name}`);
     if (this.hangOnStop) await new Promise(() => undefined);
   }
@@ -93,6 +96,42 @@ describe('daemon lifecycle', () => {
     await daemon.start();
     expect(await daemon.stop('test')).toBe(1);
     expect(journal).toEqual(['start etcd', 'start templates', 'stop templates', 'stop etcd']);
+  });
+});
+
+describe('shutdown deadline shares', () => {
+  // Regression (review, issue 11 item 8): a hanging templates area used the whole 10 s and left
+  // dns and etcd 0 ms; etcd could not revoke the host lease before the process exited.
+  it('gives each area an equal share of the time left, so the last ones still get theirs', async () => {
+    const journal: string[] = [];
+    const etcd = new FakeArea('etcd', journal);
+    const dns = new FakeArea('dns', journal);
+    const stuck = new FakeArea('templates', journal);
+    stuck.hangOnStop = true;
+    const { daemon } = makeDaemon([etcd, dns, stuck], '900ms');
+    await daemon.start();
+    expect(await daemon.stop('test')).toBe(1);
+    expect(journal.slice(-3)).toEqual(['stop templates', 'stop dns', 'stop etcd']);
+    // admin, templates, dns, etcd share 900 ms: templates gets ~225 ms; dns and etcd then split what is left.
+    expect(stuck.deadlineMs).toBeLessThanOrEqual(230);
+    expect(dns.deadlineMs).toBeGreaterThan(150);
+    expect(etcd.deadlineMs).toBeGreaterThan(150);
+  });
+});
+
+describe('config validation before anything starts', () => {
+  it('refuses to build a daemon whose config has area problems, naming every key', () => {
+    const config = loadConfigOrThrow({ flags: ['--no-subnet-enabled', '--overlay-enabled', '--dns-upstream', 'nope'] });
+    const failure = (() => {
+      try {
+        return new Daemon({ config, logger: silentLogger, notifier: new SystemdNotifier({}) });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isWeftError(failure, 'WEFT_E_CONFIG')).toBe(true);
+    expect((failure as Error).message).toContain('overlay.enabled');
+    expect((failure as Error).message).toContain('dns.upstreams');
   });
 });
 

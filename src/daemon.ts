@@ -2,18 +2,18 @@
 // (admin first so health is visible during start-up, then etcd, then the areas that use it), stops
 // them in reverse with a deadline, reloads on SIGHUP, and keeps systemd informed.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { AdminServer, type Readiness } from './admin/index.ts';
-import type { ApiRoute, Area } from './area.ts';
-import { loadConfigOrThrow, type Config } from './config/index.ts';
-import { EtcdArea } from './etcd/area.ts';
+import { createAdminArea, validateAdmin, type AdminArea, type AdminServer, type Readiness } from './admin/index.ts';
+import type { ApiRoute, Area, ConfigValidator } from './area.ts';
+import { subnetOverlayFeed } from './compose/subnet-overlay.ts';
+import { loadConfigOrThrow, problem, type Config, type Problem } from './config/index.ts';
+import { createDnsArea, validateDns } from './dns/index.ts';
+import { createEtcdArea, validateEtcd } from './etcd/index.ts';
 import { WeftError } from './errors.ts';
 import type { Logger, LogLevel } from './log.ts';
+import { createOverlayArea, loadOrCreateVtepMac, validateOverlay } from './overlay/index.ts';
+import { createSubnetArea, networkCidrs, validateSubnet, type PublicAddress } from './subnet/index.ts';
 import { SystemdNotifier } from './systemd.ts';
-import { createDnsArea } from './dns/index.ts';
-import { SubnetOverlayLink } from './compose/subnet-overlay.ts';
-import { loadOrCreateVtepMac } from './overlay/index.ts';
-import { createSubnetArea, networkCidrs, type PublicAddress } from './subnet/index.ts';
-import { TemplatesArea } from './templates/area.ts';
+import { createTemplatesArea, validateTemplates } from './templates/index.ts';
 import { weftVersion } from './version.ts';
 
 export interface DaemonOptions {
@@ -26,71 +26,44 @@ export interface DaemonOptions {
   readonly areas?: readonly Area[];
 }
 
-class AdminArea implements Area {
-  readonly name = 'admin';
-  readonly server: AdminServer;
-  #listening = false;
+/** Areas not built yet: enabling one is a config problem, not a start-up failure. */
+const unbuiltAreas = ['proxy'] as const;
 
-  constructor(server: AdminServer) {
-    this.server = server;
-  }
+/** Every area's check of its config section, in start order. */
+const validators: readonly ConfigValidator[] = [
+  validateAdmin,
+  validateEtcd,
+  validateSubnet,
+  validateOverlay,
+  validateDns,
+  validateTemplates,
+  (config) => unbuiltAreas.filter((name) => config[name].enabled).map((name) => problem(`${name}.enabled`, `the ${name} area cannot be enabled in weft ${weftVersion} yet; set ${name}.enabled = false`)),
+];
 
-  async start(): Promise<void> {
-    await this.server.start();
-    this.#listening = true;
-  }
-
-  async stop(): Promise<void> {
-    this.#listening = false;
-    await this.server.stop();
-  }
-
-  ready(): boolean {
-    return this.#listening;
-  }
+/** Every problem of a loaded config that only the areas know about (run before anything starts). */
+export function validateConfig(config: Config): Problem[] {
+  return validators.flatMap((validate) => validate(config));
 }
 
-/** The areas the config enables, in start order. Area factories join this list as they land. */
+/** The areas the config enables, in start order: the daemon's explicit list. */
 function buildAreas(config: Config, logger: Logger): Area[] {
   const needsEtcd = config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
-  const areas: Area[] = [];
-  const etcd = needsEtcd ? new EtcdArea(config, logger) : undefined;
-  if (etcd !== undefined) areas.push(etcd);
-  const subnet =
-    config.subnet.enabled && etcd !== undefined
-      ? createSubnetArea({
-          config,
-          etcd: etcd.client,
-          logger,
-          etcdMetrics: etcd.etcdMetrics,
-          // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
-          ...(config.overlay.enabled ? { vtepMACFor: (address: PublicAddress) => loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) } : {}),
-        })
-      : undefined;
-  if (subnet !== undefined) areas.push(subnet);
-  if (config.overlay.enabled) {
-    if (subnet === undefined) throw new WeftError('WEFT_E_CONFIG', 'overlay.enabled needs subnet.enabled: the overlay is built from the subnet leases');
-    areas.push(new SubnetOverlayLink(subnet, config, logger));
-  }
-  if (config.dns.enabled && etcd !== undefined) {
-    areas.push(
-      createDnsArea({
+  if (!needsEtcd) return [];
+  const etcd = createEtcdArea({ config, logger });
+  const areas: Area[] = [etcd];
+  const subnet = config.subnet.enabled
+    ? createSubnetArea({
         config,
+        etcd: etcd.handle,
         logger,
-        etcd: etcd.client,
-        hostLease: () => etcd.hostLease,
-        etcdMetrics: etcd.etcdMetrics,
-        clusterNetworks: () => networkCidrs(subnet?.network()),
-      }),
-    );
-  }
-  if (config.templates.enabled && etcd !== undefined) {
-    areas.push(new TemplatesArea({ confdir: config.templates.confdir, prefix: config.templates.prefix, etcd: () => etcd.client, logger }));
-  }
-  const unbuilt = (['proxy'] as const).filter((name) => config[name].enabled);
-  if (unbuilt.length > 0) {
-    throw new WeftError('WEFT_E_CONFIG', `area${unbuilt.length > 1 ? 's' : ''} ${unbuilt.join(', ')} cannot be enabled in weft ${weftVersion} yet; set ${unbuilt.map((n) => `${n}.enabled = false`).join(', ')}`);
-  }
+        // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
+        ...(config.overlay.enabled ? { vtepMACFor: (address: PublicAddress) => loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) } : {}),
+      })
+    : undefined;
+  if (subnet !== undefined) areas.push(subnet);
+  if (config.overlay.enabled && subnet !== undefined) areas.push(createOverlayArea({ config, logger, leases: subnetOverlayFeed(subnet) }));
+  if (config.dns.enabled) areas.push(createDnsArea({ config, logger, etcd: etcd.handle, clusterNetworks: () => networkCidrs(subnet?.network()) }));
+  if (config.templates.enabled) areas.push(createTemplatesArea({ config, logger, etcd: etcd.handle }));
   return areas;
 }
 
@@ -113,11 +86,15 @@ export class Daemon {
     collectDefaultMetrics({ register: this.#processMetrics });
     new Gauge({ name: 'weft_build_info', help: 'weft version and Node.js runtime.', labelNames: ['version', 'node'], registers: [this.#processMetrics] }).set({ version: weftVersion, node: process.version }, 1);
     const config = options.config;
-    const server = new AdminServer(
-      { socket: config.admin.socket, socketMode: config.admin.socket_mode, listen: config.admin.listen, logger: options.logger.child({ area: 'admin' }) },
-      { readiness: () => this.readiness(), status: () => this.status(), registries: () => this.#registries(), routes: () => this.#routes() },
-    );
-    this.#admin = new AdminArea(server);
+    const problems = validateConfig(config);
+    if (problems.length > 0) {
+      throw new WeftError('WEFT_E_CONFIG', [`${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'));
+    }
+    this.#admin = createAdminArea({
+      config,
+      logger: options.logger,
+      hooks: { readiness: () => this.readiness(), status: () => this.status(), registries: () => this.#registries(), routes: () => this.#routes() },
+    });
     this.#areas = [this.#admin, ...(options.areas ?? buildAreas(config, options.logger))];
   }
 
@@ -192,21 +169,26 @@ export class Daemon {
     return this.#stopping;
   }
 
+  /**
+   * Stops the started areas in reverse order. Each gets an equal share of the time left (what an
+   * area does not use passes to the next), so one slow area cannot leave etcd no time to revoke
+   * the host lease; an area past its share is abandoned (logged) and the next one stops.
+   */
   async #stopAreas(deadline: Date): Promise<boolean> {
     let clean = true;
-    for (const area of this.#started.splice(0).reverse()) {
-      const remaining = Math.max(0, deadline.getTime() - Date.now());
+    const order = this.#started.splice(0).reverse();
+    for (const [index, area] of order.entries()) {
+      const share = Math.max(0, deadline.getTime() - Date.now()) / (order.length - index);
+      const areaDeadline = new Date(Date.now() + share);
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), remaining)));
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), share + 5)));
       try {
-        const outcome = await Promise.race([area.stop(deadline).then(() => 'stopped' as const), timedOut]);
-        if (outcome === 'timeout') {
-          clean = false;
-          this.#log.error({ event: 'area_stop_timeout', code: 'WEFT_E_SHUTDOWN_TIMEOUT', stopped: area.name }, 'area did not stop before the shutdown deadline');
-        }
+        const outcome = await Promise.race([area.stop(areaDeadline).then(() => 'stopped' as const), timedOut]);
+        if (outcome === 'timeout') throw new WeftError('WEFT_E_SHUTDOWN_TIMEOUT', `${area.name} did not stop within its ${Math.round(share)} ms share`);
       } catch (error) {
         clean = false;
-        this.#log.error({ event: 'area_stop_failed', stopped: area.name, err: (error as Error).message }, 'area failed to stop cleanly');
+        const code = error instanceof WeftError ? error.code : undefined;
+        this.#log.error({ event: code === 'WEFT_E_SHUTDOWN_TIMEOUT' ? 'area_stop_timeout' : 'area_stop_failed', code, stopped: area.name, shareMs: Math.round(share), err: (error as Error).message }, 'area did not stop cleanly');
       } finally {
         clearTimeout(timer);
       }

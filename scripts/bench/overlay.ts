@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestbed, leftovers } from '../../test/harness/netns.ts';
-import { createNetlinkBackend, createOverlayArea } from '../../src/overlay/index.ts';
+import { createNetlinkBackend, createOverlayReconciler } from '../../src/overlay/index.ts';
 import type { Lease } from '../../src/overlay/lease.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -30,7 +30,7 @@ async function worker(): Promise<void> {
   const iface = process.env.WEFT_BENCH_OVERLAY_IFACE!;
   const publicIP = process.env.WEFT_BENCH_OVERLAY_IP!;
   const stateDir = await mkdtemp(join(tmpdir(), 'weft-bench-overlay-'));
-  const area = createOverlayArea({
+  const area = createOverlayReconciler({
     network: '10.0.0.0/8', iface, publicIP, port: 0, device: '', mtu: 0, directRouting: false, resyncIntervalMs: 600_000,
     stateDir, ipMasq: false, ipMasqCleanup: true,
     ...(process.env.WEFT_BENCH_DEBUG === undefined ? {} : { logger: createLogger('debug', process.stderr) }),

@@ -1,9 +1,9 @@
 // `weft confd`: confd's command line on etcd v3. Modes: -onetime, -interval N (default), -watch.
 import { readFileSync } from 'node:fs';
-import { createEtcdClient } from '../etcd/client.ts';
+import { createEtcdClient } from '../etcd/index.ts';
 import { isWeftError, WeftError } from '../errors.ts';
 import { createLogger, type LogLevel } from '../log.ts';
-import { backendProblem, ConfdEngine, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/confd/index.ts';
+import { backendProblem, ConfdEngine, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/index.ts';
 import { weftVersion } from '../version.ts';
 import type { Command, CommandIo } from './command.ts';
 

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { configFlags, fieldEnv, formatProblems, loadConfig, schema, type LoadResult } from '../config/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { configFlags, fieldEnv, formatProblems, loadConfig, schema, withLines, type ConfigProblem, type LoadResult } from '../config/index.ts';
+import { validateConfig } from '../daemon.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
 
@@ -12,12 +13,29 @@ export function configFileFor(explicit: string | undefined, io: CommandIo): stri
   return existsSync(defaultConfigFile) ? defaultConfigFile : undefined;
 }
 
-/** Loads file < env < flags from a command's arguments, or prints the problems and returns undefined. */
-export function loadFromArgs(args: readonly string[], io: CommandIo): (LoadResult & { file: string | undefined }) | undefined {
+/** Parse problems, then (when the values parse) every area's own check, with file lines. */
+export function allProblems(result: LoadResult, file: string | undefined): ConfigProblem[] {
+  let text: string | undefined;
+  try {
+    text = file === undefined ? undefined : readFileSync(file, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  // A value that did not parse kept its default: the areas' checks of the others still mean something.
+  const reported = new Set(result.problems.map((p) => p.path));
+  return [...result.problems, ...withLines(validateConfig(result.config), text).filter((p) => !reported.has(p.path))];
+}
+
+/**
+ * Loads file < env < flags from a command's arguments, or prints the problems and returns
+ * undefined. With `validate`, the areas' checks run too (what the daemon does before it starts).
+ */
+export function loadFromArgs(args: readonly string[], io: CommandIo, options: { validate?: boolean } = {}): (LoadResult & { file: string | undefined }) | undefined {
   const { value, rest } = takeOption(args, 'config');
   const file = configFileFor(value, io);
   try {
-    const result = loadConfig({ file, env: io.env, flags: rest });
+    const loaded = loadConfig({ file, env: io.env, flags: rest });
+    const result = options.validate === true ? { ...loaded, problems: allProblems(loaded, file) } : loaded;
     if (result.problems.length > 0) {
       io.err(formatProblems(result.problems, file));
       return undefined;
@@ -43,7 +61,7 @@ export const configCheck: Command = {
       return 2;
     }
     try {
-      const { problems } = loadConfig({ file });
+      const problems = allProblems(loadConfig({ file }), file);
       if (problems.length === 0) {
         io.out(`${file}: ok`);
         return 0;

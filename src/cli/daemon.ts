@@ -9,7 +9,7 @@ export const daemonCommand: Command = {
   usage: 'weft daemon [--config FILE] [--etcd-endpoints URL[,URL]] [--etcd-prefix P] [--public-ip IP] [--iface NAME] [--subnet-file PATH] [--ip-masq] [--subnet-lease-ttl D] [flags from `weft config flags`]',
   summary: 'Run the host daemon: the areas enabled in the config, the admin API, systemd notify.',
   async run(args, io) {
-    const loaded = loadFromArgs(args, io);
+    const loaded = loadFromArgs(args, io, { validate: true });
     if (loaded === undefined) return 1;
     const logger = createLogger(loaded.config.log.level);
     const { rest: flags } = takeOption(args, 'config');

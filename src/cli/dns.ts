@@ -1,8 +1,8 @@
 // `weft dns`: the DNS server on its own (zone from etcd, forwarder), and `weft dns add|rm|ls`, which
 // register names through a running daemon's admin API.
-import { adminRequest } from '../admin/client.ts';
+import { adminRequest } from '../admin/index.ts';
 import { createDnsArea } from '../dns/index.ts';
-import { createEtcdClient } from '../etcd/index.ts';
+import { createEtcdClient, etcdHandle } from '../etcd/index.ts';
 import { createLogger } from '../log.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
 import { loadFromArgs } from './config.ts';
@@ -37,7 +37,7 @@ export const dnsCommand: Command = {
     const { config } = loaded;
     const logger = createLogger(config.log.level);
     const etcd = createEtcdClient(config.etcd);
-    const area = createDnsArea({ config, etcd, logger });
+    const area = createDnsArea({ config, etcd: etcdHandle(etcd), logger });
     const { promise: stopped, resolve: stop } = Promise.withResolvers<NodeJS.Signals>();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

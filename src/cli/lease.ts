@@ -1,6 +1,5 @@
 // `weft lease ls`: every subnet lease in etcd, as a table or JSON.
-import { decodeLease, subnetsPrefix, type Lease } from '../subnet/lease-codec.ts';
-import { expiriesOf, listSubnetKeys } from '../subnet/registry.ts';
+import { decodeLease, expiriesOf, listSubnetKeys, subnetsPrefix, type Lease } from '../subnet/index.ts';
 import { takeSwitch, type Command } from './command.ts';
 import { withEtcd } from './network.ts';
 

@@ -2,9 +2,7 @@
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient } from '../etcd/index.ts';
 import { isWeftError } from '../errors.ts';
-import { configKey } from '../subnet/lease-codec.ts';
-import { describeNetworkConfig, parseNetworkConfig, renderNetworkConfig, type NetworkInit } from '../subnet/network-config.ts';
-import { readNetworkConfigText, writeNetworkConfigText } from '../subnet/registry.ts';
+import { configKey, describeNetworkConfig, parseNetworkConfig, readNetworkConfigText, renderNetworkConfig, writeNetworkConfigText, type NetworkInit } from '../subnet/index.ts';
 import { takeOption, takeSwitch, type Command, type CommandIo } from './command.ts';
 import { loadFromArgs } from './config.ts';
 

@@ -68,6 +68,8 @@ export const schema = {
     enabled: boolean(false, 'Render confd template resources from etcd.'),
     confdir: string('/etc/weft/confd', 'confd-style directory with conf.d/ and templates/.'),
     prefix: string('', 'Global key prefix joined with each resource prefix.'),
+    check_timeout: duration('60s', '100ms', "How long a resource's check_cmd may run before it counts as failed (and is killed)."),
+    reload_timeout: duration('60s', '100ms', "How long a resource's reload_cmd may run before it counts as failed (and is killed)."),
   },
   proxy: {
     enabled: boolean(false, 'Run the HTTP reverse proxy.'),

@@ -2,11 +2,10 @@
 // its cache, and the registration routes. Creating it has no side effects; start() binds the
 // sockets first (zone names get SERVFAIL until the first snapshot) and never waits for etcd.
 import { readFileSync } from 'node:fs';
-import type { Etcd3 } from 'etcd3';
-import type { ApiRoute, Area } from '../area.ts';
-import type { Config } from '../config/index.ts';
+import { onceStop, type ApiRoute, type Area } from '../area.ts';
+import { problem, type Config, type Problem } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
-import { PrefixWatch, type EtcdMetrics, type HostLease, type KeyValue } from '../etcd/index.ts';
+import { PrefixWatch, type EtcdHandle, type KeyValue } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
 import { Worker } from 'node:worker_threads';
 import { cidrProblem, loopbackNetworks } from './acl.ts';
@@ -24,16 +23,11 @@ export { Zone } from './zone.ts';
 export { Resolver } from './resolver.ts';
 export { reverseName } from './registration.ts';
 
-type Lazy<T> = T | (() => T);
-
 export interface DnsAreaOptions {
   readonly config: Pick<Config, 'dns'>;
-  /** The etcd client, or a getter (the etcd area's client exists only after it started). */
-  readonly etcd: Lazy<Etcd3>;
-  /** This host's lease for registrations; without it the registration routes answer 503. */
-  readonly hostLease?: Lazy<HostLease | undefined>;
+  /** The client, and this host's lease for registrations (without it they answer 503). */
+  readonly etcd: EtcdHandle;
   readonly logger: Logger;
-  readonly etcdMetrics?: EtcdMetrics;
   /** The cluster network(s), allowed to recurse besides loopback when `dns.allow` is empty. */
   readonly clusterNetworks?: () => readonly string[];
   /** Default /etc/resolv.conf. */
@@ -43,28 +37,31 @@ export interface DnsAreaOptions {
 // Compiled to dist/, the worker is a .js file beside this one.
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
-function lazy<T>(value: Lazy<T>): T {
-  return typeof value === 'function' ? (value as () => T)() : value;
+/** Checks `[dns]` before anything starts (also `weft config check`): every bad value, not the first. */
+export function validateDns(config: Pick<Config, 'dns'>): Problem[] {
+  const dns = config.dns;
+  const problems: Problem[] = [];
+  for (const zone of dns.zones.map(normalizeZone)) {
+    if (zone !== '' && !isValidName(zone)) problems.push(problem('dns.zones', `"${zone}" is not a domain name (expected e.g. weft.internal.)`));
+  }
+  for (const bad of dns.allow.map(cidrProblem)) if (bad !== undefined) problems.push(problem('dns.allow', bad));
+  for (const text of dns.upstreams) {
+    if (parseUpstream(text) === undefined) problems.push(problem('dns.upstreams', `"${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`));
+  }
+  for (const text of dns.listen) {
+    try {
+      parseListen(text);
+    } catch (error) {
+      problems.push(problem('dns.listen', (error as Error).message));
+    }
+  }
+  return problems;
 }
 
-function validate(config: Config['dns']): { zones: string[]; upstreams: Upstream[]; listen: ListenAddress[] } {
-  const zones = config.zones.map(normalizeZone);
-  const badZone = zones.find((z) => z !== '' && !isValidName(z));
-  if (badZone !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.zones: "${badZone}" is not a domain name (expected e.g. weft.internal.)`);
-  const badAllow = config.allow.map(cidrProblem).find((p) => p !== undefined);
-  if (badAllow !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.allow: ${badAllow}`);
-  const upstreams = config.upstreams.map((text) => {
-    const upstream = parseUpstream(text);
-    if (upstream === undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.upstreams: "${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`);
-    return upstream;
-  });
-  let listen: ListenAddress[];
-  try {
-    listen = config.listen.map(parseListen);
-  } catch (error) {
-    throw new WeftError('WEFT_E_DNS_CONFIG', `dns.listen: ${(error as Error).message}`, { cause: error });
-  }
-  return { zones, upstreams, listen };
+function parseDnsSettings(config: Config['dns']): { zones: string[]; upstreams: Upstream[]; listen: ListenAddress[] } {
+  const problems = validateDns({ dns: config });
+  if (problems.length > 0) throw new WeftError('WEFT_E_DNS_CONFIG', problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  return { zones: config.zones.map(normalizeZone), upstreams: config.upstreams.map((text) => parseUpstream(text)!), listen: config.listen.map(parseListen) };
 }
 
 export class DnsArea implements Area {
@@ -83,6 +80,7 @@ export class DnsArea implements Area {
   readonly #workers: Worker[] = [];
   readonly #workerCounters = new Map<string, number>();
   #loaded = false;
+  #stopped = false;
 
   constructor(options: DnsAreaOptions) {
     this.#o = options;
@@ -94,7 +92,7 @@ export class DnsArea implements Area {
       path: this.zone.path,
       zones: this.#zones,
       ttl: dns.register_ttl,
-      hostLease: () => (options.hostLease === undefined ? undefined : lazy(options.hostLease)),
+      hostLease: () => options.etcd.hostLease(),
     });
   }
 
@@ -105,7 +103,7 @@ export class DnsArea implements Area {
 
   async start(): Promise<void> {
     const dns = this.#o.config.dns;
-    const { upstreams: configured, listen } = validate(dns);
+    const { upstreams: configured, listen } = parseDnsSettings(dns);
     this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
     const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow: this.#allow() };
     this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded);
@@ -114,7 +112,8 @@ export class DnsArea implements Area {
     await this.#server.start();
     for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
     this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
-    this.#watch = new PrefixWatch(lazy(this.#o.etcd), { prefix: `${this.zone.path}/`, logger: this.#log, ...(this.#o.etcdMetrics ? { metrics: this.#o.etcdMetrics } : {}) }, {
+    const etcdMetrics = this.#o.etcd.metrics;
+    this.#watch = new PrefixWatch(this.#o.etcd.client, { prefix: `${this.zone.path}/`, logger: this.#log, ...(etcdMetrics ? { metrics: etcdMetrics } : {}) }, {
       snapshot: (items: readonly KeyValue[], revision: number) => {
         this.zone.replaceAll(items, revision);
         this.#broadcast({ kind: 'snapshot', items: items.map(({ key, value, lease }) => ({ key, value, lease })), revision });
@@ -175,7 +174,8 @@ export class DnsArea implements Area {
     while (!this.#loaded) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  async stop(): Promise<void> {
+  readonly stop = onceStop('dns', async () => {
+    this.#stopped = true;
     const exits = this.#workers.splice(0).map((worker) => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
@@ -184,13 +184,14 @@ export class DnsArea implements Area {
     await Promise.all(exits);
     await this.#server?.stop();
     await this.#watch?.stop();
-  }
+  });
 
   ready(): boolean {
-    return this.#loaded && this.#server !== undefined;
+    return !this.#stopped && this.#loaded && this.#server !== undefined;
   }
 
   readonly notReadyReason = (): string | undefined => {
+    if (this.#stopped) return 'stopped';
     if (this.#server === undefined) return 'DNS server not listening yet';
     return this.#loaded ? undefined : `waiting for the first snapshot of ${this.zone.path}/ from etcd`;
   };

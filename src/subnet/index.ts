@@ -1,10 +1,9 @@
 // The subnet area: this host's flannel-compatible subnet lease (manager.ts), subnet.env, and the
 // feed of every lease in the network for the overlay (peers.ts over the one prefix watch).
-import type { Etcd3 } from 'etcd3';
-import type { Area } from '../area.ts';
+import { onceStop, type Area } from '../area.ts';
 import type { Config } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
-import { PrefixWatch, type EtcdMetrics } from '../etcd/index.ts';
+import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
 import { formatNet4, formatNet6 } from './ip.ts';
@@ -21,10 +20,16 @@ export type { LeaseEvent, LeaseFeed, LeaseListener } from './peers.ts';
 export type { OwnLease } from './manager.ts';
 export type { NetworkConfig } from './network-config.ts';
 export { overlayMtu, type PublicAddress } from './host.ts';
+// For the CLI (`weft lease ls`, `weft network init/show`).
+export { configKey, decodeLease, subnetsPrefix } from './lease-codec.ts';
+export { describeNetworkConfig, parseNetworkConfig, renderNetworkConfig, type NetworkInit } from './network-config.ts';
+export { expiriesOf, listSubnetKeys, readNetworkConfigText, writeNetworkConfigText } from './registry.ts';
+
+export { validateSubnet } from './validate.ts';
 
 export interface SubnetAreaOptions {
   readonly config: Config;
-  readonly etcd: Etcd3;
+  readonly etcd: EtcdHandle;
   readonly logger?: Logger;
   /** The VTEP MAC to publish; default: a stable MAC derived from the machine id (see README). */
   readonly vtepMAC?: string;
@@ -32,7 +37,6 @@ export interface SubnetAreaOptions {
   readonly vtepMACFor?: (address: PublicAddress) => Promise<string>;
   /** Seed of the derived MAC; default /etc/machine-id. */
   readonly machineSeed?: string;
-  readonly etcdMetrics?: EtcdMetrics;
   readonly random?: () => number;
   readonly system?: HostSystem;
   /** How often the own key is read back; default TTL/3 within 1–60 s. */
@@ -78,6 +82,8 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
   let manager: SubnetManager | undefined;
   let watch: PrefixWatch | undefined;
   let envError: string | undefined;
+  let stopped = false;
+  let revokeOnStop = false;
   let vtepMAC = options.vtepMAC === undefined ? undefined : checkVtepMAC(options.vtepMAC);
 
   const tellOwn = (lease: Lease | undefined): void => {
@@ -115,7 +121,8 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       address = resolvePublicAddress(settings, options.system);
       if (vtepMAC === undefined && options.vtepMACFor !== undefined) vtepMAC = checkVtepMAC(await options.vtepMACFor(address));
       vtepMAC ??= deriveVtepMAC(options.machineSeed ?? machineSeed());
-      const client = options.etcd;
+      const client = options.etcd.client;
+      const etcdMetrics = options.etcd.metrics;
       const mgr = new SubnetManager({
         client, prefix, publicIP: address.publicIP, ttlMs: settings.lease_ttl, vtepMAC, logger: options.logger ?? silentLogger, metrics,
         previousSubnet: () => readPreviousSubnet(settings.subnet_file),
@@ -135,7 +142,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
         expiries.set(leaseId, expires);
         return expires;
       };
-      watch = new PrefixWatch(client, { prefix: subnetsPrefix(prefix), logger: log, ...(options.etcdMetrics === undefined ? {} : { metrics: options.etcdMetrics }) }, {
+      watch = new PrefixWatch(client, { prefix: subnetsPrefix(prefix), logger: log, ...(etcdMetrics === undefined ? {} : { metrics: etcdMetrics }) }, {
         async snapshot(items, revision) {
           const expiries = await expiriesOf(client, items);
           peers.snapshot(items, (id) => expiries.get(id));
@@ -155,14 +162,15 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       void watch.start();
     },
 
-    async stop(deadline) {
-      await manager?.stop({ deadline });
+    stop: onceStop('subnet', async (deadline) => {
+      stopped = true;
+      await manager?.stop({ deadline, revoke: revokeOnStop });
       await watch?.stop();
-    },
+    }),
 
     async stopAndRevoke(deadline) {
-      await manager?.stop({ deadline, revoke: true });
-      await watch?.stop();
+      revokeOnStop = true;
+      await area.stop(deadline);
     },
 
     ready() {
@@ -170,6 +178,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
     },
 
     notReadyReason() {
+      if (stopped) return 'stopped';
       if (manager === undefined) return 'not started';
       if (manager.own() === undefined) return `no subnet lease yet${manager.lastError() === undefined ? '' : `: ${manager.lastError()}`}`;
       if (envError !== undefined) return `subnet file not written: ${envError}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyValue } from '../etcd/watch.ts';
+import type { KeyValue } from '../etcd/index.ts';
 import { parseCidr4 } from './ip.ts';
 import { decodeLease, decodeLeaseValue, encodeLeaseValue, leaseKey, normalizeMac, parseLeaseKey, subnetsPrefix } from './lease-codec.ts';
 

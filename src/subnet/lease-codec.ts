@@ -4,7 +4,7 @@
 // BackendType, BackendData (a raw message, for vxlan {"VNI":1,"VtepMAC":"..."}), BackendV6Data
 // (omitempty, absent for IPv4-only hosts).
 import { posix } from 'node:path';
-import type { KeyValue } from '../etcd/watch.ts';
+import type { KeyValue } from '../etcd/index.ts';
 import { GoJsonError, describe, goFields, goInt, goString } from './gojson.ts';
 import { formatIp4, formatNet4, isAligned4, parseCidr6, parseIp4, parseIp6, type Net4, type Net6 } from './ip.ts';
 

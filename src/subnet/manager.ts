@@ -8,7 +8,7 @@
 // loop runs again and prefers the same subnet (still ours by PublicIP, or free again).
 import type { Etcd3, Lease as EtcdLease } from 'etcd3';
 import { WeftError, isWeftError } from '../errors.ts';
-import type { KeyValue } from '../etcd/watch.ts';
+import type { KeyValue } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { chooseSubnet, type HeldSubnet } from './choose.ts';
 import { formatNet4, sameNet4, type Net4 } from './ip.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyValue } from '../etcd/watch.ts';
+import type { KeyValue } from '../etcd/index.ts';
 import { PeerSet, type LeaseEvent } from './peers.ts';
 
 const prefix = '/coreos.com/network';

@@ -2,7 +2,7 @@
 // whoever routes them. A key or value that does not parse is reported (logged, counted) and
 // ignored: it never removes or replaces any other lease, and a good lease that is overwritten with
 // garbage keeps its last good value until the key is deleted. (flannel can drop peers here.)
-import type { KeyValue } from '../etcd/watch.ts';
+import type { KeyValue } from '../etcd/index.ts';
 import { decodeLease, type DecodedLease, type Lease } from './lease-codec.ts';
 
 export type LeaseEvent =

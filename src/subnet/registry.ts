@@ -3,7 +3,7 @@
 // key is unchanged since we read it, rewrite only while it is still on our etcd lease.
 import type { Etcd3 } from 'etcd3';
 import { WeftError } from '../errors.ts';
-import { toKeyValue, type KeyValue } from '../etcd/watch.ts';
+import { toKeyValue, type KeyValue } from '../etcd/index.ts';
 import { configKey, subnetsPrefix } from './lease-codec.ts';
 
 export async function readNetworkConfigText(client: Etcd3, prefix: string): Promise<string | undefined> {

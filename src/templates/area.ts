@@ -1,76 +1,89 @@
 // The templates area inside `weft daemon`: the confd engine in watch mode over the daemon's etcd
 // client, with readiness, status, metrics, and SIGHUP reloading the confdir.
-import type { Etcd3 } from 'etcd3';
+import { isAbsolute } from 'node:path';
 import { Registry } from 'prom-client';
-import type { Area } from '../area.ts';
+import { onceStop, type Area } from '../area.ts';
+import { problem, type Config, type Problem } from '../config/index.ts';
+import type { EtcdHandle } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
 import { ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
 
-export interface TemplatesAreaOptions {
-  readonly confdir: string;
-  readonly prefix: string;
-  /** The daemon's etcd client (from the etcd area). */
-  readonly etcd: () => Etcd3;
+export interface TemplatesDeps {
+  readonly config: Pick<Config, 'templates'>;
+  readonly etcd: EtcdHandle;
   readonly logger: Logger;
 }
 
-export class TemplatesArea implements Area {
-  readonly name = 'templates';
-  readonly metrics = new Registry();
-  readonly #engine: ConfdEngine;
-  readonly #options: TemplatesAreaOptions;
-  readonly #log: Logger;
-  #loadErrors: string[] = [];
+/** Checks `[templates]` before anything starts (also `weft config check`). */
+export function validateTemplates(config: Pick<Config, 'templates'>): Problem[] {
+  const t = config.templates;
+  const problems: Problem[] = [];
+  if (!isAbsolute(t.confdir)) problems.push(problem('templates.confdir', `"${t.confdir}" must be an absolute path (a directory with conf.d/ and templates/)`));
+  if (t.prefix !== '' && !t.prefix.startsWith('/')) problems.push(problem('templates.prefix', `"${t.prefix}" must start with '/' (confd joins it with each resource's prefix)`));
+  return problems;
+}
 
-  constructor(options: TemplatesAreaOptions) {
-    this.#options = options;
-    this.#log = options.logger.child({ area: 'templates' });
-    this.#engine = new ConfdEngine({
-      confdir: options.confdir,
-      prefix: options.prefix,
-      noop: false,
-      syncOnly: false,
-      checkTimeout: 60_000,
-      reloadTimeout: 60_000,
-      lookupUser,
-      lookupGroup,
-      logger: this.#log,
-      metrics: new ConfdMetrics(this.metrics),
-    });
-  }
-
-  async start(): Promise<void> {
-    this.#loadErrors = (await this.#engine.load()).map((e) => e.message);
-    // Not awaited: the first snapshot waits for etcd, and start-up must not.
-    void this.#engine.watch(this.#options.etcd());
-  }
-
-  async stop(): Promise<void> {
-    await this.#engine.stop();
-  }
-
-  ready(): boolean {
-    return this.#engine.watchReady();
-  }
-
-  readonly notReadyReason = (): string | undefined => {
-    const status = this.#engine.watchStatus();
-    if (status === undefined) return 'watch not started';
-    if (!status.synced) return `no snapshot of ${status.prefix} yet${status.lastError === undefined ? '' : `: ${status.lastError}`}`;
-    return `watch on ${status.prefix} disconnected${status.lastError === undefined ? '' : `: ${status.lastError}`}; resuming`;
-  };
-
-  readonly status = (): unknown => ({
-    confdir: this.#options.confdir,
-    watch: this.#engine.watchStatus() ?? null,
-    invalidResources: this.#loadErrors,
-    resources: this.#engine.states(),
+export function createTemplatesArea(deps: TemplatesDeps): Area {
+  const settings = deps.config.templates;
+  const log = deps.logger.child({ area: 'templates' });
+  const metrics = new Registry();
+  // Constructing the engine reads nothing: load() reads the confdir at start.
+  const engine = new ConfdEngine({
+    confdir: settings.confdir,
+    prefix: settings.prefix,
+    noop: false,
+    syncOnly: false,
+    checkTimeout: settings.check_timeout,
+    reloadTimeout: settings.reload_timeout,
+    lookupUser,
+    lookupGroup,
+    logger: log,
+    metrics: new ConfdMetrics(metrics),
   });
+  let loadErrors: string[] = [];
+  let started = false;
+  let stopped = false;
 
-  readonly reload = async (): Promise<void> => {
-    this.#loadErrors = (await this.#engine.load()).map((e) => e.message);
-    await this.#engine.watch(this.#options.etcd());
-    this.#engine.triggerAll();
-    this.#log.info({ event: 'confdir_reloaded', resources: this.#engine.resources.length }, 'confdir reloaded');
+  return {
+    name: 'templates',
+    metrics,
+
+    async start() {
+      if (started || stopped) return;
+      started = true;
+      loadErrors = (await engine.load()).map((e) => e.message);
+      // Not awaited: the first snapshot waits for etcd, and start-up must not.
+      void engine.watch(deps.etcd.client);
+    },
+
+    stop: onceStop('templates', async () => {
+      stopped = true;
+      await engine.stop();
+    }),
+
+    ready: () => started && !stopped && engine.watchReady(),
+
+    notReadyReason() {
+      if (stopped) return 'stopped';
+      const status = engine.watchStatus();
+      if (status === undefined) return 'watch not started';
+      if (!status.synced) return `no snapshot of ${status.prefix} yet${status.lastError === undefined ? '' : `: ${status.lastError}`}`;
+      return `watch on ${status.prefix} disconnected${status.lastError === undefined ? '' : `: ${status.lastError}`}; resuming`;
+    },
+
+    status: () => ({
+      confdir: settings.confdir,
+      watch: engine.watchStatus() ?? null,
+      invalidResources: loadErrors,
+      resources: engine.states(),
+    }),
+
+    async reload() {
+      if (!started || stopped) return;
+      loadErrors = (await engine.load()).map((e) => e.message);
+      await engine.watch(deps.etcd.client);
+      engine.triggerAll();
+      log.info({ event: 'confdir_reloaded', resources: engine.resources.length }, 'confdir reloaded');
+    },
   };
 }

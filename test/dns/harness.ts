@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { Etcd3 } from 'etcd3';
 import { defaults, type Config } from '../../src/config/index.ts';
 import { createDnsArea, type DnsArea, type DnsAreaOptions } from '../../src/dns/index.ts';
-import type { HostLease } from '../../src/etcd/index.ts';
+import { etcdHandle, type HostLease } from '../../src/etcd/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { freePort } from '../harness/etcd.ts';
 import { renderDig, type Rendered } from './render.ts';
@@ -27,7 +27,7 @@ export async function startDns(
   dns: Partial<Config['dns']> = {},
   extra: { hostLease?: HostLease; resolvConf?: string } = {},
 ): Promise<{ area: DnsArea; port: number }> {
-  const options: DnsAreaOptions = { config: dnsConfig(dns), etcd, logger: silentLogger, ...extra };
+  const options: DnsAreaOptions = { config: dnsConfig(dns), etcd: etcdHandle(etcd, extra.hostLease), logger: silentLogger, ...(extra.resolvConf === undefined ? {} : { resolvConf: extra.resolvConf }) };
   const area = createDnsArea(options);
   await area.start();
   await area.synced();

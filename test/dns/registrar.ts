@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client';
 import { AdminServer } from '../../src/admin/index.ts';
 import { createDnsArea } from '../../src/dns/index.ts';
-import { createEtcdClient, HostLease } from '../../src/etcd/index.ts';
+import { createEtcdClient, etcdHandle, HostLease } from '../../src/etcd/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { dnsConfig } from './harness.ts';
 
@@ -12,7 +12,7 @@ const [endpoint = '', socket = '', ttl = '2000'] = process.argv.slice(2);
 const etcd = createEtcdClient({ endpoints: [endpoint], dial_timeout: 2000, ca_file: '', cert_file: '', key_file: '', username: '', password: '' });
 const hostLease = new HostLease(etcd, { ttl: Number(ttl) });
 await hostLease.start();
-const area = createDnsArea({ config: dnsConfig(), etcd, hostLease, logger: silentLogger });
+const area = createDnsArea({ config: dnsConfig(), etcd: etcdHandle(etcd, hostLease), logger: silentLogger });
 await area.start();
 await area.synced();
 const admin = new AdminServer(

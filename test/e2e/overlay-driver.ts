@@ -4,11 +4,11 @@
 // {"event":"started","vtepMAC"}, {"event":"settled","seq","status"}, {"event":"stopped"}.
 import { createInterface } from 'node:readline';
 import { createLogger } from '../../src/log.ts';
-import { createOverlayArea, type OverlayOptions } from '../../src/overlay/index.ts';
+import { createOverlayReconciler, type OverlayOptions } from '../../src/overlay/index.ts';
 import type { Lease } from '../../src/overlay/lease.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as OverlayOptions;
-const area = createOverlayArea({ ...options, logger: createLogger('info', process.stderr) });
+const area = createOverlayReconciler({ ...options, logger: createLogger('info', process.stderr) });
 const emit = (event: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 };

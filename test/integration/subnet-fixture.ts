@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { defaults, type Config } from '../../src/config/index.ts';
 import { createSubnetArea, type SubnetArea, type SubnetAreaOptions } from '../../src/subnet/index.ts';
+import { etcdHandle } from '../../src/etcd/index.ts';
 import { testClient } from '../harness/etcd-client.ts';
 
 export const network16 = '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":1}}';
@@ -50,7 +51,7 @@ export interface AreaSpec {
 export async function startArea(spec: AreaSpec, cleanups: Cleanups): Promise<SubnetArea> {
   const etcd = client(spec.endpoints, cleanups);
   const config = subnetConfig({ etcd_prefix: spec.prefix, public_ip: spec.publicIP, subnet_file: spec.subnetFile, lease_ttl: spec.ttlMs ?? 60_000 });
-  const area = createSubnetArea({ config, etcd, machineSeed: spec.publicIP, verifyIntervalMs: 1000, ...spec.extra });
+  const area = createSubnetArea({ config, etcd: etcdHandle(etcd), machineSeed: spec.publicIP, verifyIntervalMs: 1000, ...spec.extra });
   // Stopping twice is harmless, so cleanup stops every area whether or not the test did.
   cleanups.add(() => area.stop(new Date(Date.now() + 3000)));
   await area.start(new AbortController().signal);

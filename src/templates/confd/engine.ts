@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { PrefixWatch, type KeyValue } from '../../etcd/watch.ts';
+import { PrefixWatch, type KeyValue } from '../../etcd/index.ts';
 import { WeftError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import type { ConfdMetrics } from './metrics.ts';

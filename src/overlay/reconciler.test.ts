@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOverlayArea, type OverlayOptions } from './index.ts';
+import { createOverlayReconciler, type OverlayOptions } from './reconciler.ts';
 import type { Lease } from './lease.ts';
 import { createMemoryBackend, type MemoryBackend } from './memory-backend.ts';
 import type { Runner } from './masq.ts';
@@ -25,19 +25,19 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-describe('overlay area', () => {
+describe('overlay reconciler', () => {
   it('gives a stable VTEP MAC before start, persisted under the state dir', async () => {
-    const a = createOverlayArea(base());
+    const a = createOverlayReconciler(base());
     const mac = await a.vtepMAC();
     expect(mac).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
     expect(Number.parseInt(mac.slice(0, 2), 16) & 3).toBe(2); // locally administered, unicast
     expect((await readFile(join(stateDir, 'overlay', 'vtep-mac'), 'utf8')).trim()).toBe(mac);
-    expect(await createOverlayArea({ ...base(), machineId: 'another-machine' }).vtepMAC()).toBe(mac);
+    expect(await createOverlayReconciler({ ...base(), machineId: 'another-machine' }).vtepMAC()).toBe(mac);
     expect(mem.applied).toEqual([]);
   });
 
   it('programs the device and peers, becomes ready, and follows lease changes', async () => {
-    const a = createOverlayArea(base());
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     expect(a.ready()).toBe(false);
     a.setLeases(self, [peer(2), peer(3)]);
@@ -57,7 +57,7 @@ describe('overlay area', () => {
   });
 
   it('repairs state broken behind its back on a netlink notification, counting repairs', async () => {
-    const a = createOverlayArea(base());
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     a.setLeases(self, [peer(2)]);
     await a.settled();
@@ -71,7 +71,7 @@ describe('overlay area', () => {
   });
 
   it('repairs on the resync timer without any notification', async () => {
-    const a = createOverlayArea({ ...base(), resyncIntervalMs: 30 });
+    const a = createOverlayReconciler({ ...base(), resyncIntervalMs: 30 });
     await a.start(new AbortController().signal);
     a.setLeases(self, [peer(2)]);
     await a.settled();
@@ -85,7 +85,7 @@ describe('overlay area', () => {
   });
 
   it('stays not ready while kernel ops fail, and retries them', async () => {
-    const a = createOverlayArea(base());
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     mem.failKinds.add('route-set');
     a.setLeases(self, [peer(2)]);
@@ -101,7 +101,7 @@ describe('overlay area', () => {
 
   it('is not ready when the underlay interface is missing', async () => {
     mem.underlayInfo = undefined;
-    const a = createOverlayArea(base());
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     a.setLeases(self, [peer(2)]);
     await a.settled();
@@ -111,9 +111,9 @@ describe('overlay area', () => {
   });
 
   it('rejects an own lease that is not vxlan, and unusable options at creation', async () => {
-    expect(() => createOverlayArea({ ...base(), network: '10.5.0.0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
-    expect(() => createOverlayArea({ ...base(), publicIP: 'eth0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
-    const a = createOverlayArea(base());
+    expect(() => createOverlayReconciler({ ...base(), network: '10.5.0.0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
+    expect(() => createOverlayReconciler({ ...base(), publicIP: 'eth0' })).toThrow(expect.objectContaining({ code: 'WEFT_E_OVERLAY_CONFIG' }));
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     a.setLeases({ ...self, backendType: 'host-gw' }, [peer(2)]);
     await a.settled();
@@ -134,7 +134,7 @@ describe('overlay area', () => {
       if (verb === '-C') return { code: 1, stdout: '', stderr: '' };
       return { code: 0, stdout: '', stderr: '' };
     };
-    const a = createOverlayArea({ ...base(), ipMasq: true, iptables: run });
+    const a = createOverlayReconciler({ ...base(), ipMasq: true, iptables: run });
     await a.start(new AbortController().signal);
     a.setLeases(self, [peer(2)]);
     await a.settled();

@@ -1,0 +1,1 @@
+export { interfaceNameProblem } from './iface.ts';

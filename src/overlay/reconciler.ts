@@ -1,0 +1,322 @@
+// The overlay's reconciler: leases in, VXLAN kernel state out. Design: every trigger (a new lease set, a
+// netlink notification about our device or cluster routes, the resync timer) asks for one more
+// reconcile pass; passes never overlap and coalesce while one runs. A pass reads the kernel,
+// diffs it against desiredState(leases) and applies the difference, so it both follows the lease
+// set and repairs whatever someone else changed. Stopping leaves the device and routes in place,
+// so containers keep talking while the daemon restarts.
+import type { Registry } from 'prom-client';
+import { onceStop, type Area } from '../area.ts';
+import { WeftError, isWeftError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import type { KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import { desiredState, VXLAN, type DesiredOptions } from './desired.ts';
+import { diff } from './diff.ts';
+import { contains4, formatCidr4, isUnicastMac, normalizeMac, parseCidr4, parseIp4 } from './ip4.ts';
+import { agrees, applyOps, type KernelOp, type KernelState } from './kernel-state.ts';
+import type { Lease } from './lease.ts';
+import { ensureMasq, masqChains, removeMasq, runIptables, type Runner } from './masq.ts';
+import { createOverlayMetrics, type OverlayMetrics } from './metrics.ts';
+import { createNetlinkBackend } from './netlink.ts';
+import { loadOrCreateVtepMac } from './vtep-mac.ts';
+
+/** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
+const KERNEL_VXLAN_PORT = 8472;
+/** VXLAN over IPv4 adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8). */
+const VXLAN_OVERHEAD = 50;
+
+export interface OverlayOptions {
+  /** The cluster network (flannel `Network`), e.g. "10.5.0.0/16": the only routes we ever touch. */
+  network: string;
+  /** Underlay interface the VXLAN device binds to. */
+  iface: string;
+  /** This host's IPv4 on the underlay: the VXLAN local address. */
+  publicIP: string;
+  /** UDP port from the network config (`Backend.Port`); 0 means the kernel default 8472. */
+  port: number;
+  /** Device name; '' means `weft.<VNI>` (config `overlay.device`). */
+  device: string;
+  /** Device MTU; 0 means underlay MTU − 50 (config `overlay.mtu`). */
+  mtu: number;
+  /** flannel `Backend.DirectRouting`: peers on our underlay subnet get a plain route via their public IP. */
+  directRouting: boolean;
+  /** Config `overlay.resync_interval`. */
+  resyncIntervalMs: number;
+  /** Config `daemon.state_dir`: the VTEP MAC is persisted under `<state_dir>/overlay/`. */
+  stateDir: string;
+  /** Config `subnet.ip_masq`. */
+  ipMasq: boolean;
+  /** Config `overlay.ip_masq_cleanup`: remove the WEFT-* chains on clean shutdown. */
+  ipMasqCleanup: boolean;
+  /** Use this VTEP MAC instead of the persisted one. */
+  vtepMAC?: string;
+  /** Seed for the first derived VTEP MAC; default /etc/machine-id. */
+  machineId?: string;
+  logger?: Logger;
+  /** Kernel backend; default: netlink in the current network namespace (created at start). */
+  backend?: () => KernelBackend;
+  /** iptables runner (tests). */
+  iptables?: Runner;
+  /** Delay that coalesces bursts of netlink notifications into one pass (default 50 ms). */
+  notifyDebounceMs?: number;
+}
+
+export interface OverlayStatus {
+  device: string | undefined;
+  vtepMAC: string | undefined;
+  subnet: string | undefined;
+  peers: number;
+  passes: number;
+  lastPass: { at: string; trigger: string; ops: number; failures: number; ms: number } | undefined;
+  lastError: string | undefined;
+}
+
+export interface OverlayReconciler extends Area {
+  readonly metrics: Registry;
+  /** The lease set changed (own lease included separately); reconciles soon. */
+  setLeases(self: Lease, peers: readonly Lease[]): void;
+  /** Our VTEP MAC, available before `start` and before the device exists (the subnet area puts it in the lease). */
+  vtepMAC(): Promise<string>;
+  /** Resolves after a pass that started after this call has finished (tests, benchmarks). */
+  settled(): Promise<void>;
+  status(): OverlayStatus;
+}
+
+function checkOptions(o: OverlayOptions): void {
+  if (parseCidr4(o.network) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `cluster network ${JSON.stringify(o.network)} is not an IPv4 CIDR`);
+  if (parseIp4(o.publicIP) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `public IP ${JSON.stringify(o.publicIP)} is not an IPv4 address; set --public-ip`);
+  if (o.iface === '') throw new WeftError('WEFT_E_OVERLAY_CONFIG', 'no underlay interface for the VXLAN device; set --iface');
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `VXLAN port ${o.port} is not a UDP port`);
+}
+
+function checkSelf(self: Lease, network: string): void {
+  const subnet = parseCidr4(self.subnet);
+  const net = parseCidr4(network);
+  if (self.backendType !== VXLAN) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `own lease has BackendType ${JSON.stringify(self.backendType)}; the overlay serves only "vxlan" (set Backend.Type in the network config)`);
+  if (subnet === undefined || net === undefined || !contains4(net, subnet.ip)) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `own subnet ${self.subnet} is not an IPv4 subnet of ${network}`);
+  if (!Number.isInteger(self.vni) || self.vni < 0 || self.vni > 0xffffff) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `VNI ${self.vni} is outside 0..16777215`);
+}
+
+export function createOverlayReconciler(options: OverlayOptions): OverlayReconciler {
+  checkOptions(options);
+  const log = (options.logger ?? silentLogger).child({ area: 'overlay' });
+  const metrics: OverlayMetrics = createOverlayMetrics();
+  const debounceMs = options.notifyDebounceMs ?? 50;
+  const chains = (subnet: string) => masqChains(formatCidr4(parseCidr4(options.network)!), subnet);
+  let backend: KernelBackend | undefined;
+  let leases: { self: Lease; peers: readonly Lease[] } | undefined;
+  let macPromise: Promise<string> | undefined;
+  let started = false;
+  let stopped = false;
+  let isReady = false;
+  let notReady = 'not started';
+  let timer: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let unwatch: (() => void) | undefined;
+  let watchedKey = '';
+  let pending: string | undefined;
+  let running: Promise<void> | undefined;
+  let waiters: (() => void)[] = [];
+  let leasesVersion = 0;
+  let appliedVersion = -1;
+  let underlayCache: UnderlayInfo | undefined;
+  let masqInstalled: string | undefined;
+  // What we believe the kernel holds, between reads; undefined means "read it".
+  let model: KernelState | undefined;
+  const status: OverlayStatus = { device: undefined, vtepMAC: undefined, subnet: undefined, peers: 0, passes: 0, lastPass: undefined, lastError: undefined };
+
+  const vtepMAC = (): Promise<string> => {
+    if (options.vtepMAC !== undefined) {
+      const mac = normalizeMac(options.vtepMAC);
+      if (mac === undefined || !isUnicastMac(mac)) return Promise.reject(new WeftError('WEFT_E_VTEP_MAC', `VTEP MAC ${JSON.stringify(options.vtepMAC)} is not a unicast MAC address`));
+      return Promise.resolve(mac);
+    }
+    macPromise ??= loadOrCreateVtepMac({ stateDir: options.stateDir, publicIP: options.publicIP, ...(options.machineId === undefined ? {} : { machineId: options.machineId }) })
+      .catch((error: unknown) => {
+        macPromise = undefined;
+        throw error;
+      });
+    return macPromise;
+  };
+
+  const deviceName = (self: Lease): string => (options.device === '' ? `weft.${self.vni}` : options.device);
+
+  function trigger(why: string): void {
+    if (!started || stopped) return;
+    pending ??= why;
+    // Started on a microtask, so setLeases() + settled() in one tick share one pass. `running` is
+    // cleared synchronously when the loop sees nothing pending, so no trigger is lost.
+    running ??= Promise.resolve().then(loop);
+  }
+
+  async function loop(): Promise<void> {
+    while (pending !== undefined && !stopped) {
+      const why = pending;
+      pending = undefined;
+      const done = waiters;
+      waiters = [];
+      try {
+        await pass(why);
+      } catch (error) {
+        metrics.reconcileErrors.inc();
+        status.lastError = (error as Error).message;
+        isReady = false;
+        notReady = (error as Error).message;
+        log.warn({ event: 'reconcile_failed', trigger: why, code: isWeftError(error) ? error.code : undefined, err: (error as Error).message });
+      } finally {
+        for (const resolve of done) resolve();
+      }
+    }
+    running = undefined;
+    for (const resolve of waiters.splice(0)) resolve();
+  }
+
+  function watchScope(scope: ReadScope): void {
+    const key = JSON.stringify(scope);
+    if (key === watchedKey || backend === undefined) return;
+    unwatch?.();
+    watchedKey = key;
+    model = undefined;
+    unwatch = backend.watch(scope, (observation) => {
+      // Echoes of our own changes agree with the model and cost nothing.
+      if (model !== undefined && agrees(model, observation)) return;
+      if (model !== undefined) log.debug({ event: 'kernel_changed', observation });
+      model = undefined;
+      if (debounce !== undefined || stopped) return;
+      debounce = setTimeout(() => {
+        debounce = undefined;
+        trigger(`netlink:${observation.kind}`);
+      }, debounceMs);
+    });
+  }
+
+  async function pass(why: string): Promise<void> {
+    if (leases === undefined || backend === undefined) return;
+    const t0 = performance.now();
+    const { self, peers } = leases;
+    checkSelf(self, options.network);
+    const device = deviceName(self);
+    const scope: ReadScope = { device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: options.directRouting };
+    watchScope(scope);
+    const fresh = model === undefined || why === 'resync' || why === 'start';
+    if (fresh || underlayCache === undefined) underlayCache = await backend.underlay(options.iface);
+    const underlay = underlayCache;
+    if (underlay === undefined) throw new WeftError('WEFT_E_OVERLAY_UNDERLAY', `underlay interface ${options.iface} does not exist; check --iface`);
+    const mtu = options.mtu > 0 ? options.mtu : underlay.mtu - VXLAN_OVERHEAD;
+    const publicIP = parseIp4(options.publicIP)!;
+    const underlayNet = underlay.addresses.map((a) => parseCidr4(a)).find((n) => n !== undefined && contains4(n, publicIP));
+    const desiredOpts: DesiredOptions = {
+      device, port: options.port === 0 ? KERNEL_VXLAN_PORT : options.port, mtu, underlay: options.iface,
+      vtepMAC: await vtepMAC(), directRouting: options.directRouting,
+      ...(underlayNet === undefined ? {} : { underlayNet: formatCidr4(underlayNet) }),
+    };
+    const desired = desiredState({ ...self, publicIP: options.publicIP }, peers, desiredOpts);
+    // Lease changes diff against the model (the last read plus what we applied since); the
+    // resync timer, start, and any notification that disagreed with the model read the kernel.
+    const actual = fresh ? await backend.read(scope) : model!;
+    const ops = diff(actual, desired);
+    // Updated before applying, so the echoes of these ops already agree with it.
+    model = applyOps(actual, ops);
+    const result = ops.length === 0 ? { applied: {}, failures: [] } : await backend.apply(ops);
+    if (result.failures.length > 0) model = undefined;
+    const version = leasesVersion;
+    // Ops while the lease set is the one already applied are repairs of someone else's change.
+    const repair = version === appliedVersion;
+    for (const [kind, n] of Object.entries(result.applied)) {
+      metrics.opsApplied.inc({ kind }, n);
+      if (repair) metrics.repairs.inc({ kind }, n);
+    }
+    for (const f of result.failures) metrics.opFailures.inc({ kind: f.op.kind });
+    if (options.ipMasq && (why === 'resync' || why === 'start' || masqInstalled !== self.subnet)) {
+      if (masqInstalled !== undefined && masqInstalled !== self.subnet) await removeMasq(chains(masqInstalled), options.iptables ?? runIptables);
+      const changed = await ensureMasq(chains(self.subnet), options.iptables ?? runIptables);
+      masqInstalled = self.subnet;
+      if (changed > 0) log.info({ event: 'ip_masq_ensured', changed, network: options.network });
+    }
+    const ms = performance.now() - t0;
+    metrics.reconciles.inc({ trigger: why.split(':')[0] ?? why });
+    metrics.reconcileSeconds.observe(ms / 1000);
+    metrics.peers.set(desired.routes.length);
+    status.passes++;
+    Object.assign(status, { device, vtepMAC: desiredOpts.vtepMAC, subnet: self.subnet, peers: desired.routes.length });
+    status.lastPass = { at: new Date().toISOString(), trigger: why, ops: ops.length, failures: result.failures.length, ms: Math.round(ms * 10) / 10 };
+    if (ops.length > 0) {
+      log.info({ event: repair ? 'overlay_repaired' : 'overlay_reconciled', trigger: why, ops: summarize(ops), failures: result.failures.length, ms: status.lastPass.ms });
+    }
+    if (result.failures.length > 0) {
+      for (const f of result.failures.slice(0, 5)) log.warn({ event: 'kernel_op_failed', code: 'WEFT_E_OVERLAY_NETLINK', op: f.op, err: f.error.message });
+      throw new WeftError('WEFT_E_OVERLAY_NETLINK', `${result.failures.length} of ${ops.length} kernel operations failed (first: ${result.failures[0]?.op.kind}: ${result.failures[0]?.error.message}); retrying`);
+    }
+    appliedVersion = version;
+    metrics.lastReconcile.set(Date.now() / 1000);
+    status.lastError = undefined;
+    isReady = true;
+    notReady = '';
+  }
+
+  const area: OverlayReconciler = {
+    name: 'overlay',
+    metrics: metrics.registry,
+
+    async start() {
+      if (started || stopped) return;
+      status.vtepMAC = await vtepMAC();
+      backend = (options.backend ?? createNetlinkBackend)();
+      started = true;
+      notReady = 'no lease yet';
+      timer = setInterval(() => trigger('resync'), options.resyncIntervalMs);
+      timer.unref();
+      log.info({ event: 'overlay_started', iface: options.iface, publicIP: options.publicIP, vtepMAC: status.vtepMAC, resyncMs: options.resyncIntervalMs });
+      trigger('start');
+    },
+
+    stop: onceStop('overlay', async (deadline: Date) => {
+      stopped = true;
+      isReady = false;
+      notReady = 'stopped';
+      clearInterval(timer);
+      clearTimeout(debounce);
+      unwatch?.();
+      const left = Math.max(0, deadline.getTime() - Date.now());
+      if (running !== undefined) await Promise.race([running, new Promise((r) => setTimeout(r, left).unref())]);
+      backend?.close();
+      for (const resolve of waiters.splice(0)) resolve();
+      // Last, and bounded by the deadline (onceStop): iptables may hang on its xtables lock.
+      if (masqInstalled !== undefined && options.ipMasqCleanup) {
+        try {
+          await removeMasq(chains(masqInstalled), options.iptables ?? runIptables);
+        } catch (error) {
+          log.warn({ event: 'ip_masq_cleanup_failed', code: 'WEFT_E_OVERLAY_MASQ', err: (error as Error).message });
+        }
+      }
+      log.info({ event: 'overlay_stopped' });
+    }),
+
+    ready: () => isReady,
+    notReadyReason: () => (isReady ? undefined : notReady),
+    status: () => ({ ...status }),
+
+    setLeases(self: Lease, peers: readonly Lease[]) {
+      leases = { self, peers: [...peers] };
+      leasesVersion++;
+      trigger('leases');
+    },
+
+    vtepMAC,
+
+    settled() {
+      if (!started || stopped) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        // A pass already asked for and not yet begun will serve this waiter.
+        if (pending === undefined) trigger('settle');
+      });
+    },
+  };
+  return area;
+}
+
+function summarize(ops: readonly KernelOp[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const op of ops) out[op.kind] = (out[op.kind] ?? 0) + 1;
+  return out;
+}
