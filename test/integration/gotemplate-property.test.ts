@@ -3,8 +3,9 @@
 // set GOTEMPLATE_PROPERTY_SEED to explore other seeds.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildOracle, renderWithGo, renderWithWeft } from '../gotemplate/oracle.ts';
-import type { Case, Rendered } from '../gotemplate/oracle.ts';
+import { renderWithWeft } from '../../src/gotemplate/testdata/corpus.ts';
+import type { Case, Rendered } from '../../src/gotemplate/testdata/corpus.ts';
+import { buildOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
 
 const seed = Number(process.env['GOTEMPLATE_PROPERTY_SEED'] ?? 20240611);
 const numRuns = 600;

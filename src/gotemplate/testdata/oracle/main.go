@@ -100,7 +100,7 @@ func kvs(kv ...string) KVs {
 	return out
 }
 
-// testFuncs is mirrored by test/gotemplate/test-funcs.ts; both sides must agree exactly.
+// testFuncs is mirrored by ../test-funcs.ts; both sides must agree exactly.
 var testFuncs = template.FuncMap{
 	"join":    func(sep string, parts ...string) string { return strings.Join(parts, sep) },
 	"add":     func(a, b int) int { return a + b },
