@@ -1,5 +1,8 @@
 // The Go reference renderer for weft's text/template port (standard library only).
 //
+// Built into a temp dir by oracle.ts beside it (`npm run oracle`, the differential tests, the
+// benchmark); see src/gotemplate/README.md, "Proof".
+//
 // Batch mode (default): reads a JSON array of cases on stdin, writes a JSON array of results.
 //
 //	case:   {"id", "templates": [{"name","text"}], "data", "missingkey", "delims": [l, r], "entry"}
