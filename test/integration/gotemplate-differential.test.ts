@@ -6,7 +6,7 @@ import {
   allCases, goldenAnswers, goldenForm, knownDivergences, loadCorpus, renderWithWeft,
 } from '../../src/gotemplate/testdata/corpus.ts';
 import type { Rendered } from '../../src/gotemplate/testdata/corpus.ts';
-import { buildOracle, goVersion, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
+import { buildOracle, goVersion, removeOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
 
 const corpus = loadCorpus();
 const cases = allCases(corpus);
@@ -17,7 +17,11 @@ let compared = 0;
 describe('Go text/template differential corpus', () => {
   beforeAll(() => {
     const binary = buildOracle();
-    goResults = new Map(renderWithGo(binary, cases).map((r) => [r.id, r]));
+    try {
+      goResults = new Map(renderWithGo(binary, cases).map((r) => [r.id, r]));
+    } finally {
+      removeOracle(binary);
+    }
   });
 
   afterAll(() => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderWithWeft } from '../../src/gotemplate/testdata/corpus.ts';
 import type { Case, Rendered } from '../../src/gotemplate/testdata/corpus.ts';
-import { buildOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
+import { buildOracle, removeOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
 
 const seed = Number(process.env['GOTEMPLATE_PROPERTY_SEED'] ?? 20240611);
 const numRuns = 600;
@@ -110,7 +110,12 @@ describe('random templates agree with Go', () => {
   let go: Rendered[] = [];
 
   beforeAll(() => {
-    go = renderWithGo(buildOracle(), cases);
+    const binary = buildOracle();
+    try {
+      go = renderWithGo(binary, cases);
+    } finally {
+      removeOracle(binary);
+    }
   });
 
   it(`renders ${numRuns} generated templates like Go (seed ${seed})`, () => {

@@ -1,15 +1,17 @@
 // Go's side of the differential tests, `npm run oracle` and the benchmark: builds the oracle
 // (main.go beside this file, standard library only) and renders cases with Go's text/template.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Case, Rendered } from '../corpus.ts';
 
 const oracleSource = join(dirname(fileURLToPath(import.meta.url)), 'main.go');
 
-/** Builds the oracle into a temp dir; fails loudly (never skips) when Go is missing. */
+const tempPrefix = 'weft-gotemplate-oracle-';
+
+/** Builds the oracle into a temp dir (removeOracle deletes it); fails loudly, never skips, without Go. */
 export function buildOracle(): string {
   const version = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (version.error !== undefined || version.status !== 0) {
@@ -17,7 +19,7 @@ export function buildOracle(): string {
       "the Go toolchain ('go') is required for the text/template oracle: install the Debian package golang-go (apt-get install golang-go)",
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'weft-gotemplate-oracle-'));
+  const dir = mkdtempSync(join(tmpdir(), tempPrefix));
   const binary = join(dir, 'oracle');
   const build = spawnSync('go', ['build', '-o', binary, oracleSource], {
     encoding: 'utf8',
@@ -31,8 +33,20 @@ export function buildOracle(): string {
       CGO_ENABLED: '0',
     },
   });
-  if (build.status !== 0) throw new Error(`building the Go oracle failed:\n${build.stderr}`);
+  // The build cache is megabytes and of no use once the binary exists.
+  rmSync(join(dir, 'cache'), { recursive: true, force: true });
+  rmSync(join(dir, 'gopath'), { recursive: true, force: true });
+  if (build.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`building the Go oracle failed:\n${build.stderr}`);
+  }
   return binary;
+}
+
+/** Removes the temp dir buildOracle made for `binary`. */
+export function removeOracle(binary: string): void {
+  const dir = dirname(binary);
+  if (basename(dir).startsWith(tempPrefix)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** `go version`'s whole line, e.g. `go version go1.19.8 linux/amd64`. */

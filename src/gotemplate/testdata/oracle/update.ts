@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { goldenDir, goldenForm, goldenNames, goldenPath, goldenText, loadCorpus, readGolden } from '../corpus.ts';
 import type { Golden } from '../corpus.ts';
-import { buildOracle, goRelease, renderWithGo } from './oracle.ts';
+import { buildOracle, goRelease, removeOracle, renderWithGo } from './oracle.ts';
 
 interface Change {
   added: string[];
@@ -22,9 +22,8 @@ function goldenChanges(before: Golden | undefined, after: Golden): Change {
   };
 }
 
-function main(): void {
+function update(binary: string): void {
   const corpus = loadCorpus();
-  const binary = buildOracle();
   const go = goRelease();
   mkdirSync(goldenDir, { recursive: true });
   const lines: string[] = [];
@@ -62,4 +61,9 @@ function main(): void {
   );
 }
 
-main();
+const oracle = buildOracle();
+try {
+  update(oracle);
+} finally {
+  removeOracle(oracle);
+}
