@@ -2,9 +2,9 @@
 // with weft's port and with Go's text/template (the test oracle, built from source), and print both.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Template } from '../../src/templates/gotemplate/index.ts';
-import { buildOracle, goVersion, toOracleCase } from '../../test/gotemplate/oracle.ts';
-import { testFuncs } from '../../test/gotemplate/test-funcs.ts';
+import { Template } from '../../src/gotemplate/index.ts';
+import { buildOracle, goVersion, removeOracle, toOracleCase } from '../../src/gotemplate/testdata/oracle/oracle.ts';
+import { testFuncs } from '../../src/gotemplate/testdata/test-funcs.ts';
 
 const iterations = Number(process.argv[2] ?? 200);
 
@@ -64,6 +64,7 @@ const weftMs = (performance.now() - start) / iterations;
 const binary = buildOracle();
 const benchCase = toOracleCase({ id: 'bench', text, data });
 const go = spawnSync(binary, ['bench', String(iterations * 5)], { input: JSON.stringify(benchCase), encoding: 'utf8' });
+removeOracle(binary);
 if (go.status !== 0) throw new Error(`Go bench failed: ${go.stderr}`);
 const goResult = JSON.parse(go.stdout) as { msPerRender: number; bytes: number };
 

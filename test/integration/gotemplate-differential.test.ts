@@ -1,56 +1,47 @@
 // Every corpus case rendered by Go's text/template (the oracle, built here from source) and by
-// weft's port must agree byte for byte: output, error-vs-success, and the full error text.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// weft's port must agree byte for byte: output, error-vs-success, and the full error text. And the
+// golden files the unit test reads (src/gotemplate/testdata/golden/) must still be Go's answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOracle, goVersion, renderWithGo, renderWithWeft } from '../gotemplate/oracle.ts';
-import type { Case, Rendered } from '../gotemplate/oracle.ts';
-
-const gotemplateDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'gotemplate');
-const corpusDir = join(gotemplateDir, 'corpus');
-// Cases without a "data" key render test/gotemplate/default-data.json.
-const defaultData: unknown = JSON.parse(readFileSync(join(gotemplateDir, 'default-data.json'), 'utf8'));
-
-function loadCorpus(): Case[] {
-  const cases: Case[] = [];
-  for (const file of readdirSync(corpusDir).filter((f) => f.endsWith('.json')).sort()) {
-    const list = JSON.parse(readFileSync(join(corpusDir, file), 'utf8')) as Case[];
-    for (const c of list) {
-      cases.push({ ...c, id: `${file.replace(/\.json$/, '')}/${c.id}`, data: 'data' in c ? c.data : defaultData });
-    }
-  }
-  return cases;
-}
-
-// Cases where weft knowingly differs from Go 1.19; each must still differ (so a fix is noticed)
-// and is listed in src/templates/gotemplate/README.md.
-const knownDivergences: ReadonlyMap<string, string> = new Map<string, string>([]);
+import {
+  allCases, goldenAnswers, goldenForm, knownDivergences, loadCorpus, renderWithWeft,
+} from '../../src/gotemplate/testdata/corpus.ts';
+import type { Rendered } from '../../src/gotemplate/testdata/corpus.ts';
+import { buildOracle, goVersion, removeOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
 
 const corpus = loadCorpus();
-const ids = new Set(corpus.map((c) => c.id));
+const cases = allCases(corpus);
+const golden = goldenAnswers(corpus);
 let goResults = new Map<string, Rendered>();
 let compared = 0;
 
 describe('Go text/template differential corpus', () => {
   beforeAll(() => {
     const binary = buildOracle();
-    goResults = new Map(renderWithGo(binary, corpus).map((r) => [r.id, r]));
+    try {
+      goResults = new Map(renderWithGo(binary, cases).map((r) => [r.id, r]));
+    } finally {
+      removeOracle(binary);
+    }
   });
 
   afterAll(() => {
     process.stdout.write(
-      `gotemplate differential: ${compared} of ${corpus.length} cases byte-identical with ${goVersion()}; ` +
+      `gotemplate differential: ${compared} of ${cases.length} cases byte-identical with ${goVersion()}; ` +
         `${knownDivergences.size} known divergences\n`,
     );
   });
 
-  it('has a large corpus with unique ids', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(300);
-    expect(ids.size).toBe(corpus.length);
+  it('has golden files that hold Go answers of today', () => {
+    const stale = cases
+      .filter((c) => {
+        const go = goResults.get(c.id);
+        return go === undefined || JSON.stringify(goldenForm(go)) !== JSON.stringify(golden.get(c.id));
+      })
+      .map((c) => c.id);
+    expect(stale, `golden files are stale for ${stale.length} cases: run \`npm run oracle\` and commit the result`).toEqual([]);
   });
 
-  it.each(corpus.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+  it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
     const go = goResults.get(c.id);
     expect(go, 'the oracle answered this case').toBeDefined();
     expect(go?.phase, 'the case data is valid JSON').not.toBe('data');

@@ -3,8 +3,9 @@
 // set GOTEMPLATE_PROPERTY_SEED to explore other seeds.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildOracle, renderWithGo, renderWithWeft } from '../gotemplate/oracle.ts';
-import type { Case, Rendered } from '../gotemplate/oracle.ts';
+import { renderWithWeft } from '../../src/gotemplate/testdata/corpus.ts';
+import type { Case, Rendered } from '../../src/gotemplate/testdata/corpus.ts';
+import { buildOracle, removeOracle, renderWithGo } from '../../src/gotemplate/testdata/oracle/oracle.ts';
 
 const seed = Number(process.env['GOTEMPLATE_PROPERTY_SEED'] ?? 20240611);
 const numRuns = 600;
@@ -109,7 +110,12 @@ describe('random templates agree with Go', () => {
   let go: Rendered[] = [];
 
   beforeAll(() => {
-    go = renderWithGo(buildOracle(), cases);
+    const binary = buildOracle();
+    try {
+      go = renderWithGo(binary, cases);
+    } finally {
+      removeOracle(binary);
+    }
   });
 
   it(`renders ${numRuns} generated templates like Go (seed ${seed})`, () => {

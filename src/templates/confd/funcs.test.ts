@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from '../gotemplate/index.ts';
+import { parse } from '../../gotemplate/index.ts';
 import { confdFuncs, goAtoi, goBase64Decode, goParseBool, goReplace, goSplit } from './funcs.ts';
 import { MemKV } from './memkv.ts';
 

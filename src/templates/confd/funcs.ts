@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import {
   GoInt, GoPointer, GoStruct, defineFunc, defineIntType, defineStruct, goNow, goStruct, typeName, typedSlice,
   type GoFunc, type GoValue,
-} from '../gotemplate/index.ts';
+} from '../../gotemplate/index.ts';
 import { lookupHost, lookupSrv, type SrvRecord } from './lookup.ts';
 import { basePath, compareGoStrings, dirPath, type KVPair, type MemKV } from './memkv.ts';
 

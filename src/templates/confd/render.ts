@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { WeftError } from '../../errors.ts';
-import { parse, type Template } from '../gotemplate/index.ts';
+import { parse, type Template } from '../../gotemplate/index.ts';
 import { confdFuncs } from './funcs.ts';
 import { basePath, dirPath, MemKV } from './memkv.ts';
 import { resourceSees, storeKey, type ResourceSpec } from './resource.ts';

@@ -1,5 +1,8 @@
 // The Go reference renderer for weft's text/template port (standard library only).
 //
+// Built into a temp dir by oracle.ts beside it (`npm run oracle`, the differential tests, the
+// benchmark); see src/gotemplate/README.md, "Proof".
+//
 // Batch mode (default): reads a JSON array of cases on stdin, writes a JSON array of results.
 //
 //	case:   {"id", "templates": [{"name","text"}], "data", "missingkey", "delims": [l, r], "entry"}
@@ -100,7 +103,7 @@ func kvs(kv ...string) KVs {
 	return out
 }
 
-// testFuncs is mirrored by test/gotemplate/test-funcs.ts; both sides must agree exactly.
+// testFuncs is mirrored by ../test-funcs.ts; both sides must agree exactly.
 var testFuncs = template.FuncMap{
 	"join":    func(sep string, parts ...string) string { return strings.Join(parts, sep) },
 	"add":     func(a, b int) int { return a + b },

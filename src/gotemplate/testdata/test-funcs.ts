@@ -1,12 +1,12 @@
-// The test function map, mirrored from testFuncs in test/gotemplate-oracle/main.go: same names,
+// The test function map, mirrored from testFuncs in oracle/main.go: same names,
 // same Go signatures, same results and error texts, so function calls compare byte for byte.
-import { defineFunc } from '../../src/templates/gotemplate/index.ts';
-import type { GoFunc, GoValue } from '../../src/templates/gotemplate/index.ts';
-import { formatValue, sprint } from '../../src/templates/gotemplate/fmt.ts';
-import { goDate } from '../../src/templates/gotemplate/gotime.ts';
-import { defineIntType, defineStruct, goStruct } from '../../src/templates/gotemplate/structs.ts';
-import { GoInt, GoPointer, GoStruct, typedSlice } from '../../src/templates/gotemplate/values.ts';
-import { quoteGo } from '../../src/templates/gotemplate/quote.ts';
+import { defineFunc } from '../index.ts';
+import type { GoFunc, GoValue } from '../index.ts';
+import { formatValue, sprint } from '../fmt.ts';
+import { goDate } from '../gotime.ts';
+import { defineIntType, defineStruct, goStruct } from '../structs.ts';
+import { GoInt, GoPointer, GoStruct, typedSlice } from '../values.ts';
+import { quoteGo } from '../quote.ts';
 
 function mayfailImpl(s: GoValue): GoValue {
   const str = s as string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWeftError } from '../../errors.ts';
+import { isWeftError } from '../errors.ts';
 import { Template, TemplateExecError, TemplateParseError, defineFunc, parse } from './index.ts';
 
 function render(text: string, data: unknown, options: Parameters<typeof parse>[2] = {}): string {

@@ -1,6 +1,6 @@
 // Public API: Go's text/template over plain JS data. Template sets, delimiters, missingkey,
 // and a function registry; errors carry Go's exact message text and a weft error code.
-import { WeftError } from '../../errors.ts';
+import { WeftError } from '../errors.ts';
 import type { Tree } from './ast.ts';
 import { ExecFailure, execute } from './exec.ts';
 import type { ExecContext, MissingKey } from './exec.ts';
