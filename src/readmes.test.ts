@@ -126,12 +126,12 @@ function typeCheck(examples: readonly { area: string; block: CodeBlock }[]): Map
   if (tsconfig === undefined) throw new Error('tsconfig.json does not parse');
   const virtual = new Map(examples.map(({ area, block }) => [join(root, 'readme-examples', area, `line-${block.line}.ts`), block.text]));
   const host = ts.createCompilerHost(tsconfig.options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (file) => virtual.has(file) || fileExists(file);
-  host.readFile = (file) => virtual.get(file) ?? readFile(file);
+  const real = { getSourceFile: host.getSourceFile.bind(host), fileExists: host.fileExists.bind(host), readFile: host.readFile.bind(host) };
+  host.fileExists = (file) => virtual.has(file) || real.fileExists(file);
+  host.readFile = (file) => virtual.get(file) ?? real.readFile(file);
   host.getSourceFile = (file, language, ...rest) => {
     const text = virtual.get(file);
-    return text === undefined ? getSourceFile(file, language, ...rest) : ts.createSourceFile(file, text, language);
+    return text === undefined ? real.getSourceFile(file, language, ...rest) : ts.createSourceFile(file, text, language);
   };
   const program = ts.createProgram([...virtual.keys()], tsconfig.options, host);
   return new Map(
