@@ -25,6 +25,8 @@ const areas: Readonly<Record<string, readonly SectionName[]>> = {
 };
 /** Schema sections of areas not built yet (the daemon refuses to enable them): no README so far. */
 const unbuilt: readonly SectionName[] = ['proxy'];
+/** Library READMEs under src/ keep their own shape. */
+const libraries = ['gotemplate'];
 
 interface CodeBlock {
   readonly lang: string;
@@ -148,6 +150,12 @@ function typeCheck(examples: readonly { area: string; block: CodeBlock }[]): Map
 describe('area READMEs', () => {
   it.each(Object.keys(areas))('%s has exactly the sections Owns … Example, in order', (area) => {
     expect(readmeOf(area).headings).toEqual(sectionOrder);
+  });
+
+  it('every README under src/ is an area README above (or a library README)', () => {
+    const found = readdirSync(join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory() && !libraries.includes(e.name));
+    const withReadme = found.filter((e) => readdirSync(join(root, 'src', e.name)).includes('README.md')).map((e) => e.name);
+    expect(withReadme.sort()).toEqual(Object.keys(areas).sort());
   });
 
   it('every schema section is documented by one README (or belongs to an area not built yet)', () => {
