@@ -8,6 +8,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { Field } from './config/fields.ts';
 import { loadConfig, parseDuration, schema, type SectionName } from './config/index.ts';
+import { errorCodes } from './errors.ts';
 import { parseResource } from './templates/confd/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,6 +180,11 @@ describe('area READMEs', () => {
   it.each(Object.keys(areas))('%s lists exactly the metrics its code registers', (area) => {
     const listed = (readmeOf(area).sections.get('Metrics') ?? '').match(new RegExp(`weft_${area}_[a-z0-9_]*[a-z0-9]`, 'g')) ?? [];
     expect([...new Set(listed)].sort()).toEqual(registeredMetrics(area));
+  });
+
+  it.each(Object.keys(areas))('%s names only error codes that exist in src/errors.ts', (area) => {
+    const text = readFileSync(join(root, 'src', area, 'README.md'), 'utf8');
+    expect((text.match(/WEFT_E_[A-Z0-9_]*[A-Z0-9]/g) ?? []).filter((code) => !(code in errorCodes))).toEqual([]);
   });
 
   it.each(Object.keys(areas))('%s has an example', (area) => {
