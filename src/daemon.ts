@@ -114,7 +114,7 @@ export class Daemon {
     new Gauge({ name: 'weft_build_info', help: 'weft version and Node.js runtime.', labelNames: ['version', 'node'], registers: [this.#processMetrics] }).set({ version: weftVersion, node: process.version }, 1);
     const config = options.config;
     const server = new AdminServer(
-      { socket: config.admin.socket, socketMode: config.admin.socket_mode, listen: config.admin.listen, logger: options.logger.child({ area: 'admin' }) },
+      { socket: config.admin.socket, socketMode: config.admin.socket_mode, listen: config.admin.listen, maxConnections: config.admin.max_connections, headersTimeoutMs: config.admin.headers_timeout, requestTimeoutMs: config.admin.request_timeout, logger: options.logger.child({ area: 'admin' }) },
       { readiness: () => this.readiness(), status: () => this.status(), registries: () => this.#registries(), routes: () => this.#routes() },
     );
     this.#admin = new AdminArea(server);

@@ -78,6 +78,9 @@ export const schema = {
     socket: string('/run/weft/weft.sock', 'Unix socket of the admin API (mode from socket_mode).'),
     socket_mode: fileMode(0o600, 'Permissions of the admin socket, octal.'),
     listen: string('', 'Optional TCP ADDRESS:PORT for the admin API (health, metrics); empty: off.', { flag: 'admin-listen' }),
+    max_connections: integer(64, 1, 65535, 'Open connections each admin listener accepts; more are closed at once.'),
+    headers_timeout: duration('5s', '100ms', 'How long an admin client may take to send its request headers.'),
+    request_timeout: duration('15s', '100ms', 'How long an admin client may take to send its whole request.'),
   },
   log: {
     level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info', 'Minimum level of the JSON log lines.'),
