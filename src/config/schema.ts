@@ -32,6 +32,9 @@ export const schema = {
     username: string('', 'etcd user (authentication).'),
     password: string('', 'etcd password (authentication).'),
     host_lease_ttl: duration('60s', '2s', 'TTL of the host lease that records written by this host (DNS names) are attached to.'),
+    password_file: string('', 'File holding the etcd password (one trailing newline ignored); keeps it out of argv and the environment.'),
+    keepalive_time: duration('10s', '1s', 'gRPC keep-alive ping interval while watches are open; keep it at or above etcd\'s --grpc-keepalive-min-time (5s).'),
+    keepalive_timeout: duration('5s', '1s', 'How long a keep-alive ping may go unanswered before the etcd connection counts as dead.'),
   },
   subnet: {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
