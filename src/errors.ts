@@ -10,6 +10,8 @@ export const errorCodes = {
   WEFT_E_HOST_LEASE: 'The host lease could not be granted or kept alive.',
   WEFT_E_ADMIN_SOCKET: 'The admin socket cannot be created (path in use, permissions).',
   WEFT_E_ADMIN_LISTEN: 'The admin TCP listener cannot bind its address.',
+  WEFT_E_ADMIN_READ_ONLY: 'A write (POST/PUT/DELETE/PATCH) reached the read-only admin TCP listener.',
+  WEFT_E_ADMIN_REQUEST: 'An admin API request is malformed (path encoding, body not JSON or too large).',
   WEFT_E_AREA_START: 'An area failed to start; the daemon stops the areas already started.',
   WEFT_E_SHUTDOWN_TIMEOUT: 'An area did not stop before the shutdown deadline.',
   WEFT_E_TEMPLATE_PARSE: 'A Go template does not parse; the message carries template:line:col.',

@@ -27,7 +27,10 @@ export function validateAdmin(config: Pick<Config, 'admin'>): Problem[] {
 
 export function createAdminArea(deps: { config: Pick<Config, 'admin'>; logger: Logger; hooks: AdminHooks }): AdminArea {
   const a = deps.config.admin;
-  const server = new AdminServer({ socket: a.socket, socketMode: a.socket_mode, listen: a.listen, logger: deps.logger.child({ area: 'admin' }) }, deps.hooks);
+  const server = new AdminServer(
+    { socket: a.socket, socketMode: a.socket_mode, listen: a.listen, maxConnections: a.max_connections, headersTimeoutMs: a.headers_timeout, requestTimeoutMs: a.request_timeout, logger: deps.logger.child({ area: 'admin' }) },
+    deps.hooks,
+  );
   let listening = false;
   return {
     name: 'admin',

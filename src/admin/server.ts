@@ -1,14 +1,16 @@
 // The admin API: HTTP on a unix socket (mode 0600 by default) and optionally on TCP. It serves
 // health, readiness, metrics and status for the whole daemon, plus the routes areas offer (the CNI
 // plugin's DNS registration). It knows nothing of areas beyond the plain hooks daemon.ts gives it.
+// The TCP listener is read-only (GET/HEAD): it has no authentication, so writes stay on the socket.
 import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { ApiRoute } from '../area.ts';
+import { schema } from '../config/schema.ts';
 import { WeftError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { BodyTooLarge, listen, readJsonBody, requestUrl, sendJson, sendText, socketAnswers } from './http.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -29,10 +31,17 @@ export interface AdminOptions {
   readonly socketMode: number;
   /** `ADDRESS:PORT`, or '' for no TCP listener. */
   readonly listen: string;
+  /** Per listener; further connections are closed at once. Default: admin.max_connections. */
+  readonly maxConnections?: number;
+  /** Milliseconds a client may take to send the request headers. Default: admin.headers_timeout. */
+  readonly headersTimeoutMs?: number;
+  /** Milliseconds a client may take to send the whole request. Default: admin.request_timeout. */
+  readonly requestTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
-const maxBodyBytes = 64 * 1024;
+const readOnlyMethods = new Set(['GET', 'HEAD']);
+const dropLogIntervalMs = 10_000;
 
 export class AdminServer {
   readonly #options: AdminOptions;
@@ -40,6 +49,7 @@ export class AdminServer {
   readonly #log: Logger;
   readonly #servers: Server[] = [];
   #tcpAddress: string | undefined;
+  #lastDropLog = 0;
 
   constructor(options: AdminOptions, hooks: AdminHooks) {
     this.#options = options;
@@ -82,7 +92,7 @@ export class AdminServer {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    const server = this.#createServer();
+    const server = this.#createServer(false);
     await listen(server, () => server.listen(path), `admin socket ${path}`, 'WEFT_E_ADMIN_SOCKET');
     chmodSync(path, this.#options.socketMode);
     this.#log.info({ event: 'admin_listening', socket: path, mode: this.#options.socketMode.toString(8) }, 'admin API on unix socket');
@@ -92,29 +102,46 @@ export class AdminServer {
     const separator = address.lastIndexOf(':');
     const host = address.slice(0, separator).replace(/^\[|\]$/g, '');
     const port = Number(address.slice(separator + 1));
-    const server = this.#createServer();
+    const server = this.#createServer(true);
     await listen(server, () => server.listen(port, host === '' ? undefined : host), `admin listener ${address}`, 'WEFT_E_ADMIN_LISTEN');
     const bound = server.address();
     this.#tcpAddress = typeof bound === 'object' && bound !== null ? `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}` : address;
     this.#log.info({ event: 'admin_listening', address: this.#tcpAddress }, 'admin API on TCP');
   }
 
-  #createServer(): Server {
-    const server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) => {
+  #createServer(readOnly: boolean): Server {
+    const o = this.#options;
+    const requestTimeout = o.requestTimeoutMs ?? schema.admin.request_timeout.default;
+    // Node refuses a headers timeout above the request timeout; the smaller one wins anyway.
+    const headersTimeout = Math.min(o.headersTimeoutMs ?? schema.admin.headers_timeout.default, requestTimeout);
+    // Node checks both timeouts only every connectionsCheckingInterval (30 s by default).
+    const options = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 2))) };
+    const server = createServer(options, (request, response) => {
+      this.#handle(request, response, readOnly).catch((error: unknown) => {
         this.#log.error({ event: 'admin_request_failed', err: (error as Error).message, url: request.url });
         if (!response.headersSent) sendJson(response, 500, { error: 'internal error', message: (error as Error).message });
         else response.destroy();
       });
     });
+    server.maxConnections = o.maxConnections ?? schema.admin.max_connections.default;
+    server.on('drop', () => {
+      if (Date.now() - this.#lastDropLog < dropLogIntervalMs) return;
+      this.#lastDropLog = Date.now();
+      this.#log.warn({ event: 'admin_connection_dropped', maxConnections: server.maxConnections, tcp: readOnly }, 'admin API at admin.max_connections; closing new connections');
+    });
     this.#servers.push(server);
     return server;
   }
 
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://weft');
+  async #handle(request: IncomingMessage, response: ServerResponse, readOnly: boolean): Promise<void> {
     const method = request.method ?? 'GET';
-    if (method === 'GET' || method === 'HEAD') {
+    if (readOnly && !readOnlyMethods.has(method)) {
+      const socket = this.#options.socket === '' ? 'the admin unix socket (admin.socket, now off)' : `the admin unix socket ${this.#options.socket}`;
+      return sendJson(response, 405, { error: 'method not allowed', code: 'WEFT_E_ADMIN_READ_ONLY', message: `the admin TCP listener (admin.listen) is read-only; send ${method} requests to ${socket}` }, { allow: 'GET, HEAD' });
+    }
+    const url = requestUrl(request);
+    if (url === undefined) return sendJson(response, 400, { error: 'bad request', code: 'WEFT_E_ADMIN_REQUEST', message: 'the request path is not valid percent-encoded UTF-8' });
+    if (readOnlyMethods.has(method)) {
       switch (url.pathname) {
         case '/healthz':
           return sendText(response, 200, 'ok\n');
@@ -135,7 +162,7 @@ export class AdminServer {
     const route = this.#hooks.routes().find((r) => r.method === method && (r.path === url.pathname || (r.path.endsWith('/') && url.pathname.startsWith(r.path))));
     if (route === undefined) return sendJson(response, 404, { error: 'not found', path: url.pathname });
     const body = await readJsonBody(request);
-    if (body instanceof Error) return sendJson(response, 400, { error: 'bad request', message: body.message });
+    if (body instanceof Error) return sendJson(response, body instanceof BodyTooLarge ? 413 : 400, { error: body instanceof BodyTooLarge ? 'payload too large' : 'bad request', code: 'WEFT_E_ADMIN_REQUEST', message: body.message });
     const result = await route.handle({ method, path: url.pathname, query: url.searchParams, body });
     sendJson(response, result.status, result.body);
   }
@@ -146,50 +173,4 @@ export class AdminServer {
     response.writeHead(200, { 'content-type': registries[0]?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8' });
     response.end(parts.filter((p) => p !== '').join('\n'));
   }
-}
-
-function listen(server: Server, start: () => void, what: string, code: 'WEFT_E_ADMIN_SOCKET' | 'WEFT_E_ADMIN_LISTEN'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new WeftError(code, `cannot open ${what}: ${error.message}`, { cause: error })));
-    server.once('listening', () => resolve());
-    start();
-  });
-}
-
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) return new Error(`body larger than ${maxBodyBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    return new Error(`body is not JSON: ${(error as Error).message}`);
-  }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
-
-function sendText(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { WeftError } from '../errors.ts';
 import type { Field } from './fields.ts';
+import { locateKey } from './locate.ts';
 import { defaults, fieldEnv, fieldFlag, schema, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -35,22 +36,7 @@ function fieldsOf(section: string): Record<string, Field<unknown>> | undefined {
   return (schema as Record<string, Record<string, Field<unknown>>>)[section];
 }
 
-/** The line (1-based) where `key` is assigned inside `[section]`, for error context. */
-export function locateKey(text: string, section: string, key?: string): number | undefined {
-  const lines = text.split('\n');
-  let current = '';
-  for (const [index, raw] of lines.entries()) {
-    const line = raw.trim();
-    const header = /^\[\s*([^\]\s]+)\s*\]/.exec(line);
-    if (header) {
-      current = header[1] ?? '';
-      if (key === undefined && current === section) return index + 1;
-      continue;
-    }
-    if (key !== undefined && current === section && new RegExp(`^["']?${key}["']?\\s*=`).test(line)) return index + 1;
-  }
-  return undefined;
-}
+export { locateKey } from './locate.ts';
 
 function applyFile(text: string, config: MutableConfig, problems: ConfigProblem[]): void {
   let doc: Record<string, unknown>;

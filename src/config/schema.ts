@@ -32,6 +32,9 @@ export const schema = {
     username: string('', 'etcd user (authentication).'),
     password: string('', 'etcd password (authentication).'),
     host_lease_ttl: duration('60s', '2s', 'TTL of the host lease that records written by this host (DNS names) are attached to.'),
+    password_file: string('', 'File holding the etcd password (one trailing newline ignored); keeps it out of argv and the environment.'),
+    keepalive_time: duration('10s', '1s', 'gRPC keep-alive ping interval while watches are open; keep it at or above etcd\'s --grpc-keepalive-min-time (5s).'),
+    keepalive_timeout: duration('5s', '1s', 'How long a keep-alive ping may go unanswered before the etcd connection counts as dead.'),
   },
   subnet: {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
@@ -80,6 +83,9 @@ export const schema = {
     socket: string('/run/weft/weft.sock', 'Unix socket of the admin API (mode from socket_mode).'),
     socket_mode: fileMode(0o600, 'Permissions of the admin socket, octal.'),
     listen: string('', 'Optional TCP ADDRESS:PORT for the admin API (health, metrics); empty: off.', { flag: 'admin-listen' }),
+    max_connections: integer(64, 1, 65535, 'Open connections each admin listener accepts; more are closed at once.'),
+    headers_timeout: duration('5s', '100ms', 'How long an admin client may take to send its request headers.'),
+    request_timeout: duration('15s', '100ms', 'How long an admin client may take to send its whole request.'),
   },
   log: {
     level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info', 'Minimum level of the JSON log lines.'),

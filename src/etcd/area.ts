@@ -33,15 +33,18 @@ export interface EtcdArea extends Area {
 /** Checks `[etcd]` without touching files or the network (TLS files are read at start). */
 export function validateEtcd(config: Config): Problem[] {
   try {
-    etcdClientOptions({ ...config.etcd, ca_file: '', cert_file: '', key_file: '' });
+    // Files (TLS, password) are read at start, not here: only the values are checked.
+    etcdClientOptions({ ...config.etcd, ca_file: '', cert_file: '', key_file: '', password_file: '' });
   } catch (error) {
     if (!isWeftError(error)) throw error;
     return [problem('etcd.endpoints', error.message)];
   }
-  if ((config.etcd.cert_file === '') !== (config.etcd.key_file === '')) {
-    return [problem(config.etcd.cert_file === '' ? 'etcd.cert_file' : 'etcd.key_file', 'etcd client TLS needs both cert_file and key_file (or neither)')];
-  }
-  return [];
+  const e = config.etcd;
+  const problems: Problem[] = [];
+  if ((e.cert_file === '') !== (e.key_file === '')) problems.push(problem(e.cert_file === '' ? 'etcd.cert_file' : 'etcd.key_file', 'etcd client TLS needs both cert_file and key_file (or neither)'));
+  if (e.password_file !== '' && e.password !== '') problems.push(problem('etcd.password', 'both etcd.password and etcd.password_file are set; keep only password_file (the command line and the environment are readable by others)'));
+  if (e.password_file !== '' && e.username === '') problems.push(problem('etcd.password_file', 'etcd.password_file is set but etcd.username is empty; set the user too'));
+  return problems;
 }
 
 export function createEtcdArea(deps: { config: Config; logger: Logger }): EtcdArea {

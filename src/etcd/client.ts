@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
+import { schema } from '../config/schema.ts';
 import { WeftError } from '../errors.ts';
 
 export interface EtcdSettings {
@@ -14,6 +15,12 @@ export interface EtcdSettings {
   readonly key_file: string;
   readonly username: string;
   readonly password: string;
+  /** File holding the password (read here, one trailing newline stripped); '' for none. */
+  readonly password_file?: string;
+  /** Milliseconds between gRPC keep-alive pings while calls (watches) are open. */
+  readonly keepalive_time?: number;
+  /** Milliseconds to wait for a ping's answer before the connection is declared dead. */
+  readonly keepalive_timeout?: number;
 }
 
 // A watch that lost its stream retries quickly: after etcd returns, consumers must catch up within
@@ -26,6 +33,24 @@ function readPem(path: string, what: string): Buffer {
   } catch (error) {
     throw new WeftError('WEFT_E_ETCD_CONFIG', `cannot read etcd ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The password to use: etcd.password, or the content of etcd.password_file (never both). */
+export function etcdPassword(settings: EtcdSettings): string {
+  const file = settings.password_file ?? '';
+  if (file === '') return settings.password;
+  if (settings.password !== '') {
+    throw new WeftError('WEFT_E_ETCD_CONFIG', 'both etcd.password and etcd.password_file are set; keep only password_file (the command line and the environment are readable by others)');
+  }
+  if (settings.username === '') throw new WeftError('WEFT_E_ETCD_CONFIG', 'etcd.password_file is set but etcd.username is empty; set the user too');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new WeftError('WEFT_E_ETCD_CONFIG', `cannot read etcd.password_file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  // Files written by `echo` or an editor end in a newline that is not part of the password.
+  return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
 export function etcdClientOptions(settings: EtcdSettings): IOptions {
@@ -43,7 +68,15 @@ export function etcdClientOptions(settings: EtcdSettings): IOptions {
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + settings.dial_timeout }),
     // etcd3 types this as a backoff but calls .next() on it first, as on cockatiel's factories.
     // gRPC's default reconnect backoff grows to 120 s; a host daemon must notice etcd's return fast.
-    grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 },
+    grpcOptions: {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      // A connection that died silently (no FIN/RST) is only noticed by pings. Only while calls are
+      // open: etcd (PermitWithoutStream=false) answers pings on an idle connection with GOAWAY.
+      'grpc.keepalive_time_ms': settings.keepalive_time ?? schema.etcd.keepalive_time.default,
+      'grpc.keepalive_timeout_ms': settings.keepalive_timeout ?? schema.etcd.keepalive_timeout.default,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
     faultHandling: { watchBackoff: new ExponentialBackoff(watchBackoff) as unknown as IBackoff<unknown> },
   };
   if (usesTls || settings.ca_file !== '' || settings.cert_file !== '') {
@@ -54,7 +87,8 @@ export function etcdClientOptions(settings: EtcdSettings): IOptions {
       ...(settings.key_file === '' ? {} : { privateKey: readPem(settings.key_file, 'client key') }),
     };
   }
-  if (settings.username !== '') options.auth = { username: settings.username, password: settings.password };
+  const password = etcdPassword(settings);
+  if (settings.username !== '') options.auth = { username: settings.username, password };
   return options;
 }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isWeftError } from '../errors.ts';
 import { formatNet4, parseCidr4, type Net4 } from './ip.ts';
 import { parseEnvFile, previousSubnet, readPreviousSubnet, renderSubnetEnv, writeFileAtomic, writeSubnetEnv } from './subnet-env.ts';
@@ -65,5 +65,24 @@ describe('subnet.env', () => {
       caught = error;
     }
     expect(isWeftError(caught, 'WEFT_E_SUBNET_FILE')).toBe(true);
+  });
+
+  // The old temp name was `.<file>.<pid>.<Date.now()>.tmp`, opened with 'w' (follows symlinks):
+  // anyone who could write the directory could make weft overwrite any file it can write.
+  it('never follows a symlink planted at the old predictable temp name', () => {
+    const dir = tempDir();
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const now = 1_700_000_000_000;
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      symlinkSync(victim, join(dir, `.subnet.env.${process.pid}.${now}.tmp`));
+      writeFileAtomic(join(dir, 'subnet.env'), 'X=1\n');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(lstatSync(join(dir, 'subnet.env')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'subnet.env'), 'utf8')).toBe('X=1\n');
   });
 });

@@ -3,9 +3,11 @@
 //   FLANNEL_SUBNET=10.5.34.1/24      (the first usable address of the lease, with its length)
 //   FLANNEL_MTU=1450
 //   FLANNEL_IPMASQ=false
-// Written atomically (temp file in the same directory, fsync, rename). flannel reads FLANNEL_SUBNET
+// Written atomically (temp file in the same directory, fsync, rename); the temp file has a random
+// name and is created exclusively (O_EXCL), so a symlink planted in the directory is never followed. flannel reads FLANNEL_SUBNET
 // back at start to prefer the same subnet again; so does weft.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { WeftError } from '../errors.ts';
 import { firstUsable4, formatNet4, mask4, parseCidr4, type Net4 } from './ip.ts';
@@ -60,7 +62,8 @@ export function readPreviousSubnet(path: string): Net4 | undefined {
 /** Replaces `path` with `text` so that readers see the old file or the new one, never a part. */
 export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
+  let created = false;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     let keepMode = mode;
@@ -69,7 +72,9 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
     } catch {
       // a new file gets `mode`
     }
-    const fd = openSync(temp, 'w', keepMode);
+    // 'wx' is O_CREAT|O_EXCL: fails on any existing entry, a symlink included, instead of following it.
+    const fd = openSync(temp, 'wx', keepMode);
+    created = true;
     try {
       writeSync(fd, text);
       fsyncSync(fd);
@@ -78,10 +83,13 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
     }
     renameSync(temp, path);
   } catch (error) {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // the temp file was never made (e.g. the directory is a file)
+    // Remove only what we created: an entry someone else put at the temp name is not ours.
+    if (created) {
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // the error below says what failed; a leftover temp file is harmless
+      }
     }
     throw new WeftError('WEFT_E_SUBNET_FILE', `cannot write ${path}: ${(error as Error).message}; check that its directory is writable (--subnet-file)`, { cause: error });
   }
