@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue } from '../etcd/watch.ts';
-import { parseCidr4 } from './ip.ts';
-import { decodeLease, decodeLeaseValue, encodeLeaseValue, leaseKey, normalizeMac, parseLeaseKey, subnetsPrefix } from './lease-codec.ts';
+import { parseCidr4 } from '../net/index.ts';
+import { decodeLease, decodeLeaseValue, encodeLeaseValue, leaseKey, parseLeaseKey, subnetsPrefix } from './lease-codec.ts';
 
 const prefix = '/coreos.com/network';
 
@@ -79,12 +79,6 @@ describe('lease values', () => {
   it('round-trips what it encodes', () => {
     const attrs = { publicIP: '172.16.0.9', backendType: 'vxlan', vni: 4096, vtepMAC: '02:00:00:00:00:01' };
     expect(decodeLeaseValue(encodeLeaseValue(attrs))).toEqual(attrs);
-  });
-
-  it('normalizes MACs', () => {
-    expect(normalizeMac('AA:BB:CC:DD:EE:FF')).toBe('aa:bb:cc:dd:ee:ff');
-    expect(normalizeMac('aa:bb-cc:dd:ee:ff')).toBeUndefined();
-    expect(normalizeMac('aa:bb:cc:dd:ee')).toBeUndefined();
   });
 });
 
