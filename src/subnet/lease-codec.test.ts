@@ -59,6 +59,8 @@ describe('lease values', () => {
       { publicIP: '10.0.0.4', backendType: 'vxlan', vni: 1, vtepMAC: '7a:1b:2c:3d:4e:50' }],
     ['host-gw: reported without VXLAN data', '{"PublicIP":"10.0.0.5","PublicIPv6":null,"BackendType":"host-gw"}',
       { publicIP: '10.0.0.5', backendType: 'host-gw', vni: 0, vtepMAC: '' }],
+    ['PublicIP as IPv4-mapped IPv6, read as IPv4 like flannel ParseIP4', '{"PublicIP":"::ffff:10.0.0.6","BackendType":"host-gw"}',
+      { publicIP: '10.0.0.6', backendType: 'host-gw', vni: 0, vtepMAC: '' }],
   ])('decodes %s', (_name, text, expected) => {
     expect(decodeLeaseValue(text)).toEqual(expected);
   });
