@@ -1,7 +1,7 @@
 // Either family: an address or a prefix is IPv4 when Go's To4() would say so (IPv4-mapped IPv6
 // included), else IPv6. Also the ADDRESS[:PORT] form of resolv.conf and upstream lists.
 import { contains4, formatIp4, formatNet4, ip4ToBytes, parseCidr4, parseIp4, type Net4 } from './ip4.ts';
-import { contains6, formatIp6, formatNet6, ip6ToBytes, parseCidr6, parseIp6, type Net6 } from './ip6.ts';
+import { contains6, formatIp6, formatNet6, ip6ToBytes, parseCidr6, parseIp6, size6, type Net6 } from './ip6.ts';
 
 export type Ip = { readonly family: 4; readonly ip: number } | { readonly family: 6; readonly ip: bigint };
 export type Cidr = { readonly family: 4; readonly net: Net4 } | { readonly family: 6; readonly net: Net6 };
@@ -61,12 +61,13 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
 /** A set of prefixes asked "is this address in one of them?"; IPv4 is a scan over integers. */
 export class NetworkSet {
   readonly #v4: Net4[] = [];
-  readonly #v6: Net6[] = [];
+  /** First and last address of each IPv6 prefix. */
+  readonly #v6: [bigint, bigint][] = [];
 
   constructor(cidrs: readonly Cidr[]) {
     for (const c of cidrs) {
       if (c.family === 4) this.#v4.push(c.net);
-      else this.#v6.push(c.net);
+      else this.#v6.push([c.net.ip, c.net.ip + size6(c.net.prefixLen) - 1n]);
     }
   }
 
@@ -75,7 +76,8 @@ export class NetworkSet {
       for (const net of this.#v4) if (contains4(net, ip.ip)) return true;
       return false;
     }
-    return this.#v6.some((net) => contains6(net, ip.ip));
+    for (const [first, last] of this.#v6) if (ip.ip >= first && ip.ip <= last) return true;
+    return false;
   }
 }
 

@@ -8,16 +8,44 @@ export interface Net4 {
   readonly prefixLen: number;
 }
 
-const octet = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const dotted = new RegExp(`^${octet}\\.${octet}\\.${octet}\\.${octet}$`);
-
 /** Go's net.ParseIP(text).To4(): a dotted quad (no leading zeros) or an IPv4-mapped IPv6 address. */
 export function parseIp4(text: string): number | undefined {
-  const m = dotted.exec(text);
-  if (m !== null) return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-  if (!text.includes(':')) return undefined;
+  const ip = dottedQuad(text, 0);
+  if (ip !== undefined || !text.includes(':')) return ip;
+  // "::ffff:a.b.c.d" is how a dual-stack socket names an IPv4 peer: the common case, so a fast one.
+  const fast = text.slice(0, 7).toLowerCase() === '::ffff:' ? dottedQuad(text, 7) : undefined;
+  return fast ?? unmapIp6(text);
+}
+
+/** The IPv4 address inside any other spelling of an IPv4-mapped IPv6 address. */
+function unmapIp6(text: string): number | undefined {
   const ip6 = parseIp6(text);
   return ip6 !== undefined && ip6 >> 32n === 0xffffn ? Number(ip6 & 0xffffffffn) : undefined;
+}
+
+/** The dotted quad from `start` to the end of `text`; a hand loop because it runs per packet and per peer. */
+export function dottedQuad(text: string, start: number): number | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && !(digits > 0 && octet === 0)) {
+      octet = octet * 10 + c - 48;
+      digits++;
+      if (octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return dots === 3 && digits > 0 ? value * 256 + octet : undefined;
 }
 
 export function formatIp4(ip: number): string {
@@ -39,7 +67,7 @@ export function parseIfAddr4(text: string): Net4 | undefined {
   if (slash < 0 || !/^\d{1,3}$/.test(lenText)) return undefined;
   const addressText = text.slice(0, slash);
   let prefixLen = Number(lenText);
-  let ip = dotted.test(addressText) ? parseIp4(addressText) : undefined;
+  let ip = dottedQuad(addressText, 0);
   if (ip === undefined && addressText.includes(':')) {
     const ip6 = parseIp6(addressText);
     if (ip6 === undefined || ip6 >> 32n !== 0xffffn || prefixLen < 96) return undefined;

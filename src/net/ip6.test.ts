@@ -44,3 +44,32 @@ describe('IPv6 addresses and prefixes', () => {
     expect(ip6ToBytes(parseIp6('2001:db8::1')!).toString('hex')).toBe('20010db8000000000000000000000001');
   });
 });
+
+// Go 1.19: net.ParseIP(text).To16() in hex (undefined where ParseIP returns nil).
+const goV6: [string, string | undefined][] = [
+  ['1:2:3:4:5:6:7::', '00010002000300040005000600070000'],
+  ['::1:2:3:4:5:6:7', '00000001000200030004000500060007'],
+  ['1:2:3:4:5:6:1.2.3.4', '00010002000300040005000601020304'],
+  ['1::2:3:4:5:6:7:8', undefined],
+  ['1:2:3:4:5:6:7:8', '00010002000300040005000600070008'],
+  ['1:2:3:4:5:6:7:8:9', undefined],
+  [':1::', undefined],
+  ['1:::2', undefined],
+  ['::ffff:1.2.3', undefined],
+  ['1:2:3:4:5:6:7:1.2.3.4', undefined],
+  ['::1.2.3.4:5', undefined],
+  ['fe80::', 'fe800000000000000000000000000000'],
+  ['FFFF:ffff:FFFF:ffff:FFFF:ffff:FFFF:ffff', 'ffffffffffffffffffffffffffffffff'],
+  ['::0:0:0:0:0:0:0', '00000000000000000000000000000000'],
+  ['1::1.2.3.4', '00010000000000000000000001020304'],
+  ['0000:0000::0001', '00000000000000000000000000000001'],
+  ['::ffff:255.255.255.255', '00000000000000000000ffffffffffff'],
+  ['1:2:3:4:5::1.2.3.4', '00010002000300040005000001020304'],
+  ['1:2:3:4:5:6::1.2.3.4', undefined],
+];
+
+describe('parseIp6 agrees with Go net.ParseIP', () => {
+  it.each(goV6)('%j -> %s', (text, want) => {
+    expect(parseIp6(text)?.toString(16).padStart(32, '0')).toBe(want);
+  });
+});

@@ -1,6 +1,8 @@
-// IPv6 addresses and prefixes as 128-bit integers. Text goes through `ip-address`, held to Go's
-// net.ParseIP: no zone ("%eth0"), no prefix, at most four hex digits per group.
+// IPv6 addresses and prefixes as 128-bit integers. Text is checked by node:net's isIPv6 and held to
+// Go's net.ParseIP (no zone "%eth0", no prefix); formatting is `ip-address`'s RFC 5952 form.
+import { isIPv6 } from 'node:net';
 import { Address6 } from 'ip-address';
+import { dottedQuad } from './ip4.ts';
 
 /** An IPv6 prefix; `ip` is the network address (host bits cleared) as a 128-bit integer. */
 export interface Net6 {
@@ -9,8 +11,42 @@ export interface Net6 {
 }
 
 export function parseIp6(text: string): bigint | undefined {
-  if (!text.includes(':') || text.includes('/') || text.includes('%') || !Address6.isValid(text)) return undefined;
-  return new Address6(text).bigInt();
+  if (text.includes('%') || !isIPv6(text)) return undefined;
+  // Valid text now: at most one "::" and an optional trailing dotted quad; fill eight 16-bit groups.
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+  let g = 0;
+  let gap = -1;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) {
+      if (digits > 0) groups[g++] = value;
+      value = 0;
+      digits = 0;
+      if (text.charCodeAt(i + 1) === 58) {
+        gap = g;
+        i++;
+      }
+    } else if (c === 46) {
+      const v4 = dottedQuad(text, text.lastIndexOf(':') + 1) ?? 0;
+      groups[g++] = Math.floor(v4 / 0x10000);
+      groups[g++] = v4 & 0xffff;
+      digits = 0;
+      break;
+    } else {
+      value = value * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+      digits++;
+    }
+  }
+  if (digits > 0) groups[g++] = value;
+  if (gap >= 0) {
+    const moved = groups.splice(gap, g - gap);
+    groups.splice(gap, 0, ...Array<number>(8 - moved.length - gap).fill(0), ...moved);
+    groups.length = 8;
+  }
+  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, h = 0, k = 0] = groups;
+  return (BigInt(a * 0x10000 + b) << 96n) | (BigInt(c * 0x10000 + d) << 64n) | (BigInt(e * 0x10000 + f) << 32n) | BigInt(h * 0x10000 + k);
 }
 
 export function formatIp6(ip: bigint): string {
