@@ -51,7 +51,7 @@ export interface ParsedKey {
   readonly ipv6Subnet: Net6 | undefined;
 }
 
-const keyPattern = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})-(\d{1,2})(?:&([0-9a-f:]+)-(\d{1,3}))?$/;
+const keyPattern = /^([\d.]+)-(\d{1,2})(?:&([0-9a-f:]+)-(\d{1,3}))?$/;
 
 /** The subnet named by a key under subnets/, or a reason it is not one. */
 export function parseLeaseKey(prefix: string, key: string): ParsedKey | string {
