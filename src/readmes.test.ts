@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { Field } from './config/fields.ts';
-import { loadConfig, parseDuration, schema, type SectionName } from './config/index.ts';
+import { loadConfig, schema, type SectionName } from './config/index.ts';
+import { parseDuration } from './net/index.ts';
 import { errorCodes } from './errors.ts';
 import { parseResource } from './templates/confd/index.ts';
 

@@ -1,5 +1,6 @@
 // Field kinds of the config schema: each knows its default, how to parse a TOML value, and how to
 // parse the text of an environment variable or a flag. Parsers return a problem string, never throw.
+import { parseDuration } from '../net/index.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -89,29 +90,16 @@ export function boolean(defaultValue: boolean, doc: string, options: FieldOption
   };
 }
 
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses Go-style durations ("500ms", "30s", "1h30m") into milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '0') return 0;
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return undefined;
-  let total = 0;
-  for (const match of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    total += Number(match[1]) * (durationUnits[match[2] ?? 's'] ?? 0);
-  }
-  return Math.round(total);
-}
-
-/** A duration, written "30s", "500ms", "24h"; held in milliseconds. */
+/** A duration as Go writes it ("30s", "500ms", "1h30m"); held in milliseconds, rounded to the nearest. */
 export function duration(defaultText: string, min: string, doc: string, options: FieldOptions = {}): Field<number> {
   const minMs = parseDuration(min) ?? 0;
   const defaultMs = parseDuration(defaultText);
   if (defaultMs === undefined) throw new Error(`schema bug: default duration "${defaultText}"`);
   const check = (value: unknown): Parsed<number> => {
     if (typeof value !== 'string') return bad(`expected a duration string such as "30s", got ${describe(value)}`);
-    const ms = parseDuration(value);
-    if (ms === undefined) return bad(`"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")`);
+    const ms = parseDuration(value.trim());
+    if (ms === undefined) return bad(`"${value}" is not a duration (use e.g. "500ms", "30s", "1h30m", "24h")`);
+    if (ms < 0) return bad(`"${value}" is negative; durations here are lengths of time`);
     if (ms < minMs) return bad(`"${value}" is shorter than the minimum ${min}`);
     return ok(ms);
   };

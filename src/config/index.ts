@@ -1,4 +1,3 @@
 export { defaults, fieldEnv, fieldFlag, schema, type Config, type SectionName } from './schema.ts';
 export { configFlags, formatProblems, loadConfig, loadConfigOrThrow, type ConfigProblem, type LoadResult } from './load.ts';
-export { parseDuration } from './fields.ts';
 export { problem, withLines, type Problem } from './problems.ts';

@@ -1,31 +1,28 @@
 // Who may recurse through us: a list of networks (CIDR), checked per query. weft is never an open
 // resolver; zone answers are for everyone, forwarding only for these clients.
-import { BlockList, isIP } from 'node:net';
+import { hostCidr, NetworkSet, parseCidr, parseIp, type Cidr } from '../net/index.ts';
 
 /** Networks that may always recurse: the host itself. */
 export const loopbackNetworks = ['127.0.0.0/8', '::1/128'];
 
+/** An allow entry: a CIDR, or a bare address meaning just that host. */
+function allowEntry(text: string): Cidr | undefined {
+  const ip = text.includes('/') ? undefined : parseIp(text);
+  return ip === undefined ? parseCidr(text) : hostCidr(ip);
+}
+
 export function cidrProblem(cidr: string): string | undefined {
-  const [address = '', prefix, ...rest] = cidr.split('/');
-  const family = isIP(address);
-  const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-  if (family === 0 || rest.length > 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) {
-    return `"${cidr}" is not a network (expected e.g. 10.5.0.0/16 or fd00::/64)`;
-  }
+  if (allowEntry(cidr) === undefined) return `"${cidr}" is not a network (expected e.g. 10.5.0.0/16 or fd00::/64)`;
   return undefined;
 }
 
 export class Acl {
   readonly networks: readonly string[];
-  readonly #list = new BlockList();
+  readonly #set: NetworkSet;
 
   constructor(networks: readonly string[]) {
     this.networks = networks;
-    for (const cidr of networks) {
-      const [address = '', prefix] = cidr.split('/');
-      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      this.#list.addSubnet(address, prefix === undefined ? (family === 'ipv6' ? 128 : 32) : Number(prefix), family);
-    }
+    this.#set = new NetworkSet(networks.map(allowEntry).filter((c) => c !== undefined));
   }
 
   readonly #seen = new Map<string, boolean>();
@@ -41,10 +38,8 @@ export class Acl {
   }
 
   #check(address: string): boolean {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    const plain = mapped ?? address.replace(/%.*$/, '');
-    const family = isIP(plain);
-    if (family === 0) return false;
-    return this.#list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    // A socket names link-local peers with their zone ("fe80::1%eth0"); the zone is no part of the address.
+    const ip = parseIp(address.replace(/%.*$/, ''));
+    return ip !== undefined && this.#set.has(ip);
   }
 }

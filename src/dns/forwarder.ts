@@ -3,9 +3,10 @@
 // timeout, SERVFAIL or REFUSED moves on to the next upstream, and the last one that worked is
 // asked first next time.
 import { createSocket } from 'node:dgram';
-import { connect, isIP } from 'node:net';
+import { connect } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import { canonicalIp, formatIpPort, ipFamily, parseIpPort } from '../net/index.ts';
 import { Rcode, Type, type Query } from './wire.ts';
 
 export interface Upstream {
@@ -14,18 +15,12 @@ export interface Upstream {
 }
 
 export function formatUpstream(u: Upstream): string {
-  return isIP(u.host) === 6 ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`;
+  return formatIpPort(u);
 }
 
 /** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" → an upstream; undefined when not an IP address. */
 export function parseUpstream(text: string): Upstream | undefined {
-  const t = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracketed) return isIP(bracketed[1] ?? '') === 6 ? { host: bracketed[1] ?? '', port: Number(bracketed[2] ?? 53) } : undefined;
-  if (isIP(t) !== 0) return { host: t, port: 53 };
-  const hostPort = /^([\d.]+):(\d+)$/.exec(t);
-  if (hostPort && isIP(hostPort[1] ?? '') === 4 && Number(hostPort[2]) <= 65535) return { host: hostPort[1] ?? '', port: Number(hostPort[2]) };
-  return undefined;
+  return parseIpPort(text.trim(), 53);
 }
 
 function localAddresses(): Set<string> {
@@ -148,7 +143,7 @@ export class Forwarder {
 
   #udp(upstream: Upstream, bytes: Buffer, questionEnd: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket(isIP(upstream.host) === 6 ? 'udp6' : 'udp4');
+      const socket = createSocket(ipFamily(upstream.host) === 6 ? 'udp6' : 'udp4');
       const done = (error: Error | undefined, response?: Buffer): void => {
         clearTimeout(timer);
         socket.removeAllListeners('message');
@@ -159,7 +154,7 @@ export class Forwarder {
       const timer = setTimeout(() => done(new ForwardError(`timeout after ${this.#options.timeout} ms`)), this.#options.timeout);
       socket.on('error', (error) => done(error));
       socket.on('message', (message, rinfo) => {
-        if (rinfo.port !== upstream.port || rinfo.address.replace(/^::ffff:/, '') !== upstream.host.replace(/^::ffff:/, '')) return;
+        if (rinfo.port !== upstream.port || canonicalIp(rinfo.address) !== canonicalIp(upstream.host)) return;
         if (matches(message, bytes, questionEnd)) done(undefined, message);
       });
       socket.send(bytes, upstream.port, upstream.host, (error) => {

@@ -1,6 +1,6 @@
 // Resource records as the resolver produces them, and their encoding into a response with name
 // compression, EDNS0 (RFC 6891) and truncation (RFC 1035 §4.2.1, RFC 2181 §9). Pure.
-import { isIP } from 'node:net';
+import { ipBytes } from '../net/index.ts';
 import { CLASS_IN, Type, Writer, type Query } from './wire.ts';
 
 export type RecordData =
@@ -39,35 +39,9 @@ export interface EncodeOptions {
   readonly ednsBuffer: number;
 }
 
-function ipv4Bytes(address: string): Buffer {
-  return Buffer.from(address.split('.').map(Number));
-}
-
-function ipv6Bytes(address: string): Buffer {
-  const out = Buffer.alloc(16);
-  let text = address;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let tail: number[] = [];
-  if (v4?.[1] !== undefined) {
-    const b = ipv4Bytes(v4[1]);
-    tail = [(b[0] ?? 0) * 256 + (b[1] ?? 0), (b[2] ?? 0) * 256 + (b[3] ?? 0)];
-    text = text.slice(0, -v4[1].length) + '0:0';
-  }
-  const [head = '', rest] = text.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = rest === undefined || rest === '' ? [] : rest.split(':');
-  const groups = rest === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) & 0xffff, i * 2));
-  if (tail.length === 2) {
-    out.writeUInt16BE(tail[0] ?? 0, 12);
-    out.writeUInt16BE(tail[1] ?? 0, 14);
-  }
-  return out;
-}
-
-/** The 16 bytes of an IPv6 address or the 4 of an IPv4 one. */
+/** The 16 bytes of an IPv6 address or the 4 of an IPv4 one (IPv4-mapped included); empty if neither. */
 export function addressBytes(address: string): Buffer {
-  return isIP(address) === 4 ? ipv4Bytes(address) : ipv6Bytes(address);
+  return ipBytes(address) ?? Buffer.alloc(0);
 }
 
 function characterString(w: Writer, text: string): void {

@@ -2,11 +2,11 @@
 // written in SkyDNS layout and attached to this host's etcd lease, so they vanish with the host.
 // The address value is a child key of the name (…/weft/web/ip-10-5-1-2): several hosts may
 // register the same name without overwriting or deleting each other's values.
-import { isIP } from 'node:net';
 import type { ApiRequest, ApiResponse, ApiRoute } from '../area.ts';
 import { WeftError } from '../errors.ts';
 import type { HostLease } from '../etcd/index.ts';
 import { addressBytes } from './message.ts';
+import { ipFamily } from '../net/index.ts';
 import { keyToName, nameToKey } from './zone.ts';
 import { isValidName } from './wire.ts';
 
@@ -26,7 +26,7 @@ export interface RegistrationOptions {
 /** The reverse-lookup name of an address: 10.5.1.2 → 2.1.5.10.in-addr.arpa. */
 export function reverseName(ip: string): string {
   const bytes = addressBytes(ip);
-  if (isIP(ip) === 4) return `${[...bytes].reverse().join('.')}.in-addr.arpa`;
+  if (bytes.length === 4) return `${[...bytes].reverse().join('.')}.in-addr.arpa`;
   const nibbles = [...bytes].flatMap((b) => [b >> 4, b & 0x0f]).map((n) => n.toString(16));
   return `${nibbles.reverse().join('.')}.ip6.arpa`;
 }
@@ -40,7 +40,7 @@ export function normalizeRegistration(input: unknown, zones: readonly string[]):
   const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const rawName = typeof body.name === 'string' ? body.name.trim().toLowerCase().replace(/\.$/, '') : '';
   const ip = typeof body.ip === 'string' ? body.ip.trim() : '';
-  if (isIP(ip) === 0) throw new WeftError('WEFT_E_DNS_RECORD', `"${String(body.ip)}" is not an IPv4 or IPv6 address`);
+  if (ipFamily(ip) === 0) throw new WeftError('WEFT_E_DNS_RECORD', `"${String(body.ip)}" is not an IPv4 or IPv6 address`);
   const inZone = zones.some((z) => z === '' || rawName === z || rawName.endsWith(`.${z}`));
   const name = inZone || zones[0] === undefined ? rawName : `${rawName}.${zones[0]}`;
   if (!isValidName(name) || name.includes('*') || !zones.some((z) => z === '' || name.endsWith(`.${z}`))) {

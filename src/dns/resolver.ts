@@ -2,7 +2,7 @@
 // plugin/backend_lookup.go): a name answers with the values at and below it, `host` an IP is an
 // address and a name is an alias (CNAME, or the SRV/MX target), groups, `*`/`any` wildcards in the
 // question, NXDOMAIN vs NODATA with the SOA in authority. Pure: no sockets, no etcd.
-import { isIP } from 'node:net';
+import { ipFamily } from '../net/index.ts';
 import type { ResourceRecord, Response } from './message.ts';
 import { Rcode, Type } from './wire.ts';
 import type { Service, Zone } from './zone.ts';
@@ -43,7 +43,7 @@ export function zoneOf(name: string, zone: Zone, zones: readonly string[]): stri
 type HostKind = 'A' | 'AAAA' | 'CNAME' | 'TXT';
 
 function hostKind(s: Service): HostKind {
-  const family = isIP(s.host);
+  const family = ipFamily(s.host);
   if (family === 4) return 'A';
   if (family === 6) return 'AAAA';
   return s.text === '' ? 'CNAME' : 'TXT';

@@ -1,7 +1,7 @@
 // The records under the SkyDNS prefix, indexed by DNS name. Fed by the prefix watch (snapshot, put,
 // delete); answering never touches etcd. A name's labels reversed form its key:
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
-import { isIP } from 'node:net';
+import { ipFamily } from '../net/index.ts';
 import { isValidName } from './wire.ts';
 
 /** One SkyDNS value (CoreDNS plugin/etcd/msg.Service); unknown JSON fields are ignored. */
@@ -44,7 +44,7 @@ export function parseService(key: string, name: string, value: string, lease = '
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const v = json as Record<string, unknown>;
   const host = typeof v.host === 'string' ? v.host.replace(/\.$/, '').toLowerCase() : '';
-  if (host !== '' && isIP(host) === 0 && !isValidName(host)) return undefined;
+  if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return undefined;
   return {
     host,
     port: typeof v.port === 'number' && v.port === -1 ? -1 : int(v.port, 0, 65535),

@@ -1,7 +1,7 @@
 // Pure: the kernel state flannel's vxlan backend would hold for this lease set (see README.md).
 import type { Lease } from './lease.ts';
 import type { FdbEntry, KernelState, NeighEntry, RouteEntry } from './kernel-state.ts';
-import { contains4, formatCidr4, formatIp4, parseCidr4, parseIp4, type Cidr4 } from './ip4.ts';
+import { contains4, formatNet4, formatIp4, parseCidr4, parseIp4, type Net4 } from '../net/index.ts';
 
 export interface DesiredOptions {
   /** VXLAN device name (already resolved, e.g. "weft.1"). */
@@ -23,7 +23,7 @@ export interface DesiredOptions {
 export const VXLAN = 'vxlan';
 
 /** `<subnet>.0/32`: the address on the device and the onlink gateway peers route to. */
-export function subnetBase(subnet: string): Cidr4 | undefined {
+export function subnetBase(subnet: string): Net4 | undefined {
   const net = parseCidr4(subnet);
   return net === undefined ? undefined : { ip: net.ip, prefixLen: 32 };
 }
@@ -40,7 +40,7 @@ export function desiredState(self: Lease, peers: readonly Lease[], opts: Desired
     mac: opts.vtepMAC,
     learning: false,
     up: true,
-    addresses: own === undefined ? [] : [formatCidr4(own)],
+    addresses: own === undefined ? [] : [formatNet4(own)],
   };
   const underlayNet = opts.underlayNet === undefined ? undefined : parseCidr4(opts.underlayNet);
   const routes = new Map<string, RouteEntry>();
@@ -51,7 +51,7 @@ export function desiredState(self: Lease, peers: readonly Lease[], opts: Desired
     const net = parseCidr4(peer.subnet);
     const publicIP = parseIp4(peer.publicIP);
     if (net === undefined || publicIP === undefined) continue;
-    const dst = formatCidr4(net);
+    const dst = formatNet4(net);
     if (opts.directRouting && underlayNet !== undefined && contains4(underlayNet, publicIP)) {
       routes.set(dst, { dst, gateway: formatIp4(publicIP), dev: opts.underlay, onlink: false });
       continue;

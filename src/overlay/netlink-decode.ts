@@ -3,7 +3,7 @@
 import { ifla, rt } from 'netlink';
 import type { ReadScope } from './backend.ts';
 import type { Observation, RouteEntry } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, formatCidr4, isUnicastMac, parseCidr4, within4 } from './ip4.ts';
+import { bytesToIp4, bytesToMac, formatNet4, isUnicastMac, parseCidr4, within4 } from '../net/index.ts';
 
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
@@ -106,7 +106,7 @@ export function ownedRoute(m: rt.RouteMessage, f: RouteFilter): Omit<RouteEntry,
   const direct = f.underlay !== undefined && attrs.oif === f.underlay && gateway !== '';
   if (!viaDevice && !direct) return undefined;
   const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
-  return { dst: formatCidr4(dst), gateway, onlink };
+  return { dst: formatNet4(dst), gateway, onlink };
 }
 
 /** Links an op refers to by name (the device created by link-add does not exist yet). */

@@ -6,7 +6,7 @@ import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, r
 import type { ApplyFailure, ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, ip4ToBytes, isUnicastMac, macToBytes, parseCidr4, parseIp4 } from './ip4.ts';
+import { bytesToIp4, bytesToMac, ip4ToBytes, isUnicastMac, macToBytes, parseCidr4, parseIfAddr4, parseIp4 } from '../net/index.ts';
 import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, ownedRoute, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
@@ -266,9 +266,10 @@ async function send(nl: RtNetlinkSocket, op: KernelOp, ifindex: (name: string) =
     }
     case 'addr-add':
     case 'addr-del': {
-      const cidr = op.cidr.split('/');
-      const bytes = ip4Bytes(cidr[0] ?? '');
-      const data = { family: AF_INET, prefixlen: Number(cidr[1] ?? 32), index: ifindex(op.dev) };
+      const addr = parseIfAddr4(op.cidr);
+      if (addr === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 interface address: ${op.cidr}`);
+      const bytes = ip4ToBytes(addr.ip);
+      const data = { family: AF_INET, prefixlen: addr.prefixLen, index: ifindex(op.dev) };
       if (op.kind === 'addr-add') await nl.newAddress(data, { local: bytes, address: bytes }, { ...opts, flags: createFlags });
       else await nl.delAddress(data, { local: bytes, address: bytes }, opts);
       return;

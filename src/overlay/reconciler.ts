@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import { desiredState, VXLAN, type DesiredOptions } from './desired.ts';
 import { diff } from './diff.ts';
-import { contains4, formatCidr4, isUnicastMac, normalizeMac, parseCidr4, parseIp4 } from './ip4.ts';
+import { contains4, formatNet4, isUnicastMac, normalizeMac, parseCidr4, parseIp4 } from '../net/index.ts';
 import { agrees, applyOps, type KernelOp, type KernelState } from './kernel-state.ts';
 import type { Lease } from './lease.ts';
 import { ensureMasq, masqChains, removeMasq, runIptables, type Runner } from './masq.ts';
@@ -101,7 +101,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   const log = (options.logger ?? silentLogger).child({ area: 'overlay' });
   const metrics: OverlayMetrics = createOverlayMetrics();
   const debounceMs = options.notifyDebounceMs ?? 50;
-  const chains = (subnet: string) => masqChains(formatCidr4(parseCidr4(options.network)!), subnet);
+  const chains = (subnet: string) => masqChains(formatNet4(parseCidr4(options.network)!), subnet);
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
   let macPromise: Promise<string> | undefined;
@@ -207,7 +207,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     const desiredOpts: DesiredOptions = {
       device, port: options.port === 0 ? KERNEL_VXLAN_PORT : options.port, mtu, underlay: options.iface,
       vtepMAC: await vtepMAC(), directRouting: options.directRouting,
-      ...(underlayNet === undefined ? {} : { underlayNet: formatCidr4(underlayNet) }),
+      ...(underlayNet === undefined ? {} : { underlayNet: formatNet4(underlayNet) }),
     };
     const desired = desiredState({ ...self, publicIP: options.publicIP }, peers, desiredOpts);
     // Lease changes diff against the model (the last read plus what we applied since); the

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeftError } from '../errors.ts';
 import { deriveVtepMac, machineId } from '../machine.ts';
-import { isUnicastMac, normalizeMac } from './ip4.ts';
+import { isUnicastMac, normalizeMac } from '../net/index.ts';
 
 
 export function vtepMacPath(stateDir: string): string {
@@ -31,7 +31,7 @@ export async function loadOrCreateVtepMac(options: VtepMacOptions): Promise<stri
     }
   }
   if (text !== undefined) {
-    const mac = normalizeMac(text);
+    const mac = normalizeMac(text.trim());
     if (mac === undefined || !isUnicastMac(mac)) {
       throw new WeftError('WEFT_E_OVERLAY_STATE', `${path} holds ${JSON.stringify(text.trim())}, not a unicast MAC; delete the file to derive a new one`);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSubnet, freeSubnets, type ChoiceInput, type HeldSubnet } from './choose.ts';
-import { formatNet4, parseCidr4, type Net4 } from './ip.ts';
+import { formatNet4, parseCidr4, type Net4 } from '../net/index.ts';
 import { parseNetworkConfig, type Ipv4Network } from './network-config.ts';
 
 function net(text: string): Net4 {

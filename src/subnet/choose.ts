@@ -2,7 +2,7 @@
 // that already carries this host's PublicIP (if it still fits the config), else the subnet this
 // host had before (its subnet file) if nobody holds it, else a random free one. Pure: the caller
 // lists the leases, makes the create-only (or compare-and-swap) write, and on a lost race asks again.
-import { end4, formatNet4, overlaps4, size4, type Net4 } from './ip.ts';
+import { end4, formatNet4, overlaps4, size4, type Net4 } from '../net/index.ts';
 import type { Ipv4Network } from './network-config.ts';
 
 export interface HeldSubnet {

@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { WeftError } from '../errors.ts';
 import { deriveVtepMac, machineId } from '../machine.ts';
-import { parseIp4 } from './ip.ts';
-import { normalizeMac } from './lease-codec.ts';
+import { formatIp4, isUnicastMac, normalizeMac, parseIp4 } from '../net/index.ts';
 
 /** The interface of the lowest-metric IPv4 default route in /proc/net/route text. */
 export function defaultRouteInterface(procNetRoute: string): string | undefined {
@@ -43,10 +42,11 @@ function firstIPv4(name: string, system: HostSystem): string | undefined {
 
 export function resolvePublicAddress(settings: { public_ip: string; iface: string }, system: HostSystem = realSystem): PublicAddress {
   if (settings.public_ip !== '') {
-    if (parseIp4(settings.public_ip) === undefined) {
+    const publicIP = parseIp4(settings.public_ip);
+    if (publicIP === undefined) {
       throw new WeftError('WEFT_E_PUBLIC_IP', `--public-ip ${JSON.stringify(settings.public_ip)} is not an IPv4 address`);
     }
-    return { publicIP: settings.public_ip, iface: settings.iface === '' ? undefined : settings.iface };
+    return { publicIP: formatIp4(publicIP), iface: settings.iface === '' ? undefined : settings.iface };
   }
   let iface = settings.iface;
   if (iface === '') {
@@ -71,8 +71,7 @@ export const machineSeed = machineId;
 /** Normalizes a VTEP MAC; throws WEFT_E_VTEP_MAC for anything a VTEP cannot be. */
 export function checkVtepMAC(text: string): string {
   const mac = normalizeMac(text);
-  const first = mac === undefined ? 1 : Number.parseInt(mac.slice(0, 2), 16);
-  if (mac === undefined || (first & 1) === 1 || mac === '00:00:00:00:00:00') {
+  if (mac === undefined || !isUnicastMac(mac)) {
     throw new WeftError('WEFT_E_VTEP_MAC', `VTEP MAC ${JSON.stringify(text)} is not a unicast MAC address like 02:42:0a:05:22:00`);
   }
   return mac;

@@ -6,7 +6,7 @@ import { isWeftError } from '../errors.ts';
 import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
-import { formatNet4, formatNet6 } from './ip.ts';
+import { formatNet4, formatNet6 } from '../net/index.ts';
 import { subnetsPrefix, type Lease } from './lease-codec.ts';
 import { SubnetManager, type OwnLease } from './manager.ts';
 import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';

@@ -5,8 +5,10 @@
 // (omitempty, absent for IPv4-only hosts).
 import { posix } from 'node:path';
 import type { KeyValue } from '../etcd/index.ts';
-import { GoJsonError, describe, goFields, goInt, goString } from './gojson.ts';
-import { formatIp4, formatNet4, isAligned4, parseCidr6, parseIp4, parseIp6, type Net4, type Net6 } from './ip.ts';
+import {
+  GoJsonError, describe, formatIp4, formatNet4, goFields, goInt, goString, isAligned4, normalizeMac, parseCidr6, parseIp4, parseIp6,
+  type Net4, type Net6,
+} from '../net/index.ts';
 
 /** A lease as the overlay consumes it: plain data, no etcd. */
 export interface Lease {
@@ -49,7 +51,7 @@ export interface ParsedKey {
   readonly ipv6Subnet: Net6 | undefined;
 }
 
-const keyPattern = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})-(\d{1,2})(?:&([0-9a-f:]+)-(\d{1,3}))?$/;
+const keyPattern = /^([\d.]+)-(\d{1,2})(?:&([0-9a-f:]+)-(\d{1,3}))?$/;
 
 /** The subnet named by a key under subnets/, or a reason it is not one. */
 export function parseLeaseKey(prefix: string, key: string): ParsedKey | string {
@@ -105,13 +107,6 @@ export function decodeLeaseValue(text: string): LeaseAttrs | string {
     if (error instanceof GoJsonError) return error.message;
     throw error;
   }
-}
-
-/** "AA-BB-CC-DD-EE-FF" or "aa:bb:..." -> "aa:bb:cc:dd:ee:ff"; undefined if not a 48-bit MAC. */
-export function normalizeMac(text: string): string | undefined {
-  const match = /^([0-9a-f]{2})([:-])([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/i.exec(text);
-  if (match === null) return undefined;
-  return [1, 3, 4, 5, 6, 7].map((i) => match[i]?.toLowerCase()).join(':');
 }
 
 export interface DecodedLease {

@@ -11,7 +11,7 @@ import { WeftError, isWeftError } from '../errors.ts';
 import type { KeyValue } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { chooseSubnet, type HeldSubnet } from './choose.ts';
-import { formatNet4, sameNet4, type Net4 } from './ip.ts';
+import { formatNet4, sameNet4, type Net4 } from '../net/index.ts';
 import { decodeLease, encodeLeaseValue, leaseKey, parseLeaseKey, type Lease, type LeaseAttrs } from './lease-codec.ts';
 import type { SubnetMetrics } from './metrics.ts';
 import { parseNetworkConfig, type NetworkConfig } from './network-config.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isWeftError } from '../errors.ts';
-import { formatIp4, formatIp6, formatNet4 } from './ip.ts';
+import { formatIp4, formatIp6, formatNet4 } from '../net/index.ts';
 import { describeNetworkConfig, parseNetworkConfig, renderNetworkConfig } from './network-config.ts';
 
 function summary(text: string): Record<string, unknown> {

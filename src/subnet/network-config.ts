@@ -2,11 +2,10 @@
 // (pkg/subnet/config.go: ParseConfig, then CheckNetworkConfig fills the defaults and validates), so
 // that a config flannel accepts means the same subnets here, and one it rejects is rejected here too.
 import { WeftError } from '../errors.ts';
-import { GoJsonError, goBool, goFields, goInt, goString } from './gojson.ts';
 import {
-  contains4, contains6, formatIp4, formatIp6, isAligned4, isAligned6, parseCidr4, parseCidr6, parseIp4, parseIp6, size4, size6,
+  GoJsonError, goBool, goFields, goInt, goString, contains4, contains6, formatIp4, formatIp6, isAligned4, isAligned6, parseCidr4, parseCidr6, parseIp4, parseIp6, size4, size6,
   type Net4, type Net6,
-} from './ip.ts';
+} from '../net/index.ts';
 
 export interface Ipv4Network {
   readonly network: Net4;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isWeftError } from '../errors.ts';
-import { formatNet4, parseCidr4, type Net4 } from './ip.ts';
+import { formatNet4, parseCidr4, type Net4 } from '../net/index.ts';
 import { parseEnvFile, previousSubnet, readPreviousSubnet, renderSubnetEnv, writeFileAtomic, writeSubnetEnv } from './subnet-env.ts';
 
 const net = (text: string): Net4 => parseCidr4(text) ?? { ip: 0, prefixLen: 0 };

@@ -10,7 +10,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { WeftError } from '../errors.ts';
-import { firstUsable4, formatNet4, mask4, parseCidr4, type Net4 } from './ip.ts';
+import { firstUsable4, formatNet4, parseCidr4, type Net4 } from '../net/index.ts';
 
 export interface SubnetEnv {
   readonly network: Net4;
@@ -47,8 +47,7 @@ export function parseEnvFile(text: string): Map<string, string> {
 /** The subnet a previous run leased, from FLANNEL_SUBNET ("10.5.34.1/24" -> 10.5.34.0/24). */
 export function previousSubnet(text: string): Net4 | undefined {
   const value = parseEnvFile(text).get('FLANNEL_SUBNET');
-  const net = value === undefined ? undefined : parseCidr4(value);
-  return net === undefined ? undefined : { ip: (net.ip & mask4(net.prefixLen)) >>> 0, prefixLen: net.prefixLen };
+  return value === undefined ? undefined : parseCidr4(value);
 }
 
 export function readPreviousSubnet(path: string): Net4 | undefined {

@@ -2,8 +2,7 @@
 // fail once the daemon runs.
 import { isAbsolute } from 'node:path';
 import { problem, type Config, type Problem } from '../config/index.ts';
-import { interfaceNameProblem } from '../net/index.ts';
-import { parseIp4 } from './ip.ts';
+import { interfaceNameProblem, parseIp4 } from '../net/index.ts';
 
 export function validateSubnet(config: Config): Problem[] {
   const s = config.subnet;

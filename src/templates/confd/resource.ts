@@ -1,7 +1,7 @@
 // confd template resources: `<confdir>/conf.d/*.toml`, each with a [template] table. Parsing and
 // normalisation are pure; user and group names are resolved through a function the caller passes.
 import { parse, TomlError } from 'smol-toml';
-import { parseDuration } from '../../config/index.ts';
+import { parseDuration } from '../../net/index.ts';
 import { joinPath } from './memkv.ts';
 
 export interface ResourceSpec {

@@ -2,6 +2,7 @@
 // Flags take one or two dashes, `-flag value` or `-flag=value`, booleans as `-flag` or `-flag=false`
 // (Go's flag package). Pure: the caller reads the file.
 import { parse, TomlError } from 'smol-toml';
+import { parseDuration } from '../../net/index.ts';
 
 export interface ConfdSettings {
   backend: string;
@@ -111,13 +112,6 @@ export class ConfdUsageError extends Error {
   }
 }
 
-function durationMs(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (m === null) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
-}
-
 function assign(settings: ConfdSettings, option: Option, value: unknown, where: string, append: boolean): void {
   const target = settings as unknown as Record<string, unknown>;
   switch (option.kind) {
@@ -138,7 +132,7 @@ function assign(settings: ConfdSettings, option: Option, value: unknown, where: 
       return;
     }
     case 'duration': {
-      const ms = typeof value === 'string' ? durationMs(value) : undefined;
+      const ms = typeof value === 'string' ? parseDuration(value) : undefined;
       if (ms === undefined || ms <= 0) throw new ConfdUsageError(`${where}: expected a duration such as "30s", got ${JSON.stringify(value)}`);
       target[option.field] = ms;
       return;
