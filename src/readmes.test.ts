@@ -28,7 +28,7 @@ const areas: Readonly<Record<string, readonly SectionName[]>> = {
 /** Schema sections of areas not built yet (the daemon refuses to enable them): no README so far. */
 const unbuilt: readonly SectionName[] = ['proxy'];
 /** Library READMEs under src/ keep their own shape. */
-const libraries = ['gotemplate'];
+const libraries = ['gotemplate', 'net'];
 
 interface CodeBlock {
   readonly lang: string;

@@ -25,6 +25,7 @@ describe('the layering lint rule', () => {
     ['cni/main.ts', "import { x } from '../src/log.ts';", 'weft-cni imports only'],
     ['src/dns/index.ts', "const m = await import('../overlay/index.ts');", 'areas never import each other'],
     ['src/dns/x.ts', "import { x } from '../nowhere/index.ts';", 'not a known layer'],
+    ['src/daemon.test.ts', "import { x } from './dns/zone.ts';", 'through src/dns/index.ts'],
   ])('%s: %s is refused', (file, source, message) => {
     const found = problems(file, source);
     expect(found).toHaveLength(1);
@@ -43,6 +44,7 @@ describe('the layering lint rule', () => {
     ['cni/main.ts', "import { x } from '../src/admin/client.ts';"],
     ['test/e2e/a.test.ts', "import { x } from '../../src/dns/server.ts';"],
     ['src/dns/index.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/readmes.test.ts', "import { x } from './templates/confd/resource.ts';"],
   ])('%s: %s is allowed', (file, source) => {
     expect(problems(file, source)).toEqual([]);
   });

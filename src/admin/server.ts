@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { ApiRoute } from '../area.ts';
-import { schema } from '../config/schema.ts';
+import { schema } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BodyTooLarge, listen, readJsonBody, requestUrl, sendJson, sendText, socketAnswers } from './http.ts';

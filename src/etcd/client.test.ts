@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaults } from '../config/schema.ts';
+import { defaults } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
 import { etcdClientOptions, type EtcdSettings } from './client.ts';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
-import { schema } from '../config/schema.ts';
+import { schema } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
 
 export interface EtcdSettings {
