@@ -23,7 +23,7 @@ if (process.argv[2] !== 'inside') {
 } else {
   const { createNetlinkBackend } = await import('../../src/overlay/netlink.ts');
   const backend = createNetlinkBackend();
-  const sub = createNetlink(Protocol.ROUTE, { ref: false });
+  const sub = createNetlink(Protocol.ROUTE, { ref: false, recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
   for (const g of [rt.MulticastGroups.LINK, rt.MulticastGroups.NEIGH, rt.MulticastGroups.IPV4_ROUTE, rt.MulticastGroups.IPV4_IFADDR]) sub.addMembership(g);
   let label = '';
   const captured: { label: string; type: number; hex: string }[] = [];
