@@ -20,16 +20,27 @@ export class MemoryKeyspace {
   revision = 1;
   /** Milliseconds on the keyspace's own clock; lease TTLs run on it (see `advance`). */
   now = 0;
-  /** While true, every call fails like an unreachable etcd. */
-  unreachable = false;
+  #unreachable = false;
+  /** Events that happened while etcd was unreachable: watches get them when it is back. */
+  #held: KeyspaceEvent[] = [];
   readonly #keys = new Map<string, KeyValue>();
   readonly #leases = new Map<string, StoredLease>();
   readonly #listeners = new Set<(e: KeyspaceEvent) => void>();
   readonly #tickers = new Set<() => void>();
   #nextLease = 7_587_000_000_000_000_000n;
 
+  /** While true, every call fails like an unreachable etcd and watches hear nothing (etcd itself goes on). */
+  get unreachable(): boolean {
+    return this.#unreachable;
+  }
+
+  set unreachable(value: boolean) {
+    this.#unreachable = value;
+    if (!value) for (const e of this.#held.splice(0)) this.#emit(e);
+  }
+
   check(): void {
-    if (this.unreachable) throw new Error('14 UNAVAILABLE: etcd unreachable (memory keyspace)');
+    if (this.#unreachable) throw new Error('14 UNAVAILABLE: etcd unreachable (memory keyspace)');
   }
 
   get(key: string): KeyValue | undefined {
@@ -117,6 +128,10 @@ export class MemoryKeyspace {
   }
 
   #emit(e: KeyspaceEvent): void {
+    if (this.#unreachable) {
+      this.#held.push(e);
+      return;
+    }
     for (const l of [...this.#listeners]) l(e);
   }
 }
