@@ -42,6 +42,15 @@ export interface PrefixWatchStatus {
   readonly lastError: string | undefined;
 }
 
+/** What consumers hold of a prefix watch (PrefixWatch on etcd; MemoryPrefixWatch in unit tests). */
+export interface PrefixWatcher {
+  readonly prefix: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+  status(): PrefixWatchStatus;
+}
+
 const retryDelays = [100, 200, 500, 1000, 2000];
 
 export function toKeyValue(kv: IKeyValue): KeyValue {
@@ -55,7 +64,7 @@ export function toKeyValue(kv: IKeyValue): KeyValue {
   };
 }
 
-export class PrefixWatch {
+export class PrefixWatch implements PrefixWatcher {
   readonly prefix: string;
   readonly #client: Etcd3;
   readonly #handler: WatchHandler;

@@ -109,7 +109,8 @@ export function applyOps(state: KernelState, ops: readonly KernelOp[]): KernelSt
         if (op.up !== undefined) device.up = op.up;
         break;
       case 'addr-add':
-        device?.addresses.push(op.cidr);
+        // Adding an address the device already has replaces it (NLM_F_REPLACE): never a duplicate.
+        if (device !== undefined && !device.addresses.includes(op.cidr)) device.addresses.push(op.cidr);
         break;
       case 'addr-del':
         if (device) device.addresses = device.addresses.filter((a) => a !== op.cidr);

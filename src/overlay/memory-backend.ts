@@ -1,56 +1,86 @@
 // An in-memory kernel for unit tests of the reconcile loop: applies KernelOps to a KernelState,
-// records them, and lets a test break state or fail ops the way a real kernel would.
+// records them, and lets a test break state or fail ops the way a real kernel would. It runs the
+// shared backend suite (backend.suite.ts) beside the netlink backend; where they disagreed, this
+// file was made to answer as the kernel does (errors per op, scope filtering, echoes on watch).
 import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { applyOps, emptyState, type Observation } from './kernel-state.ts';
+import { kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
 
 export interface MemoryBackend extends KernelBackend {
   state: KernelState;
   readonly applied: KernelOp[];
   underlayInfo: UnderlayInfo | undefined;
+  /** Name of the one underlay interface the memory kernel has. */
+  underlayName: string;
   /** Ops of these kinds fail (once each call to apply). */
   failKinds: Set<KernelOp['kind']>;
   /** Simulates a netlink notification. */
   notify(o: Observation): void;
+  /** Applies ops as another process would: changes and notifies, records nothing in `applied`. */
+  outside(ops: readonly KernelOp[]): Promise<ApplyResult>;
   closed: boolean;
 }
 
-export function createMemoryBackend(underlayInfo: UnderlayInfo | undefined = { index: 2, mtu: 1500, addresses: ['10.0.0.1/24'] }): MemoryBackend {
-  const listeners = new Set<(o: Observation) => void>();
+export function createMemoryBackend(
+  underlayInfo: UnderlayInfo | undefined = { index: 2, mtu: 1500, addresses: ['10.0.0.1/24'] },
+  underlayName = 'eth0',
+): MemoryBackend {
+  const listeners = new Set<{ scope: ReadScope; onChange: (o: Observation) => void }>();
+
+  function run(ops: readonly KernelOp[], own: boolean): ApplyResult {
+    const result: ApplyResult = { applied: {}, failures: [] };
+    for (const op of ops) {
+      const refusal = own && mem.failKinds.has(op.kind) ? 'Request rejected: EINVAL' : kernelRefusal(mem.state, op, mem.underlayName, mem.underlayInfo);
+      if (refusal !== undefined) {
+        result.failures.push({ op, error: new Error(refusal) });
+        continue;
+      }
+      const before = mem.state;
+      mem.state = applyOps(mem.state, [op]);
+      if (op.kind === 'link-set' && op.up === false) {
+        // The kernel flushes the IPv4 routes and the neighbours of a device that goes down.
+        mem.state = { ...mem.state, routes: mem.state.routes.filter((r) => r.dev !== op.name), neighbours: [] };
+      }
+      if (own) mem.applied.push(op);
+      result.applied[op.kind] = (result.applied[op.kind] ?? 0) + 1;
+      // Like netlink multicast, every change is reported to every watcher, our own ones included.
+      for (const l of [...listeners]) {
+        for (const o of observationsOf(op, before, mem.state, l.scope)) queueMicrotask(() => listeners.has(l) && l.onChange(o));
+      }
+    }
+    return result;
+  }
+
   const mem: MemoryBackend = {
     state: emptyState(),
     applied: [],
     underlayInfo,
+    underlayName,
     failKinds: new Set(),
     closed: false,
-    async underlay() {
-      return mem.underlayInfo;
+    async underlay(name: string) {
+      return name === mem.underlayName ? mem.underlayInfo : undefined;
     },
     async read(scope: ReadScope) {
-      const s = structuredClone(mem.state);
-      return s.device?.name === scope.device ? s : { ...s, device: undefined, neighbours: [], fdb: [] };
+      return readScoped(structuredClone(mem.state), scope, mem.underlayName);
     },
     async apply(ops) {
-      const result: ApplyResult = { applied: {}, failures: [] };
-      for (const op of ops) {
-        if (mem.failKinds.has(op.kind)) {
-          result.failures.push({ op, error: new Error('Request rejected: EINVAL') });
-          continue;
-        }
-        mem.state = applyOps(mem.state, [op]);
-        mem.applied.push(op);
-        result.applied[op.kind] = (result.applied[op.kind] ?? 0) + 1;
-      }
-      return result;
+      return run(ops, true);
     },
-    watch(_scope, onChange) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
+    async outside(ops) {
+      return run(ops, false);
+    },
+    watch(scope, onChange) {
+      const listener = { scope, onChange };
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     notify(o) {
-      for (const l of listeners) l(o);
+      for (const l of listeners) l.onChange(o);
     },
     close() {
+      listeners.clear();
       mem.closed = true;
     },
   };

@@ -44,8 +44,19 @@ export function linkView(message: rt.LinkMessage): LinkView | undefined {
 
 const RTM = { NEWLINK: 16, DELLINK: 17, NEWADDR: 20, DELADDR: 21, NEWROUTE: 24, DELROUTE: 25, NEWNEIGH: 28, DELNEIGH: 29 } as const;
 
-/** Decodes one notification into an Observation when it concerns our device or cluster routes. */
+/**
+ * Decodes one notification into an Observation when it concerns our device or cluster routes.
+ * Never throws: a message that does not decode (truncated, garbage) is `unknown`, so the kernel is read.
+ */
 export function observe(type: number, data: Buffer, scope: ReadScope, network: ReturnType<typeof parseCidr4>, names: Map<number, string>): Observation | undefined {
+  try {
+    return decodeObservation(type, data, scope, network, names);
+  } catch {
+    return { kind: 'unknown' };
+  }
+}
+
+function decodeObservation(type: number, data: Buffer, scope: ReadScope, network: ReturnType<typeof parseCidr4>, names: Map<number, string>): Observation | undefined {
   const present = type === RTM.NEWLINK || type === RTM.NEWADDR || type === RTM.NEWROUTE || type === RTM.NEWNEIGH;
   const m = rt.parseMessage(type, data);
   const devName = (index: number | undefined): string => (index === undefined ? '' : (names.get(index) ?? `#${index}`));

@@ -6,7 +6,7 @@
 // lost when the client says so (etcd was away longer than it can vouch for), when the watch shows
 // our key deleted or taken over, or when a periodic read does not find it on our lease; then the
 // loop runs again and prefers the same subnet (still ours by PublicIP, or free again).
-import type { Etcd3, Lease as EtcdLease } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { WeftError, isWeftError } from '../errors.ts';
 import type { KeyValue } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -15,9 +15,7 @@ import { formatNet4, sameNet4, type Net4 } from '../net/index.ts';
 import { decodeLease, encodeLeaseValue, leaseKey, parseLeaseKey, type Lease, type LeaseAttrs } from './lease-codec.ts';
 import type { SubnetMetrics } from './metrics.ts';
 import { parseNetworkConfig, type NetworkConfig } from './network-config.ts';
-import {
-  createOnLease, deleteIfUnchanged, getKey, listSubnetKeys, networkConfigMissing, readNetworkConfigText, replaceOnLease, rewriteOnLease,
-} from './registry.ts';
+import { etcdRegistry, networkConfigMissing, type LeaseRegistry, type RegistryLease as EtcdLease } from './registry.ts';
 
 export interface OwnLease {
   readonly key: string;
@@ -30,8 +28,10 @@ export interface OwnLease {
   readonly network: NetworkConfig;
 }
 
-export interface SubnetManagerOptions {
-  readonly client: Etcd3;
+/** etcd through `client`, or any `registry` (unit tests: memory-registry.ts). */
+export type SubnetManagerOptions = SubnetManagerSettings & ({ readonly client: Etcd3; readonly registry?: undefined } | { readonly registry: LeaseRegistry });
+
+export interface SubnetManagerSettings {
   readonly prefix: string;
   readonly publicIP: string;
   /** etcd lease TTL in ms (whole seconds in etcd, at least 2). */
@@ -55,6 +55,7 @@ const retryDelays = [100, 250, 500, 1000, 2000];
 
 export class SubnetManager {
   readonly #o: SubnetManagerOptions;
+  readonly #r: LeaseRegistry;
   readonly #log: Logger;
   readonly #ttlSeconds: number;
   readonly #stopping = new AbortController();
@@ -70,6 +71,7 @@ export class SubnetManager {
 
   constructor(options: SubnetManagerOptions) {
     this.#o = options;
+    this.#r = options.registry ?? etcdRegistry(options.client);
     this.#log = (options.logger ?? silentLogger).child({ area: 'subnet' });
     this.#ttlSeconds = Math.max(2, Math.ceil(options.ttlMs / 1000));
     this.#vtepMAC = options.vtepMAC;
@@ -108,7 +110,7 @@ export class SubnetManager {
     const held = this.#own;
     if (held === undefined) return;
     const value = encodeLeaseValue(this.#attrs(held.own.network));
-    if (await rewriteOnLease(this.#o.client, held.own.key, value, held.own.etcdLease)) {
+    if (await this.#r.rewriteOnLease(held.own.key, value, held.own.etcdLease)) {
       const own = { ...held.own, lease: { ...held.own.lease, vtepMAC: mac } };
       this.#own = { own, etcdLease: held.etcdLease };
       await this.#o.onAcquired?.(own);
@@ -175,7 +177,7 @@ export class SubnetManager {
       let etcdLease: EtcdLease | undefined;
       try {
         const network = await this.#loadNetwork();
-        const { items } = await listSubnetKeys(this.#o.client, this.#o.prefix);
+        const { items } = await this.#r.listSubnetKeys(this.#o.prefix);
         const held: HeldSubnet[] = [];
         const occupied: Net4[] = [];
         for (const item of items) {
@@ -193,13 +195,13 @@ export class SubnetManager {
         if (choice.kind === 'exhausted') {
           throw new WeftError('WEFT_E_SUBNETS_EXHAUSTED', `every /${ipv4.subnetLen} between SubnetMin and SubnetMax is leased (${held.length} leases); widen Network or remove dead leases`);
         }
-        etcdLease = this.#o.client.lease(this.#ttlSeconds, { autoKeepAlive: true });
+        etcdLease = this.#r.lease(this.#ttlSeconds);
         const leaseId = await etcdLease.grant();
         const key = leaseKey(this.#o.prefix, choice.subnet);
         const value = encodeLeaseValue(this.#attrs(network));
         const revision = choice.kind === 'reuse'
-          ? await replaceOnLease(this.#o.client, key, value, leaseId, choice.modRevision)
-          : await createOnLease(this.#o.client, key, value, leaseId);
+          ? await this.#r.replaceOnLease(key, value, leaseId, choice.modRevision)
+          : await this.#r.createOnLease(key, value, leaseId);
         if (revision === undefined) {
           this.#o.metrics?.raceLost.inc();
           this.#log.info({ event: 'lease_race_lost', subnet: formatNet4(choice.subnet), code: 'WEFT_E_LEASE_CONFLICT' }, 'another host took the subnet first; choosing again');
@@ -229,7 +231,7 @@ export class SubnetManager {
   }
 
   async #loadNetwork(): Promise<NetworkConfig> {
-    const text = await readNetworkConfigText(this.#o.client, this.#o.prefix);
+    const text = await this.#r.readNetworkConfigText(this.#o.prefix);
     if (text === undefined) throw networkConfigMissing(this.#o.prefix);
     const where = `${this.#o.prefix.replace(/\/$/, '')}/config`;
     const network = parseNetworkConfig(text, where);
@@ -248,7 +250,7 @@ export class SubnetManager {
 
   async #dropStale(stale: HeldSubnet): Promise<void> {
     const key = leaseKey(this.#o.prefix, stale.subnet);
-    const deleted = await deleteIfUnchanged(this.#o.client, key, stale.modRevision);
+    const deleted = await this.#r.deleteIfUnchanged(key, stale.modRevision);
     this.#log.info({ event: 'lease_stale_deleted', subnet: formatNet4(stale.subnet), deleted }, 'own lease no longer fits the network config; deleted');
   }
 
@@ -293,7 +295,7 @@ export class SubnetManager {
     const held = this.#own;
     if (held === undefined || this.#acquiring !== undefined) return;
     try {
-      const kv = await getKey(this.#o.client, held.own.key);
+      const kv = await this.#r.getKey(held.own.key);
       if (this.#own !== held) return;
       if (kv === undefined) this.#lost('verify', 'key not found');
       else if (kv.lease !== held.own.etcdLease && kv.modRevision > held.own.revision) this.#lost('verify', `key is on etcd lease ${kv.lease}`);

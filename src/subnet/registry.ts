@@ -80,6 +80,50 @@ export async function expiriesOf(client: Etcd3, items: readonly KeyValue[], conc
   return out;
 }
 
+/** An etcd lease of ours that keeps itself alive (etcd3's `Lease` with autoKeepAlive fits). */
+export interface RegistryLease {
+  grant(): Promise<string>;
+  revoke(): Promise<unknown>;
+  /** Stops the keep-alives; the lease lives out its TTL. */
+  release(): void;
+  on(event: 'lost', listener: (error: Error) => void): unknown;
+  on(event: 'keepaliveSucceeded', listener: () => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+/**
+ * The operations above as one interface, so the subnet manager can run on etcd or on the
+ * in-memory registry of its unit tests (memory-registry.ts); registry.suite.ts holds both to one behaviour.
+ */
+export interface LeaseRegistry {
+  readNetworkConfigText(prefix: string): Promise<string | undefined>;
+  writeNetworkConfigText(prefix: string, text: string, force: boolean): Promise<boolean>;
+  listSubnetKeys(prefix: string): Promise<{ items: KeyValue[]; revision: number }>;
+  getKey(key: string): Promise<KeyValue | undefined>;
+  createOnLease(key: string, value: string, leaseId: string): Promise<number | undefined>;
+  replaceOnLease(key: string, value: string, leaseId: string, modRevision: number): Promise<number | undefined>;
+  rewriteOnLease(key: string, value: string, leaseId: string): Promise<boolean>;
+  deleteIfUnchanged(key: string, modRevision: number): Promise<boolean>;
+  leaseSecondsLeft(leaseId: string): Promise<number | undefined>;
+  /** A new, not yet granted etcd lease of `ttlSeconds` that keeps itself alive once granted. */
+  lease(ttlSeconds: number): RegistryLease;
+}
+
+export function etcdRegistry(client: Etcd3): LeaseRegistry {
+  return {
+    readNetworkConfigText: (prefix) => readNetworkConfigText(client, prefix),
+    writeNetworkConfigText: (prefix, text, force) => writeNetworkConfigText(client, prefix, text, force),
+    listSubnetKeys: (prefix) => listSubnetKeys(client, prefix),
+    getKey: (key) => getKey(client, key),
+    createOnLease: (key, value, leaseId) => createOnLease(client, key, value, leaseId),
+    replaceOnLease: (key, value, leaseId, modRevision) => replaceOnLease(client, key, value, leaseId, modRevision),
+    rewriteOnLease: (key, value, leaseId) => rewriteOnLease(client, key, value, leaseId),
+    deleteIfUnchanged: (key, modRevision) => deleteIfUnchanged(client, key, modRevision),
+    leaseSecondsLeft: (leaseId) => leaseSecondsLeft(client, leaseId),
+    lease: (ttlSeconds) => client.lease(ttlSeconds, { autoKeepAlive: true }),
+  };
+}
+
 export function networkConfigMissing(prefix: string): WeftError {
   return new WeftError(
     'WEFT_E_NETWORK_CONFIG',

@@ -1,0 +1,120 @@
+// The decoder against real kernel bytes: testdata/netlink-messages.json holds the notifications a
+// kernel sent while the netlink backend applied the overlay's ops (regenerate it with
+// test/e2e/capture-netlink-fixtures.ts), plus truncated and garbage variants of them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { rt } from 'netlink';
+import type { ReadScope } from './backend.ts';
+import type { Observation } from './kernel-state.ts';
+import { parseCidr4 } from './ip4.ts';
+import { linkView, observe, ownedRoute, type LinkView } from './netlink-decode.ts';
+
+interface Captured { label: string; type: number; hex: string }
+const captured = JSON.parse(readFileSync(new URL('./testdata/netlink-messages.json', import.meta.url), 'utf8')) as Captured[];
+const bytes = (m: Captured): Buffer => Buffer.from(m.hex, 'hex');
+const scope: ReadScope = { device: 'weft.1', underlay: 'ul0', network: '10.5.0.0/16', ownSubnet: '10.5.1.0/24', directRouting: false };
+const network = parseCidr4(scope.network);
+const RTM_NEWLINK = 16;
+const RTM_NEWROUTE = 24;
+
+function links(): LinkView[] {
+  return captured.filter((m) => m.type === RTM_NEWLINK).map((m) => linkView(rt.parseMessage(RTM_NEWLINK, bytes(m)) as rt.LinkMessage)!);
+}
+const device = (): LinkView => links().find((l) => l.name === 'weft.1')!;
+const underlay = (): LinkView => links().find((l) => l.name === 'ul0')!;
+const routeMessage = (label: string): rt.RouteMessage => {
+  const m = captured.find((c) => c.label === label && c.type === RTM_NEWROUTE)!;
+  return rt.parseMessage(m.type, bytes(m)) as rt.RouteMessage;
+};
+
+describe('netlink decode: real kernel messages', () => {
+  it('linkView reads the VXLAN device the backend created: name, MTU, MAC, state, VXLAN attributes', () => {
+    const dev = device();
+    expect(dev).toMatchObject({ name: 'weft.1', mtu: 1450, mac: '0a:58:0a:05:01:00', up: false, kind: 'vxlan' });
+    expect(dev.index).toBeGreaterThan(0);
+    expect(dev.vxlan).toMatchObject({ id: 1, link: underlay().index, learning: 0 });
+    expect(dev.vxlan?.port?.readUInt16BE(0)).toBe(8472);
+    expect([...(dev.vxlan?.local ?? [])]).toEqual([10, 213, 0, 11]);
+    expect(underlay()).toMatchObject({ name: 'ul0', kind: 'veth', vxlan: undefined });
+  });
+
+  it('ownedRoute keeps onlink routes via our device and, with an underlay index, direct routes', () => {
+    const filter = { network, own: parseCidr4(scope.ownSubnet), dev: device().index, underlay: undefined };
+    expect(ownedRoute(routeMessage('route-set'), filter)).toEqual({ dst: '10.5.2.0/24', gateway: '10.5.2.0', onlink: true });
+    expect(ownedRoute(routeMessage('route-outside'), filter)).toBeUndefined();
+    expect(ownedRoute(routeMessage('route-direct'), filter)).toBeUndefined();
+    expect(ownedRoute(routeMessage('route-direct'), { ...filter, underlay: underlay().index })).toEqual({ dst: '10.5.3.0/24', gateway: '10.213.0.13', onlink: false });
+    // Our own subnet is never ours to route, and a network that does not hold the route sees nothing.
+    expect(ownedRoute(routeMessage('route-set'), { ...filter, own: parseCidr4('10.5.2.0/24') })).toBeUndefined();
+    expect(ownedRoute(routeMessage('route-set'), { ...filter, network: parseCidr4('10.6.0.0/16') })).toBeUndefined();
+  });
+
+  it('observe turns the whole capture, in order, into exactly the observations the overlay needs', () => {
+    const names = new Map<number, string>();
+    const seen = captured.map((m) => [m.label, observe(m.type, bytes(m), scope, network, names)] as const).filter(([, o]) => o !== undefined);
+    const link = (present: boolean, up: boolean): Observation => ({ kind: 'link', present, name: 'weft.1', mtu: 1450, mac: '0a:58:0a:05:01:00', up });
+    const route = { dst: '10.5.2.0/24', gateway: '10.5.2.0', onlink: true, dev: 'weft.1' };
+    const fdb = { mac: '02:00:00:00:00:02', dst: '10.213.0.12' };
+    expect(seen).toEqual([
+      ['link-add', link(true, false)],
+      ['link-up', link(true, true)],
+      ['addr-add', { kind: 'address', present: true, cidr: '10.5.1.0/32' }],
+      ['fdb-set', { kind: 'fdb', present: true, fdb }],
+      ['neigh-set', { kind: 'neighbour', present: true, permanent: true, neigh: { ip: '10.5.2.0', mac: '02:00:00:00:00:02' } }],
+      ['route-set', { kind: 'route', present: true, route }],
+      // Any route into the network is reported, whatever its device: one of ours may have moved.
+      ['route-direct', { kind: 'route', present: true, route: { dst: '10.5.3.0/24', gateway: '10.213.0.13', onlink: false, dev: 'ul0' } }],
+      ['route-del', { kind: 'route', present: false, route }],
+      ['neigh-del', { kind: 'neighbour', present: false, permanent: false, neigh: { ip: '10.5.2.0', mac: '' } }],
+      ['fdb-del', { kind: 'fdb', present: false, fdb }],
+      ['addr-del', { kind: 'address', present: false, cidr: '10.5.1.0/32' }],
+      ['link-del', link(true, false)],
+      ['link-del', link(false, false)],
+    ]);
+    // The link notifications taught the decoder the names it resolves later messages with.
+    expect(names.has(device().index)).toBe(false);
+  });
+
+  it('observe ignores messages about other devices', () => {
+    const names = new Map<number, string>();
+    for (const m of captured) observe(m.type, bytes(m), scope, network, names);
+    const other = { ...scope, device: 'weft.2' };
+    const kinds = captured.map((m) => observe(m.type, bytes(m), other, network, new Map(names))?.kind).filter((k) => k !== undefined);
+    // Only route messages (any device) remain; the link, address, neighbour and FDB ones are not weft.2's.
+    expect(new Set(kinds)).toEqual(new Set(['route']));
+  });
+});
+
+describe('netlink decode: truncated and garbage input', () => {
+  it('every truncation of every captured message decodes to nothing, unknown, or its own kind, never a throw', () => {
+    let unknown = 0;
+    const wrong: string[] = [];
+    for (const m of captured) {
+      const full = observe(m.type, bytes(m), scope, network, new Map())?.kind;
+      const whole = bytes(m);
+      for (let n = 0; n < whole.length; n++) {
+        const kind = observe(m.type, whole.subarray(0, n), scope, network, new Map())?.kind;
+        if (kind === 'unknown') unknown++;
+        else if (kind !== undefined && kind !== full) wrong.push(`${m.label} cut at ${n}: ${kind}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(unknown).toBeGreaterThan(0);
+  });
+
+  it('random bytes under every message type never throw', () => {
+    let seed = 42;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const type of [16, 17, 20, 21, 24, 25, 28, 29, 99]) {
+      for (let i = 0; i < 200; i++) {
+        const garbage = Buffer.from(Array.from({ length: Math.floor(random() * 120) }, () => Math.floor(random() * 256)));
+        expect(() => observe(type, garbage, scope, network, new Map())).not.toThrow();
+      }
+    }
+  });
+
+  it('a message type the decoder does not know reads as unknown (the kernel is read again)', () => {
+    const m = captured.find((c) => c.label === 'route-set')!;
+    expect(observe(99, bytes(m), scope, network, new Map())).toEqual({ kind: 'unknown' });
+  });
+});
