@@ -8,7 +8,7 @@ import type { Area } from '../area.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { createOverlayArea, type OverlayArea } from '../overlay/index.ts';
-import { networkCidrs, type SubnetArea } from '../subnet/index.ts';
+import { leaseBounds, networkCidrs, type SubnetArea } from '../subnet/index.ts';
 
 export class SubnetOverlayLink implements Area {
   readonly name = 'overlay';
@@ -78,6 +78,8 @@ export class SubnetOverlayLink implements Area {
     try {
       const overlay = createOverlayArea({
         network: networkCidrs(network)[0] ?? '',
+        // Peer leases of another length or outside SubnetMin..SubnetMax never become routes.
+        ...leaseBounds(network),
         iface: address.iface ?? '',
         publicIP: address.publicIP,
         port: network.backend.port,

@@ -1,6 +1,6 @@
 // An in-memory kernel for unit tests of the reconcile loop: applies KernelOps to a KernelState,
 // records them, and lets a test break state or fail ops the way a real kernel would.
-import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import { isOwnedRoute, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { applyOps, emptyState, type Observation } from './kernel-state.ts';
 
@@ -27,7 +27,8 @@ export function createMemoryBackend(underlayInfo: UnderlayInfo | undefined = { i
       return mem.underlayInfo;
     },
     async read(scope: ReadScope) {
-      const s = structuredClone(mem.state);
+      // Mirrors netlink.ts: routes via our device anywhere (+ direct ones), never other devices' routes.
+      const s = { ...structuredClone(mem.state), routes: mem.state.routes.filter((r) => isOwnedRoute(scope, r)).map((r) => ({ ...r })) };
       return s.device?.name === scope.device ? s : { ...s, device: undefined, neighbours: [], fdb: [] };
     },
     async apply(ops) {
@@ -37,7 +38,7 @@ export function createMemoryBackend(underlayInfo: UnderlayInfo | undefined = { i
           result.failures.push({ op, error: new Error('Request rejected: EINVAL') });
           continue;
         }
-        mem.state = applyOps(mem.state, [op]);
+        mem.state = applyToKernel(mem.state, op);
         mem.applied.push(op);
         result.applied[op.kind] = (result.applied[op.kind] ?? 0) + 1;
       }
@@ -55,4 +56,16 @@ export function createMemoryBackend(underlayInfo: UnderlayInfo | undefined = { i
     },
   };
   return mem;
+}
+
+/**
+ * One op as the kernel takes it. Unlike the reconcile loop's model (routes keyed by destination),
+ * routes of different devices with one destination coexist: a delete names its device, a replace
+ * takes any route to that destination (metric 0), as `ip route del/replace` do.
+ */
+function applyToKernel(state: KernelState, op: KernelOp): KernelState {
+  if (op.kind === 'route-set') return { ...state, routes: [...state.routes.filter((r) => r.dst !== op.route.dst), op.route] };
+  if (op.kind === 'route-del') return { ...state, routes: state.routes.filter((r) => r.dst !== op.route.dst || r.dev !== op.route.dev) };
+  const next = applyOps({ ...state, routes: [] }, [op]);
+  return { ...next, routes: op.kind === 'link-del' ? state.routes.filter((r) => r.dev !== op.name) : state.routes };
 }
