@@ -3,7 +3,7 @@
 import { ifla, rt } from 'netlink';
 import { inClusterNetwork, isOwnedRoute, type ReadScope } from './backend.ts';
 import type { Observation, RouteEntry } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, formatCidr4, isUnicastMac, parseCidr4 } from './ip4.ts';
+import { bytesToIp4, bytesToMac, formatCidr4, parseCidr4 } from './ip4.ts';
 
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
@@ -68,7 +68,7 @@ export function observe(type: number, data: Buffer, scope: ReadScope, names: Map
       const mac = m.attrs.lladdr === undefined ? '' : bytesToMac(m.attrs.lladdr);
       const ip = m.attrs.dst === undefined ? undefined : bytesToIp4(m.attrs.dst);
       if (m.data.family === AF_BRIDGE) {
-        return ip === undefined || !isUnicastMac(mac) ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
+        return ip === undefined ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
       }
       if (m.data.family !== AF_INET || ip === undefined) return undefined;
       return { kind: 'neighbour', present, permanent: m.data.state?.permanent === true, neigh: { ip, mac } };

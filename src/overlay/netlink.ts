@@ -6,7 +6,7 @@ import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, r
 import { isOwnedRoute, type ApplyFailure, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, ip4ToBytes, isUnicastMac, macToBytes, parseCidr4, parseIp4 } from './ip4.ts';
+import { bytesToIp4, bytesToMac, ip4ToBytes, macToBytes, parseCidr4, parseIp4 } from './ip4.ts';
 import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
@@ -109,7 +109,8 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
         if (data.ifindex !== dev.index || data.flags?.self !== true || attrs.lladdr === undefined || attrs.dst === undefined) continue;
         const mac = bytesToMac(attrs.lladdr);
         const dst = bytesToIp4(attrs.dst);
-        if (dst !== undefined && isUnicastMac(mac)) state.fdb.push({ mac, dst });
+        // Every remote entry on our device, the all-zero default destination included: only peers belong there.
+        if (dst !== undefined) state.fdb.push({ mac, dst });
       }
       return state;
     },

@@ -89,7 +89,7 @@ describe('hostile lease keys never reroute a host', () => {
     for (const key of keys) await etcdctl(['del', `${PREFIX}/${key}`]);
   });
 
-  it('removes routes someone else put on its device, inside or outside the network, within one resync', async () => {
+  it('removes routes and FDB entries someone else put on its device, inside or outside the network, within one resync', async () => {
     const defaults = await lines(1, ['route', 'show', 'default']);
     const gateway = cluster.subnetOf(2).replace('/24', '');
     for (const args of [
@@ -100,10 +100,15 @@ describe('hostile lease keys never reroute a host', () => {
       const r = await cluster.bed.exec(hostNs(1), 'ip', args);
       expect(r.code, r.stderr).toBe(0);
     }
+    // An all-zero FDB entry is the device's default destination: unknown traffic would flood there.
+    const fdb = await cluster.bed.exec(hostNs(1), 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'weft.1', 'dst', '10.213.0.99']);
+    expect(fdb.code, fdb.stderr).toBe(0);
+    const zeroFdb = async (): Promise<boolean> => (await cluster.bed.exec(hostNs(1), 'bridge', ['fdb', 'show', 'dev', 'weft.1'])).stdout.includes('00:00:00:00:00:00');
     const begun = Date.now();
-    await until(async () => (await onDevice(1)).join() === peerRoutes(1).join(), RESYNC_MS * 3);
+    await until(async () => (await onDevice(1)).join() === peerRoutes(1).join() && !(await zeroFdb()), RESYNC_MS * 3);
     expect(await onDevice(1)).toEqual(peerRoutes(1));
-    process.stdout.write(`overlay: stray routes on weft.1 removed ${Date.now() - begun} ms after they were added (resync ${RESYNC_MS} ms)\n`);
+    expect(await zeroFdb()).toBe(false);
+    process.stdout.write(`overlay: stray routes and FDB entry on weft.1 removed ${Date.now() - begun} ms after they were added (resync ${RESYNC_MS} ms)\n`);
     expect(await lines(1, ['route', 'show', 'default'])).toEqual(defaults);
     expect(await pingsAcross()).toBe(true);
   });
