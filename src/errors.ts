@@ -40,6 +40,7 @@ export const errorCodes = {
   WEFT_E_OVERLAY_NETLINK: 'A netlink request to program the overlay failed; the next reconcile retries it.',
   WEFT_E_OVERLAY_STATE: 'The persisted VTEP MAC under the state dir cannot be read or written.',
   WEFT_E_OVERLAY_MASQ: 'The ip-masq rules (iptables WEFT-* chains) cannot be installed or removed.',
+  WEFT_E_OVERLAY_LEASE_REJECTED: 'A peer lease does not fit the network config (or covers our subnet or underlay); it is not routed.',
 } as const;
 
 export type WeftErrorCode = keyof typeof errorCodes;

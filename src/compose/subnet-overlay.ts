@@ -3,7 +3,7 @@
 // the overlay follows. Lease events come in bursts (one watch response can carry a hundred puts):
 // the overlay gets the view once per burst, not once per event.
 import type { OverlayFeed, OverlayView } from '../overlay/index.ts';
-import { networkCidrs, type SubnetArea } from '../subnet/index.ts';
+import { leaseBounds, networkCidrs, type SubnetArea } from '../subnet/index.ts';
 
 /** The overlay's view of what the subnet area knows now; undefined until this host holds a lease. */
 export function overlayView(subnet: SubnetArea): OverlayView | undefined {
@@ -20,6 +20,8 @@ export function overlayView(subnet: SubnetArea): OverlayView | undefined {
       port: network.backend.port,
       mtu: network.backend.mtu,
       directRouting: network.backend.directRouting,
+      // Peer leases of another length or outside SubnetMin..SubnetMax never become routes.
+      ...leaseBounds(network),
     },
     underlay: { iface: address.iface ?? '', publicIP: address.publicIP },
   };

@@ -16,7 +16,17 @@ export interface OverlayView {
   readonly self: Lease;
   readonly peers: readonly Lease[];
   /** From the network config: `Network`, `Backend.Type`, `Backend.Port`, `Backend.MTU`, `Backend.DirectRouting`. */
-  readonly network: { readonly cidr: string; readonly backendType: string; readonly port: number; readonly mtu: number; readonly directRouting: boolean };
+  readonly network: {
+    readonly cidr: string;
+    readonly backendType: string;
+    readonly port: number;
+    readonly mtu: number;
+    readonly directRouting: boolean;
+    /** flannel `SubnetLen`/`SubnetMin`/`SubnetMax`: peer leases outside them are refused. */
+    readonly subnetLen?: number;
+    readonly subnetMin?: string;
+    readonly subnetMax?: string;
+  };
   readonly underlay: { readonly iface: string; readonly publicIP: string };
 }
 
@@ -76,6 +86,9 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         device: config.overlay.device,
         mtu: config.overlay.mtu > 0 ? config.overlay.mtu : view.network.mtu,
         directRouting: view.network.directRouting,
+        ...(view.network.subnetLen === undefined ? {} : { subnetLen: view.network.subnetLen }),
+        ...(view.network.subnetMin === undefined ? {} : { subnetMin: view.network.subnetMin }),
+        ...(view.network.subnetMax === undefined ? {} : { subnetMax: view.network.subnetMax }),
         resyncIntervalMs: config.overlay.resync_interval,
         stateDir: config.daemon.state_dir,
         ipMasq: config.subnet.ip_masq,

@@ -194,22 +194,28 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(r.applied).toEqual({ 'fdb-set': 1, 'neigh-set': 1 });
     }));
 
-    it('read() returns only what the scope covers', () => withFixture(async (f, p) => {
+    it('read() returns only what the scope covers: every route via our device, direct routes only with DirectRouting', () => withFixture(async (f, p) => {
       await ok(f.backend.apply([...p.up, ...p.peer(2)]));
+      // Strays via our device (outside the network, into the own subnet) are read, so diff removes them.
+      const strayOutside: RouteEntry = { dst: '10.99.0.0/24', gateway: '10.99.0.0', dev: DEV, onlink: true };
+      const strayOwn: RouteEntry = { dst: OWN, gateway: '10.5.1.7', dev: DEV, onlink: true };
+      // Via the underlay outside the network: never ours, whatever the scope.
+      const foreign: RouteEntry = { ...p.direct(3), dst: '10.98.0.0/24' };
       await ok(f.outside([
-        // Outside the network, the own subnet, and a direct route via the underlay.
-        { kind: 'route-set', route: { dst: '10.99.0.0/24', gateway: '10.99.0.0', dev: DEV, onlink: true } },
-        { kind: 'route-set', route: { dst: OWN, gateway: '10.5.1.7', dev: DEV, onlink: true } },
+        { kind: 'route-set', route: strayOutside },
+        { kind: 'route-set', route: strayOwn },
         { kind: 'route-set', route: p.direct(3) },
+        { kind: 'route-set', route: foreign },
       ]));
-      const inScope = { device: { ...p.device, up: true, addresses: ['10.5.1.0/32'] }, routes: [route(2)], neighbours: [neigh(2)], fdb: [p.fdb(2)] };
-      expect(await f.backend.read(p.scope)).toEqual(inScope);
-      // DirectRouting: the gateway route via the underlay is ours too.
-      expect(sortState(await f.backend.read({ ...p.scope, directRouting: true }))).toEqual({ ...inScope, routes: [route(2), p.direct(3)] });
+      const onDevice = [route(2), strayOutside, strayOwn];
+      const inScope = sortState({ device: { ...p.device, up: true, addresses: ['10.5.1.0/32'] }, routes: onDevice, neighbours: [neigh(2)], fdb: [p.fdb(2)] });
+      expect(sortState(await f.backend.read(p.scope))).toEqual(inScope);
+      // DirectRouting: the gateway route via the underlay into the network is ours too.
+      expect(sortState(await f.backend.read({ ...p.scope, directRouting: true }))).toEqual(sortState({ ...inScope, routes: [...onDevice, p.direct(3)] }));
       // Another device name: no device, no neighbours or FDB entries, no routes via ours.
       expect(await f.backend.read({ ...p.scope, device: 'weft.2' })).toEqual({ device: undefined, routes: [], neighbours: [], fdb: [] });
-      // Another network: none of the routes.
-      expect((await f.backend.read({ ...p.scope, network: '10.6.0.0/16' })).routes).toEqual([]);
+      // Another network: the routes via our device still, the direct one no longer.
+      expect(sortState(await f.backend.read({ ...p.scope, network: '10.6.0.0/16', directRouting: true })).routes).toEqual(sortState({ ...inScope, routes: onDevice }).routes);
     }));
 
     it('watch() reports changes made behind its back, within its scope only', () => withFixture(async (f, p) => {
@@ -217,8 +223,8 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       const seen: Observation[] = [];
       const unwatch = f.backend.watch(p.scope, (o) => seen.push(o));
       try {
-        // Out of scope first: a route outside the network, a link of another name.
-        await ok(f.outside([{ kind: 'route-set', route: { dst: '10.99.0.0/24', gateway: '10.99.0.0', dev: DEV, onlink: true } }]));
+        // Out of scope first: a route via the underlay outside the network.
+        await ok(f.outside([{ kind: 'route-set', route: { ...p.direct(3), dst: '10.99.0.0/24' } }]));
         await ok(f.outside([{ kind: 'route-del', route: route(2) }]));
         await waitForObservation(seen, (o) => o.kind === 'route' && !o.present && o.route.dst === '10.5.2.0/24', 'route-del');
         expect(seen.find((o) => o.kind === 'route' && o.route.dst === '10.99.0.0/24')).toBeUndefined();

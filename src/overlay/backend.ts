@@ -1,6 +1,7 @@
 // The seam between the reconcile loop and the kernel (after Hono's shared-suite idea): the real
 // netlink backend and the in-memory one used by unit tests implement the same interface.
-import type { KernelOp, KernelOpKind, KernelState, Observation } from './kernel-state.ts';
+import type { KernelOp, KernelOpKind, KernelState, Observation, RouteEntry } from './kernel-state.ts';
+import { parseCidr4, within4 } from '../net/index.ts';
 
 /** What the reader may consider ours; everything else in the kernel is invisible to `diff`. */
 export interface ReadScope {
@@ -8,9 +9,9 @@ export interface ReadScope {
   device: string;
   /** Underlay interface name (direct routes go through it). */
   underlay: string;
-  /** The cluster network; only routes whose destination lies inside it are read. */
+  /** The cluster network: direct routes via the underlay are read only inside it. */
   network: string;
-  /** Our own subnet: never read as a route of ours (the bridge or CNI owns it). */
+  /** Our own subnet: never read as a direct route of ours (the bridge or CNI owns it). */
   ownSubnet: string;
   /** With DirectRouting, gateway routes into the network via the underlay are ours too; without, never. */
   directRouting: boolean;
@@ -40,4 +41,24 @@ export interface KernelBackend {
   /** Reports kernel notifications about objects `scope` covers (decoded); returns unsubscribe. */
   watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void;
   close(): void;
+}
+
+/** Pure: does `dst` lie in the cluster network without being our own subnet? */
+export function inClusterNetwork(scope: ReadScope, dst: string): boolean {
+  const net = parseCidr4(dst);
+  const network = parseCidr4(scope.network);
+  if (net === undefined || network === undefined || !within4(net, network)) return false;
+  const own = parseCidr4(scope.ownSubnet);
+  return own === undefined || own.ip !== net.ip || own.prefixLen !== net.prefixLen;
+}
+
+/**
+ * Pure: is this main-table unicast route one the reader reports (both backends use it)? Every route
+ * via our device, whatever its destination and whoever wrote it (an older weft, a hostile lease, a
+ * hand): nothing but our peers belongs there, so diff removes the rest. With DirectRouting also
+ * gateway routes via the underlay into the cluster network. Nothing else is ever read or touched.
+ */
+export function isOwnedRoute(scope: ReadScope, route: RouteEntry): boolean {
+  if (route.dev === scope.device) return true;
+  return scope.directRouting && route.dev === scope.underlay && route.gateway !== '' && inClusterNetwork(scope, route.dst);
 }

@@ -6,7 +6,8 @@ const self: Lease = { subnet: '10.5.1.0/24', publicIP: '10.0.0.1', backendType: 
 const peer = (n: number, over: Partial<Lease> = {}): Lease => ({
   subnet: `10.5.${n}.0/24`, publicIP: `10.0.0.${n}`, backendType: 'vxlan', vni: 1, vtepMAC: `02:00:00:00:00:0${n}`, ...over,
 });
-const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false };
+const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false,
+  limits: { network: '10.5.0.0/16', subnetLen: 24, subnetMin: '10.5.1.0', subnetMax: '10.5.255.0', underlayNets: ['10.0.0.0/24'] } };
 
 describe('desiredState: what the kernel should hold for a lease set', () => {
   it('describes the device: VNI, port, local = our public IP, learning off, <subnet>.0/32, up', () => {
@@ -68,6 +69,27 @@ describe('desiredState: what the kernel should hold for a lease set', () => {
       fdb: [{ mac: '0a:00:00:00:00:02', dst: '10.0.0.2' }],
     },
   ];
+
+  // Issue 11: anyone who can write under the leases prefix must not be able to reroute the host.
+  const good = { dst: '10.5.3.0/24', gateway: '10.5.3.0', dev: 'weft.1', onlink: true };
+  const hostile: [string, Partial<Lease>, Partial<DesiredOptions>?][] = [
+    ['0.0.0.0/0 (would replace the default route)', { subnet: '0.0.0.0/0' }],
+    ['a /8 covering the underlay', { subnet: '10.0.0.0/8' }],
+    ['the underlay network itself (would replace the connected route)', { subnet: '10.0.0.0/24' }],
+    ['a subnet inside our own subnet', { subnet: '10.5.1.128/25' }],
+    ['our own subnet under another public IP', { subnet: '10.5.1.0/24' }],
+    ['a prefix length other than SubnetLen', { subnet: '10.5.4.0/23' }],
+    ['a subnet of the right length outside the network', { subnet: '10.6.2.0/24' }],
+    ['a subnet before SubnetMin', { subnet: '10.5.0.0/24' }],
+    ['a subnet after SubnetMax', { subnet: '10.5.9.0/24' }, { limits: { ...opts.limits, subnetMax: '10.5.8.0' } }],
+    ['an all-zero VTEP MAC (the FDB default destination)', { vtepMAC: '00:00:00:00:00:00' }],
+  ];
+  it.each(hostile)('a hostile peer lease produces no route, neighbour or FDB entry: %s', (_name, over, optsOver = {}) => {
+    const state = desiredState(self, [peer(2, over), peer(3)], { ...opts, ...optsOver });
+    expect(state.routes).toEqual([good]);
+    expect(state.neighbours).toEqual([{ ip: '10.5.3.0', mac: '02:00:00:00:00:03' }]);
+    expect(state.fdb).toEqual([{ mac: '02:00:00:00:00:03', dst: '10.0.0.3' }]);
+  });
 
   it.each(cases)('$name', ({ peers, opts: over, routes, neighbours, fdb }) => {
     const state = desiredState(self, peers, { ...opts, ...over });

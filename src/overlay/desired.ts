@@ -2,6 +2,7 @@
 import type { Lease } from './lease.ts';
 import type { FdbEntry, KernelState, NeighEntry, RouteEntry } from './kernel-state.ts';
 import { contains4, formatNet4, formatIp4, parseCidr4, parseIp4, type Net4 } from '../net/index.ts';
+import { partitionPeers, type PeerLimits } from './peer-filter.ts';
 
 export interface DesiredOptions {
   /** VXLAN device name (already resolved, e.g. "weft.1"). */
@@ -17,10 +18,11 @@ export interface DesiredOptions {
   /** Our VTEP MAC (the device MAC). */
   vtepMAC: string;
   directRouting: boolean;
+  /** What a peer lease must look like to be programmed (see peer-filter.ts). */
+  limits: PeerLimits;
 }
 
-/** The backend type this overlay serves; peers of another type are skipped, as flannel does. */
-export const VXLAN = 'vxlan';
+export { VXLAN } from './peer-filter.ts';
 
 /** `<subnet>.0/32`: the address on the device and the onlink gateway peers route to. */
 export function subnetBase(subnet: string): Net4 | undefined {
@@ -46,8 +48,8 @@ export function desiredState(self: Lease, peers: readonly Lease[], opts: Desired
   const routes = new Map<string, RouteEntry>();
   const neighbours = new Map<string, NeighEntry>();
   const fdb = new Map<string, FdbEntry>();
-  for (const peer of peers) {
-    if (peer.backendType !== VXLAN || peer.subnet === self.subnet || peer.publicIP === self.publicIP) continue;
+  // Only leases that pass the filter: a hostile one must never become a route (issue 11).
+  for (const peer of partitionPeers(self, peers, opts.limits).accepted) {
     const net = parseCidr4(peer.subnet);
     const publicIP = parseIp4(peer.publicIP);
     if (net === undefined || publicIP === undefined) continue;

@@ -4,8 +4,8 @@
 // file was made to answer as the kernel does (errors per op, scope filtering, echoes on watch).
 import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
-import { applyOps, emptyState, type Observation } from './kernel-state.ts';
-import { kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
+import { emptyState, type Observation } from './kernel-state.ts';
+import { applyToKernel, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
 
 export interface MemoryBackend extends KernelBackend {
   state: KernelState;
@@ -37,7 +37,7 @@ export function createMemoryBackend(
         continue;
       }
       const before = mem.state;
-      mem.state = applyOps(mem.state, [op]);
+      mem.state = applyToKernel(mem.state, op);
       if (op.kind === 'link-set' && op.up === false) {
         // The kernel flushes the IPv4 routes and the neighbours of a device that goes down.
         mem.state = { ...mem.state, routes: mem.state.routes.filter((r) => r.dev !== op.name), neighbours: [] };

@@ -1,18 +1,13 @@
 // Pure rules of the in-memory kernel (memory-backend.ts), each checked against the real kernel by
 // the shared backend suite: which ops the kernel refuses and with what errno, what a scoped read
 // shows, and which notifications a change produces.
-import type { ReadScope, UnderlayInfo } from './backend.ts';
-import type { KernelOp, KernelState, Observation, RouteEntry } from './kernel-state.ts';
-import { contains4, parseCidr4, parseIp4, within4 } from './ip4.ts';
+import { inClusterNetwork, isOwnedRoute, type ReadScope, type UnderlayInfo } from './backend.ts';
+import { applyOps, type KernelOp, type KernelState, type Observation, type RouteEntry } from './kernel-state.ts';
+import { contains4, parseCidr4, parseIp4 } from '../net/index.ts';
 
 const rejected = (errno: string): string => `Request rejected: ${errno}`;
 const noLink = (name: string): string => `link ${name} does not exist`;
 
-const inNetwork = (dst: string, scope: ReadScope): boolean => {
-  const d = parseCidr4(dst);
-  const net = parseCidr4(scope.network);
-  return d !== undefined && net !== undefined && within4(d, net) && dst !== scope.ownSubnet;
-};
 
 /** Local addresses and connected networks of a link (the device or the underlay). */
 function linkAddresses(state: KernelState, dev: string, underlayName: string, underlay: UnderlayInfo | undefined): string[] {
@@ -74,8 +69,8 @@ export function kernelRefusal(state: KernelState, op: KernelOp, underlayName: st
 /** What the netlink backend's read shows of `state` through `scope`. */
 export function readScoped(state: KernelState, scope: ReadScope, underlayName: string): KernelState {
   const ours = state.device?.name === scope.device;
-  const routes = state.routes.filter((r) => inNetwork(r.dst, scope)
-    && ((ours && r.dev === scope.device) || (scope.directRouting && r.dev === scope.underlay && r.dev === underlayName && r.gateway !== '')));
+  // Mirrors netlink.ts: every route via our device, whatever its destination, plus direct ones.
+  const routes = state.routes.filter((r) => isOwnedRoute(scope, r) && (r.dev === scope.device ? ours : r.dev === underlayName));
   return ours ? { ...state, routes } : { device: undefined, routes, neighbours: [], fdb: [] };
 }
 
@@ -100,6 +95,19 @@ export function observationsOf(op: KernelOp, before: KernelState, after: KernelS
       return op.dev === scope.device ? [{ kind: 'fdb', present: op.kind === 'fdb-set', fdb: op.fdb }] : [];
     case 'route-set':
     case 'route-del':
-      return inNetwork(op.route.dst, scope) ? [{ kind: 'route', present: op.kind === 'route-set', route: op.route }] : [];
+      // As netlink-decode.ts: ours, or any route into the cluster network (one of ours may have moved).
+      return isOwnedRoute(scope, op.route) || inClusterNetwork(scope, op.route.dst) ? [{ kind: 'route', present: op.kind === 'route-set', route: op.route }] : [];
   }
+}
+
+/**
+ * One op as the kernel takes it. Unlike the reconcile loop's model (routes keyed by destination),
+ * routes of different devices with one destination coexist: a delete names its device, a replace
+ * takes any route to that destination (metric 0), as `ip route del/replace` do.
+ */
+export function applyToKernel(state: KernelState, op: KernelOp): KernelState {
+  if (op.kind === 'route-set') return { ...state, routes: [...state.routes.filter((r) => r.dst !== op.route.dst), op.route] };
+  if (op.kind === 'route-del') return { ...state, routes: state.routes.filter((r) => r.dst !== op.route.dst || r.dev !== op.route.dev) };
+  const next = applyOps({ ...state, routes: [] }, [op]);
+  return { ...next, routes: op.kind === 'link-del' ? state.routes.filter((r) => r.dev !== op.name) : state.routes };
 }

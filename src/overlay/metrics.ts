@@ -10,6 +10,8 @@ export interface OverlayMetrics {
   readonly repairs: Counter<'kind'>;
   readonly peers: Gauge;
   readonly lastReconcile: Gauge;
+  readonly leasesRejected: Counter<'reason'>;
+  readonly rejectedLeases: Gauge;
 }
 
 export function createOverlayMetrics(registry = new Registry()): OverlayMetrics {
@@ -28,6 +30,10 @@ export function createOverlayMetrics(registry = new Registry()): OverlayMetrics 
       name: 'weft_overlay_repairs_total', help: 'Operations that restored state someone else changed while the lease set was unchanged, by kind.', labelNames: ['kind'], registers,
     }),
     peers: new Gauge({ name: 'weft_overlay_peers', help: 'Peers programmed into the kernel (vxlan leases other than our own).', registers }),
+    leasesRejected: new Counter({
+      name: 'weft_overlay_leases_rejected_total', help: 'Peer leases refused as routes (counted once each while they stay refused), by reason (see README).', labelNames: ['reason'], registers,
+    }),
+    rejectedLeases: new Gauge({ name: 'weft_overlay_rejected_leases', help: 'Peer leases refused as routes right now.', registers }),
     lastReconcile: new Gauge({ name: 'weft_overlay_last_reconcile_timestamp_seconds', help: 'When the last reconcile pass finished without errors.', registers }),
   };
 }

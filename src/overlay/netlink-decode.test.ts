@@ -4,16 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { rt } from 'netlink';
-import type { ReadScope } from './backend.ts';
+import { isOwnedRoute, type ReadScope } from './backend.ts';
 import type { Observation } from './kernel-state.ts';
-import { parseCidr4 } from './ip4.ts';
-import { linkView, observe, ownedRoute, type LinkView } from './netlink-decode.ts';
+import { linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
 
 interface Captured { label: string; type: number; hex: string }
 const captured = JSON.parse(readFileSync(new URL('./testdata/netlink-messages.json', import.meta.url), 'utf8')) as Captured[];
 const bytes = (m: Captured): Buffer => Buffer.from(m.hex, 'hex');
 const scope: ReadScope = { device: 'weft.1', underlay: 'ul0', network: '10.5.0.0/16', ownSubnet: '10.5.1.0/24', directRouting: false };
-const network = parseCidr4(scope.network);
 const RTM_NEWLINK = 16;
 const RTM_NEWROUTE = 24;
 
@@ -38,20 +36,26 @@ describe('netlink decode: real kernel messages', () => {
     expect(underlay()).toMatchObject({ name: 'ul0', kind: 'veth', vxlan: undefined });
   });
 
-  it('ownedRoute keeps onlink routes via our device and, with an underlay index, direct routes', () => {
-    const filter = { network, own: parseCidr4(scope.ownSubnet), dev: device().index, underlay: undefined };
-    expect(ownedRoute(routeMessage('route-set'), filter)).toEqual({ dst: '10.5.2.0/24', gateway: '10.5.2.0', onlink: true });
-    expect(ownedRoute(routeMessage('route-outside'), filter)).toBeUndefined();
-    expect(ownedRoute(routeMessage('route-direct'), filter)).toBeUndefined();
-    expect(ownedRoute(routeMessage('route-direct'), { ...filter, underlay: underlay().index })).toEqual({ dst: '10.5.3.0/24', gateway: '10.213.0.13', onlink: false });
-    // Our own subnet is never ours to route, and a network that does not hold the route sees nothing.
-    expect(ownedRoute(routeMessage('route-set'), { ...filter, own: parseCidr4('10.5.2.0/24') })).toBeUndefined();
-    expect(ownedRoute(routeMessage('route-set'), { ...filter, network: parseCidr4('10.6.0.0/16') })).toBeUndefined();
+  it('routeEntry reads routes with their device; isOwnedRoute takes every route via our device, and direct ones only with DirectRouting', () => {
+    const names = new Map([[device().index, 'weft.1'], [underlay().index, 'ul0']]);
+    const devName = (index: number | undefined): string => (index === undefined ? '' : (names.get(index) ?? `#${index}`));
+    const set = routeEntry(routeMessage('route-set'), devName);
+    expect(set).toEqual({ dst: '10.5.2.0/24', gateway: '10.5.2.0', dev: 'weft.1', onlink: true });
+    expect(isOwnedRoute(scope, set!)).toBe(true);
+    // A route via our device outside the network is a stray (hostile lease, old version): ours to remove.
+    const outside = routeEntry(routeMessage('route-outside'), devName);
+    expect(outside?.dev).toBe('weft.1');
+    expect(isOwnedRoute(scope, outside!)).toBe(true);
+    const direct = routeEntry(routeMessage('route-direct'), devName);
+    expect(direct).toEqual({ dst: '10.5.3.0/24', gateway: '10.213.0.13', dev: 'ul0', onlink: false });
+    expect(isOwnedRoute(scope, direct!)).toBe(false);
+    expect(isOwnedRoute({ ...scope, directRouting: true }, direct!)).toBe(true);
+    expect(isOwnedRoute({ ...scope, directRouting: true, network: '10.6.0.0/16' }, direct!)).toBe(false);
   });
 
   it('observe turns the whole capture, in order, into exactly the observations the overlay needs', () => {
     const names = new Map<number, string>();
-    const seen = captured.map((m) => [m.label, observe(m.type, bytes(m), scope, network, names)] as const).filter(([, o]) => o !== undefined);
+    const seen = captured.map((m) => [m.label, observe(m.type, bytes(m), scope, names)] as const).filter(([, o]) => o !== undefined);
     const link = (present: boolean, up: boolean): Observation => ({ kind: 'link', present, name: 'weft.1', mtu: 1450, mac: '0a:58:0a:05:01:00', up });
     const route = { dst: '10.5.2.0/24', gateway: '10.5.2.0', onlink: true, dev: 'weft.1' };
     const fdb = { mac: '02:00:00:00:00:02', dst: '10.213.0.12' };
@@ -64,6 +68,8 @@ describe('netlink decode: real kernel messages', () => {
       ['route-set', { kind: 'route', present: true, route }],
       // Any route into the network is reported, whatever its device: one of ours may have moved.
       ['route-direct', { kind: 'route', present: true, route: { dst: '10.5.3.0/24', gateway: '10.213.0.13', onlink: false, dev: 'ul0' } }],
+      // Every route via our device is ours, inside the network or not: a stray is reported to be removed.
+      ['route-outside', { kind: 'route', present: true, route: { dst: '10.99.0.0/24', gateway: '10.99.0.0', onlink: true, dev: 'weft.1' } }],
       ['route-del', { kind: 'route', present: false, route }],
       ['neigh-del', { kind: 'neighbour', present: false, permanent: false, neigh: { ip: '10.5.2.0', mac: '' } }],
       ['fdb-del', { kind: 'fdb', present: false, fdb }],
@@ -77,9 +83,9 @@ describe('netlink decode: real kernel messages', () => {
 
   it('observe ignores messages about other devices', () => {
     const names = new Map<number, string>();
-    for (const m of captured) observe(m.type, bytes(m), scope, network, names);
+    for (const m of captured) observe(m.type, bytes(m), scope, names);
     const other = { ...scope, device: 'weft.2' };
-    const kinds = captured.map((m) => observe(m.type, bytes(m), other, network, new Map(names))?.kind).filter((k) => k !== undefined);
+    const kinds = captured.map((m) => observe(m.type, bytes(m), other, new Map(names))?.kind).filter((k) => k !== undefined);
     // Only route messages (any device) remain; the link, address, neighbour and FDB ones are not weft.2's.
     expect(new Set(kinds)).toEqual(new Set(['route']));
   });
@@ -90,10 +96,10 @@ describe('netlink decode: truncated and garbage input', () => {
     let unknown = 0;
     const wrong: string[] = [];
     for (const m of captured) {
-      const full = observe(m.type, bytes(m), scope, network, new Map())?.kind;
+      const full = observe(m.type, bytes(m), scope, new Map())?.kind;
       const whole = bytes(m);
       for (let n = 0; n < whole.length; n++) {
-        const kind = observe(m.type, whole.subarray(0, n), scope, network, new Map())?.kind;
+        const kind = observe(m.type, whole.subarray(0, n), scope, new Map())?.kind;
         if (kind === 'unknown') unknown++;
         else if (kind !== undefined && kind !== full) wrong.push(`${m.label} cut at ${n}: ${kind}`);
       }
@@ -108,13 +114,13 @@ describe('netlink decode: truncated and garbage input', () => {
     for (const type of [16, 17, 20, 21, 24, 25, 28, 29, 99]) {
       for (let i = 0; i < 200; i++) {
         const garbage = Buffer.from(Array.from({ length: Math.floor(random() * 120) }, () => Math.floor(random() * 256)));
-        expect(() => observe(type, garbage, scope, network, new Map())).not.toThrow();
+        expect(() => observe(type, garbage, scope, new Map())).not.toThrow();
       }
     }
   });
 
   it('a message type the decoder does not know reads as unknown (the kernel is read again)', () => {
     const m = captured.find((c) => c.label === 'route-set')!;
-    expect(observe(99, bytes(m), scope, network, new Map())).toEqual({ kind: 'unknown' });
+    expect(observe(99, bytes(m), scope, new Map())).toEqual({ kind: 'unknown' });
   });
 });

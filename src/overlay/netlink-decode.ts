@@ -1,9 +1,9 @@
 // Decoding rtnetlink messages into the overlay's terms (thin shell, shared by reads and the
 // notification watcher): links, our routes, notifications as Observations.
 import { ifla, rt } from 'netlink';
-import type { ReadScope } from './backend.ts';
+import { inClusterNetwork, isOwnedRoute, type ReadScope } from './backend.ts';
 import type { Observation, RouteEntry } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, formatNet4, isUnicastMac, parseCidr4, within4 } from '../net/index.ts';
+import { bytesToIp4, bytesToMac, formatNet4, parseCidr4 } from '../net/index.ts';
 
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
@@ -48,15 +48,15 @@ const RTM = { NEWLINK: 16, DELLINK: 17, NEWADDR: 20, DELADDR: 21, NEWROUTE: 24, 
  * Decodes one notification into an Observation when it concerns our device or cluster routes.
  * Never throws: a message that does not decode (truncated, garbage) is `unknown`, so the kernel is read.
  */
-export function observe(type: number, data: Buffer, scope: ReadScope, network: ReturnType<typeof parseCidr4>, names: Map<number, string>): Observation | undefined {
+export function observe(type: number, data: Buffer, scope: ReadScope, names: Map<number, string>): Observation | undefined {
   try {
-    return decodeObservation(type, data, scope, network, names);
+    return decodeObservation(type, data, scope, names);
   } catch {
     return { kind: 'unknown' };
   }
 }
 
-function decodeObservation(type: number, data: Buffer, scope: ReadScope, network: ReturnType<typeof parseCidr4>, names: Map<number, string>): Observation | undefined {
+function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: Map<number, string>): Observation | undefined {
   const present = type === RTM.NEWLINK || type === RTM.NEWADDR || type === RTM.NEWROUTE || type === RTM.NEWNEIGH;
   const m = rt.parseMessage(type, data);
   const devName = (index: number | undefined): string => (index === undefined ? '' : (names.get(index) ?? `#${index}`));
@@ -79,45 +79,37 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, network
       const mac = m.attrs.lladdr === undefined ? '' : bytesToMac(m.attrs.lladdr);
       const ip = m.attrs.dst === undefined ? undefined : bytesToIp4(m.attrs.dst);
       if (m.data.family === AF_BRIDGE) {
-        return ip === undefined || !isUnicastMac(mac) ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
+        return ip === undefined ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
       }
       if (m.data.family !== AF_INET || ip === undefined) return undefined;
       return { kind: 'neighbour', present, permanent: m.data.state?.permanent === true, neigh: { ip, mac } };
     }
     case 'route': {
-      const dev = devName(m.attrs.oif);
-      const route = ownedRoute(m, { network, own: parseCidr4(scope.ownSubnet), dev: m.attrs.oif, underlay: undefined });
-      // Any route into the cluster network: one of ours may have been moved to another device.
-      return route === undefined ? undefined : { kind: 'route', present, route: { ...route, dev } };
+      const route = routeEntry(m, devName);
+      // Ours, or any route into the cluster network: one of ours may have been moved to another device.
+      if (route === undefined || !(isOwnedRoute(scope, route) || inClusterNetwork(scope, route.dst))) return undefined;
+      return { kind: 'route', present, route };
     }
     default:
       return undefined;
   }
 }
 
-export interface RouteFilter {
-  network: ReturnType<typeof parseCidr4>;
-  own: ReturnType<typeof parseCidr4>;
-  dev: number | undefined;
-  underlay: number | undefined;
-}
-
-/** A main-table unicast route into the cluster network via our device, or a direct route via the underlay. */
-export function ownedRoute(m: rt.RouteMessage, f: RouteFilter): Omit<RouteEntry, 'dev'> | undefined {
+/**
+ * A main-table unicast IPv4 route with one output device, as a RouteEntry (device by name), or
+ * undefined for anything else; which of them are ours is `isOwnedRoute`'s call.
+ */
+export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefined) => string): RouteEntry | undefined {
   const { data, attrs } = m;
   const table = attrs.table ?? data.table;
-  if (data.family !== AF_INET || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type)) return undefined;
-  if (attrs.dst === undefined || f.network === undefined) return undefined;
-  const dstIp = bytesToIp4(attrs.dst);
-  const dst = dstIp === undefined ? undefined : parseCidr4(`${dstIp}/${data.dstLen ?? 32}`);
-  if (dst === undefined || !within4(dst, f.network)) return undefined;
-  if (f.own !== undefined && dst.ip === f.own.ip && dst.prefixLen === f.own.prefixLen) return undefined;
+  if (data.family !== AF_INET || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
+  // The default route carries no RTA_DST: a hostile lease 0.0.0.0-0 becomes exactly that.
+  const dstIp = attrs.dst === undefined ? '0.0.0.0' : bytesToIp4(attrs.dst);
+  const dst = dstIp === undefined ? undefined : parseCidr4(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : 32)}`);
+  if (dst === undefined) return undefined;
   const gateway = attrs.gateway === undefined ? '' : (bytesToIp4(attrs.gateway) ?? '');
-  const viaDevice = f.dev !== undefined && attrs.oif === f.dev;
-  const direct = f.underlay !== undefined && attrs.oif === f.underlay && gateway !== '';
-  if (!viaDevice && !direct) return undefined;
   const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
-  return { dst: formatNet4(dst), gateway, onlink };
+  return { dst: formatNet4(dst), gateway, dev: devName(attrs.oif), onlink };
 }
 
 /** Links an op refers to by name (the device created by link-add does not exist yet). */

@@ -3,11 +3,11 @@
 // changes pipelined within each phase of `opPhase` with a bounded window, so N peers cost about
 // N/window round trips, not 3N; a second socket joins the multicast groups for notifications.
 import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, rt, type NetlinkSocket, type RtNetlinkSocket, type StreamData } from 'netlink';
-import type { ApplyFailure, ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import { isOwnedRoute, type ApplyFailure, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, ip4ToBytes, isUnicastMac, macToBytes, parseCidr4, parseIfAddr4, parseIp4 } from '../net/index.ts';
-import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, ownedRoute, type LinkView } from './netlink-decode.ts';
+import { bytesToIp4, bytesToMac, ip4ToBytes, macToBytes, parseCidr4, parseIfAddr4, parseIp4 } from '../net/index.ts';
+import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
 /** Requests in flight at once: each ACK costs ~1 KiB of the socket's receive buffer (truesize). */
@@ -73,7 +73,6 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
       const all = await links();
       const byIndex = new Map(all.map((l) => [l.index, l]));
       const dev = all.find((l) => l.name === scope.device);
-      const underlay = all.find((l) => l.name === scope.underlay);
       const state: KernelState = { device: undefined, routes: [], neighbours: [], fdb: [] };
       if (dev !== undefined) {
         const v = dev.vxlan ?? {};
@@ -91,13 +90,12 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
           addresses: await addressesOf(dev.index),
         };
       }
-      const network = parseCidr4(scope.network);
-      const own = parseCidr4(scope.ownSubnet);
+      // Routes via our device anywhere (not only inside the cluster network), so diff removes
+      // whatever a hostile lease, an older version or a hand put there (issue 11).
+      const devName = (index: number | undefined): string => byIndex.get(index ?? -1)?.name ?? `#${index}`;
       for (const m of await nl.getRoutes({ family: AF_INET }, undefined, opts)) {
-        const route = ownedRoute(m, { network, own, dev: dev?.index, underlay: scope.directRouting ? underlay?.index : undefined });
-        if (route === undefined) continue;
-        const name = byIndex.get(m.attrs.oif ?? -1)?.name ?? '';
-        state.routes.push({ ...route, dev: name });
+        const route = routeEntry(m, devName);
+        if (route !== undefined && isOwnedRoute(scope, route)) state.routes.push(route);
       }
       if (dev === undefined) return state;
       for (const m of await nl.getNeighbors({ family: AF_INET }, undefined, opts)) {
@@ -111,7 +109,8 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
         if (data.ifindex !== dev.index || data.flags?.self !== true || attrs.lladdr === undefined || attrs.dst === undefined) continue;
         const mac = bytesToMac(attrs.lladdr);
         const dst = bytesToIp4(attrs.dst);
-        if (dst !== undefined && isUnicastMac(mac)) state.fdb.push({ mac, dst });
+        // Every remote entry on our device, the all-zero default destination included: only peers belong there.
+        if (dst !== undefined) state.fdb.push({ mac, dst });
       }
       return state;
     },
@@ -157,12 +156,11 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
       for (const group of [rt.MulticastGroups.LINK, rt.MulticastGroups.NEIGH, rt.MulticastGroups.IPV4_ROUTE, rt.MulticastGroups.IPV4_IFADDR]) {
         sub.addMembership(group);
       }
-      const network = parseCidr4(scope.network);
       sub.on('message', (messages) => {
         for (const m of messages) {
           let observation: Observation | undefined;
           try {
-            observation = observe(m.type, m.data, scope, network, names);
+            observation = observe(m.type, m.data, scope, names);
           } catch {
             observation = { kind: 'unknown' };
           }
@@ -222,6 +220,20 @@ function routeMessage(route: RouteEntry, ifindex: (name: string) => number): [rt
     },
     { dst: ip4ToBytes(dst.ip), gateway: ip4Bytes(route.gateway), oif: ifindex(route.dev) },
   ];
+}
+
+/**
+ * Deletes match on destination, device and gateway only (as `ip route del` does: any protocol,
+ * any scope), so a route someone else wrote on our device goes too, gateway or not; the device
+ * in the message keeps every route via another device out of reach.
+ */
+function routeDelMessage(route: RouteEntry, ifindex: (name: string) => number): [rt.Route, rt.RouteAttrs] {
+  const dst = parseCidr4(route.dst);
+  if (dst === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 CIDR: ${route.dst}`);
+  const attrs: rt.RouteAttrs = { dst: ip4ToBytes(dst.ip), oif: ifindex(route.dev) };
+  if (route.gateway !== '') attrs.gateway = ip4Bytes(route.gateway);
+  // Protocol 0 (left out) and scope NOWHERE are the kernel's "any" for a delete.
+  return [{ family: AF_INET, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, scope: 'NOWHERE', type: 'UNICAST' }, attrs];
 }
 
 const fdbMessage = (dev: number, fdb: FdbEntry): [rt.Neighbor, rt.NeighborAttrs] => [
@@ -290,7 +302,7 @@ async function send(nl: RtNetlinkSocket, op: KernelOp, ifindex: (name: string) =
       await nl.newRoute(...routeMessage(op.route, ifindex), { ...opts, flags: createFlags });
       return;
     case 'route-del':
-      await nl.delRoute(...routeMessage(op.route, ifindex), opts);
+      await nl.delRoute(...routeDelMessage(op.route, ifindex), opts);
       return;
   }
 }

@@ -122,6 +122,44 @@ describe('overlay reconciler', () => {
     await a.stop(new Date(Date.now() + 1000));
   });
 
+  it('refuses hostile peer leases: no route, logged and counted once each, shown in the status', async () => {
+    const a = createOverlayReconciler({ ...base(), subnetLen: 24, subnetMin: '10.5.1.0', subnetMax: '10.5.200.0' });
+    await a.start(new AbortController().signal);
+    const hostile = [
+      { ...peer(7), subnet: '0.0.0.0/0' }, { ...peer(8), subnet: '10.0.0.0/8' }, { ...peer(9), subnet: '10.5.1.128/25' }, { ...peer(6), subnet: '10.5.201.0/24' },
+    ];
+    a.setLeases(self, [peer(2), ...hostile]);
+    await a.settled();
+    a.setLeases(self, [peer(2), ...hostile]);
+    await a.settled();
+    expect(mem.state.routes.map((r) => r.dst)).toEqual(['10.5.2.0/24']);
+    expect(mem.state.fdb.map((f) => f.mac)).toEqual(['02:00:00:00:00:02']);
+    expect(a.status().rejected).toMatchObject({ leases: 4, byReason: { prefix_len: 3, outside_range: 1 } });
+    expect(a.status().rejected.examples).toContainEqual({ subnet: '0.0.0.0/0', publicIP: '10.0.0.7', reason: 'prefix_len' });
+    const text = await a.metrics.metrics();
+    expect(text).toMatch(/weft_overlay_leases_rejected_total\{reason="prefix_len"\} 3/);
+    expect(text).toMatch(/weft_overlay_rejected_leases 4/);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(a.status().rejected.leases).toBe(0);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('removes routes anyone left on its device, inside or outside the network, and never touches other devices', async () => {
+    const onDevice = (dst: string, gateway = '10.5.2.0'): { dst: string; gateway: string; dev: string; onlink: boolean } => ({ dst, gateway, dev: 'weft.1', onlink: true });
+    const others = [{ dst: '0.0.0.0/0', gateway: '10.0.0.254', dev: 'eth0', onlink: false }, { dst: '10.5.1.0/24', gateway: '', dev: 'weftbr0', onlink: false }];
+    const a = createOverlayReconciler(base());
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    // Planted behind the backend's back once the device exists (routes cannot outlive their device).
+    mem.state.routes = [onDevice('0.0.0.0/0'), onDevice('192.0.2.0/24', ''), onDevice('10.0.0.0/24'), onDevice('10.5.1.0/24'), ...mem.state.routes, ...others];
+    mem.notify({ kind: 'unknown' });
+    await a.settled();
+    expect(mem.state.routes).toEqual([onDevice('10.5.2.0/24'), ...others]);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
   it('installs ip-masq on start and removes it on clean shutdown', async () => {
     const calls: string[] = [];
     const chains = new Set<string>();

@@ -17,6 +17,8 @@ import type { Lease } from './lease.ts';
 import { ensureMasq, masqChains, removeMasq, runIptables, type Runner } from './masq.ts';
 import { createOverlayMetrics, type OverlayMetrics } from './metrics.ts';
 import { createNetlinkBackend } from './netlink.ts';
+import { partitionPeers, type PeerLimits } from './peer-filter.ts';
+import { RejectionTracker, type RejectionSummary } from './rejections.ts';
 import { loadOrCreateVtepMac } from './vtep-mac.ts';
 
 /** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
@@ -37,6 +39,10 @@ export interface OverlayOptions {
   device: string;
   /** Device MTU; 0 means underlay MTU − 50 (config `overlay.mtu`). */
   mtu: number;
+  /** flannel `SubnetLen`, `SubnetMin`, `SubnetMax`: peer leases outside them are refused (default: own prefix length, whole network). */
+  subnetLen?: number;
+  subnetMin?: string;
+  subnetMax?: string;
   /** flannel `Backend.DirectRouting`: peers on our underlay subnet get a plain route via their public IP. */
   directRouting: boolean;
   /** Config `overlay.resync_interval`. */
@@ -68,6 +74,8 @@ export interface OverlayStatus {
   passes: number;
   lastPass: { at: string; trigger: string; ops: number; failures: number; ms: number } | undefined;
   lastError: string | undefined;
+  /** Peer leases refused as routes (see peer-filter.ts). */
+  rejected: RejectionSummary;
 }
 
 export interface OverlayReconciler extends Area {
@@ -122,7 +130,8 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   let masqInstalled: string | undefined;
   // What we believe the kernel holds, between reads; undefined means "read it".
   let model: KernelState | undefined;
-  const status: OverlayStatus = { device: undefined, vtepMAC: undefined, subnet: undefined, peers: 0, passes: 0, lastPass: undefined, lastError: undefined };
+  const rejections = new RejectionTracker();
+  const status: OverlayStatus = { device: undefined, vtepMAC: undefined, subnet: undefined, peers: 0, passes: 0, lastPass: undefined, lastError: undefined, rejected: rejections.summary() };
 
   const vtepMAC = (): Promise<string> => {
     if (options.vtepMAC !== undefined) {
@@ -189,6 +198,19 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     });
   }
 
+  // Each refused lease is logged and counted once while it stays refused; a flood logs a sample.
+  function noteRejections(rejected: Parameters<RejectionTracker['update']>[0]): void {
+    const fresh = rejections.update(rejected);
+    for (const r of fresh) metrics.leasesRejected.inc({ reason: r.reason });
+    for (const r of fresh.slice(0, 10)) {
+      log.warn({ event: 'lease_rejected', code: 'WEFT_E_OVERLAY_LEASE_REJECTED', subnet: r.lease.subnet, publicIP: r.lease.publicIP, reason: r.reason },
+        'refusing to route a peer lease that does not fit the network config; delete the key or fix its writer');
+    }
+    if (fresh.length > 10) log.warn({ event: 'lease_rejected_more', code: 'WEFT_E_OVERLAY_LEASE_REJECTED', count: fresh.length - 10 });
+    status.rejected = rejections.summary();
+    metrics.rejectedLeases.set(status.rejected.leases);
+  }
+
   async function pass(why: string): Promise<void> {
     if (leases === undefined || backend === undefined) return;
     const t0 = performance.now();
@@ -204,12 +226,20 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     const mtu = options.mtu > 0 ? options.mtu : underlay.mtu - VXLAN_OVERHEAD;
     const publicIP = parseIp4(options.publicIP)!;
     const underlayNet = underlay.addresses.map((a) => parseCidr4(a)).find((n) => n !== undefined && contains4(n, publicIP));
+    const limits: PeerLimits = {
+      network: options.network, underlayNets: underlay.addresses,
+      ...(options.subnetLen === undefined ? {} : { subnetLen: options.subnetLen }),
+      ...(options.subnetMin === undefined ? {} : { subnetMin: options.subnetMin }),
+      ...(options.subnetMax === undefined ? {} : { subnetMax: options.subnetMax }),
+    };
     const desiredOpts: DesiredOptions = {
       device, port: options.port === 0 ? KERNEL_VXLAN_PORT : options.port, mtu, underlay: options.iface,
-      vtepMAC: await vtepMAC(), directRouting: options.directRouting,
+      vtepMAC: await vtepMAC(), directRouting: options.directRouting, limits,
       ...(underlayNet === undefined ? {} : { underlayNet: formatNet4(underlayNet) }),
     };
-    const desired = desiredState({ ...self, publicIP: options.publicIP }, peers, desiredOpts);
+    const me = { ...self, publicIP: options.publicIP };
+    noteRejections(partitionPeers(me, peers, limits).rejected);
+    const desired = desiredState(me, peers, desiredOpts);
     // Lease changes diff against the model (the last read plus what we applied since); the
     // resync timer, start, and any notification that disagreed with the model read the kernel.
     const actual = fresh ? await backend.read(scope) : model!;

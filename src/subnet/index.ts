@@ -6,7 +6,7 @@ import { isWeftError } from '../errors.ts';
 import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
-import { formatNet4, formatNet6 } from '../net/index.ts';
+import { formatIp4, formatNet4, formatNet6 } from '../net/index.ts';
 import { subnetsPrefix, type Lease } from './lease-codec.ts';
 import { SubnetManager, type OwnLease } from './manager.ts';
 import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';
@@ -225,4 +225,10 @@ export function networkCidrs(network: NetworkConfig | undefined): string[] {
   if (network?.ipv4 !== undefined) cidrs.push(formatNet4(network.ipv4.network));
   if (network?.ipv6 !== undefined) cidrs.push(formatNet6(network.ipv6.network));
   return cidrs;
+}
+
+/** The shape every IPv4 lease of this network has (for consumers that must refuse others, the overlay). */
+export function leaseBounds(network: NetworkConfig | undefined): { subnetLen: number; subnetMin: string; subnetMax: string } | undefined {
+  const v4 = network?.ipv4;
+  return v4 === undefined ? undefined : { subnetLen: v4.subnetLen, subnetMin: formatIp4(v4.subnetMin), subnetMax: formatIp4(v4.subnetMax) };
 }
