@@ -85,7 +85,7 @@ function buildAreas(config: Config, logger: Logger): Area[] {
     );
   }
   if (config.templates.enabled && etcd !== undefined) {
-    areas.push(new TemplatesArea({ confdir: config.templates.confdir, prefix: config.templates.prefix, etcd: () => etcd.client, logger }));
+    areas.push(new TemplatesArea({ confdir: config.templates.confdir, prefix: config.templates.prefix, etcd: () => etcd.client, logger, stateDir: config.daemon.state_dir }));
   }
   const unbuilt = (['proxy'] as const).filter((name) => config[name].enabled);
   if (unbuilt.length > 0) {

@@ -1,10 +1,11 @@
 // The templates area inside `weft daemon`: the confd engine in watch mode over the daemon's etcd
 // client, with readiness, status, metrics, and SIGHUP reloading the confdir.
+import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { Registry } from 'prom-client';
 import type { Area } from '../area.ts';
 import type { Logger } from '../log.ts';
-import { ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
+import { closeShellRunner, ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
 
 export interface TemplatesAreaOptions {
   readonly confdir: string;
@@ -12,6 +13,8 @@ export interface TemplatesAreaOptions {
   /** The daemon's etcd client (from the etcd area). */
   readonly etcd: () => Etcd3;
   readonly logger: Logger;
+  /** `daemon.state_dir`: pending reloads are remembered under `<state_dir>/templates/`. */
+  readonly stateDir?: string;
 }
 
 export class TemplatesArea implements Area {
@@ -36,6 +39,7 @@ export class TemplatesArea implements Area {
       lookupGroup,
       logger: this.#log,
       metrics: new ConfdMetrics(this.metrics),
+      ...(options.stateDir === undefined ? {} : { stateDir: join(options.stateDir, 'templates') }),
     });
   }
 
@@ -45,8 +49,9 @@ export class TemplatesArea implements Area {
     void this.#engine.watch(this.#options.etcd());
   }
 
-  async stop(): Promise<void> {
-    await this.#engine.stop();
+  async stop(deadline: Date): Promise<void> {
+    await this.#engine.stop(deadline);
+    closeShellRunner();
   }
 
   ready(): boolean {

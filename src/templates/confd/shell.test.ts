@@ -5,7 +5,7 @@ afterAll(() => closeShellRunner());
 
 describe('runShell (through the helper shell, or directly when it is busy)', () => {
   it('returns exit codes and output, quoting the command exactly', async () => {
-    expect(await runShell("echo 'it''s' \"$((6*7))\"; echo err >&2", 5000)).toEqual({ code: 0, output: "its 42\nerr", timedOut: false });
+    expect(await runShell("echo 'it''s' \"$((6*7))\"; echo err >&2", 5000)).toEqual({ code: 0, output: "its 42\nerr", timedOut: false, stopped: false });
     expect((await runShell('exit 3', 5000)).code).toBe(3);
     expect((await runShell("printf '%s' \"a'b\"", 5000)).output).toBe("a'b");
   });
