@@ -316,6 +316,10 @@ export class ConfdEngine {
         ...(this.#options.env === undefined ? {} : { env: this.#options.env }),
       });
     } catch (error) {
+      if (this.#stopped) {
+        this.#log.info({ event: 'render_abandoned', resource: resource.name, dest: resource.dest, err: (error as Error).message }, 'render abandoned: stopping');
+        return false;
+      }
       slot.attempt += 1;
       state.failures += 1;
       state.lastError = (error as Error).message;

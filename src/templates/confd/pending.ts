@@ -69,7 +69,7 @@ export class ReloadMarkers {
       await writeFile(temp, `${JSON.stringify({ resource: resource.file, dest: resource.dest, since: new Date().toISOString() })}\n`, { flag: 'wx', mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => undefined);
       this.#log.warn({ event: 'reload_pending_unsaved', resource: resource.name, dir: this.#dir, err: (error as Error).message }, 'cannot persist the pending reload; a restart would forget it');
     }
   }
