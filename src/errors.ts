@@ -34,6 +34,7 @@ export const errorCodes = {
   WEFT_E_TEMPLATE_CHECK: "A resource's check_cmd failed or timed out; the destination was left unchanged.",
   WEFT_E_TEMPLATE_RELOAD: "A resource's reload_cmd failed or timed out after the new file was put in place.",
   WEFT_E_CONFD_USAGE: 'weft confd was given a flag, confd.toml key or backend it does not accept.',
+  WEFT_E_TEMPLATE_LOOKUP: 'A lookupIP/lookupSRV query timed out or failed (not a definite no-such-name); the render is retried.',
   WEFT_E_HARNESS: 'The test harness cannot set up a real peer (missing package, port, namespace).',
   WEFT_E_OVERLAY_CONFIG: 'The overlay options are unusable (own lease not vxlan, bad subnet, network or public IP).',
   WEFT_E_OVERLAY_UNDERLAY: 'The underlay interface for the VXLAN device does not exist or has no usable MTU.',

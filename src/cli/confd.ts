@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createEtcdClient } from '../etcd/index.ts';
 import { isWeftError, WeftError } from '../errors.ts';
 import { createLogger, type LogLevel } from '../log.ts';
-import { backendProblem, ConfdEngine, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/index.ts';
+import { backendProblem, closeShellRunner, ConfdEngine, ConfdUsageError, defaultConfdStateDir, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/index.ts';
 import { weftVersion } from '../version.ts';
 import type { Command, CommandIo } from './command.ts';
 
@@ -24,17 +24,25 @@ function settingsFrom(args: readonly string[]): { settings: ConfdSettings; ignor
   return resolveConfdSettings(parsed, text);
 }
 
-function waitForSignal(onHup: () => void): Promise<string> {
-  return new Promise((resolve) => {
-    process.on('SIGHUP', onHup);
-    const done = (signal: string): void => {
-      process.off('SIGHUP', onHup);
-      resolve(signal);
-    };
-    process.once('SIGTERM', () => done('SIGTERM'));
-    process.once('SIGINT', () => done('SIGINT'));
-  });
+// SIGTERM/SIGINT stop every mode (onetime too: running commands are killed, staged files and the
+// helper's temp directory removed); SIGHUP reloads the confdir in watch and interval mode.
+function stopSignals(): { stopped: Promise<string>; dispose: () => void } {
+  const { promise, resolve } = Promise.withResolvers<string>();
+  const onTerm = (): void => resolve('SIGTERM');
+  const onInt = (): void => resolve('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  return {
+    stopped: promise,
+    dispose: () => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    },
+  };
 }
+
+/** How long a stop may take before weft confd exits anyway (the daemon's default shutdown_timeout). */
+const stopDeadlineMs = 10_000;
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { settings, ignoredKeys } = settingsFrom(args);
@@ -65,11 +73,26 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     syncOnly: settings.syncOnly,
     checkTimeout: settings.checkTimeout,
     reloadTimeout: settings.reloadTimeout,
+    stateDir: settings.stateDir === '' ? defaultConfdStateDir(process.env, process.geteuid?.()) : settings.stateDir,
     lookupUser,
     lookupGroup,
     logger,
     onDiff: (_resource, diff) => io.out(diff),
   });
+  const signals = stopSignals();
+  let stopSignal: string | undefined;
+  void signals.stopped.then((signal) => {
+    stopSignal = signal;
+    logger.info({ event: 'confd_stopping', signal }, 'stopping');
+    return engine.stop(new Date(Date.now() + stopDeadlineMs));
+  });
+  const onHup = (): void => {
+    void engine.load().then(async () => {
+      if (settings.watch) await engine.watch(client);
+      engine.triggerAll();
+      logger.info({ event: 'confd_reloaded', resources: engine.resources.length }, 'confdir reloaded');
+    });
+  };
   try {
     const loadErrors = await engine.load();
     logger.info({ event: 'confd_start', mode: settings.onetime ? 'onetime' : settings.watch ? 'watch' : 'interval', nodes: settings.nodes, confdir: settings.confdir, resources: engine.resources.length }, 'weft confd starting');
@@ -78,17 +101,12 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
         throw new WeftError('WEFT_E_ETCD_UNAVAILABLE', `cannot read keys from etcd at ${settings.nodes.join(', ')}: ${(error as Error).message}`);
       });
       const failed = await engine.processAll();
-      return failed + loadErrors.length > 0 ? 1 : 0;
+      return failed + loadErrors.length > 0 || stopSignal !== undefined ? 1 : 0;
     }
+    process.on('SIGHUP', onHup);
     if (settings.watch) {
       await engine.watch(client);
-      await waitForSignal(() => {
-        void engine.load().then(async () => {
-          await engine.watch(client);
-          engine.triggerAll();
-          logger.info({ event: 'confd_reloaded', resources: engine.resources.length }, 'confdir reloaded');
-        });
-      });
+      await signals.stopped;
       return 0;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -99,21 +117,24 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       } catch (error) {
         logger.error({ event: 'confd_interval_failed', err: (error as Error).message }, 'interval run failed; trying again next interval');
       }
-      timer = setTimeout(() => void tick(), settings.interval * 1000);
+      if (stopSignal === undefined) timer = setTimeout(() => void tick(), settings.interval * 1000);
     };
     await tick();
-    await waitForSignal(() => void engine.load().then(() => engine.triggerAll()));
+    await signals.stopped;
     clearTimeout(timer);
     return 0;
   } finally {
-    await engine.stop();
+    process.off('SIGHUP', onHup);
+    signals.dispose();
+    await engine.stop(new Date(Date.now() + stopDeadlineMs));
+    closeShellRunner();
     client.close();
   }
 }
 
 export const confdCommand: Command = {
   name: 'confd',
-  usage: 'weft confd [-onetime | -watch | -interval N] [-confdir DIR] [-config-file FILE] [-backend etcdv3] [-node URL]... [-prefix P] [-noop] [-sync-only] [-log-level L] [-client-cert F -client-key F -client-ca-keys F] [-basic-auth -username U -password P]',
+  usage: 'weft confd [-onetime | -watch | -interval N] [-confdir DIR] [-config-file FILE] [-backend etcdv3] [-node URL]... [-prefix P] [-noop] [-sync-only] [-log-level L] [-client-cert F -client-key F -client-ca-keys F] [-basic-auth -username U -password P] [-check-timeout D] [-reload-timeout D] [-state-dir DIR]',
   summary: 'Render confd template resources from etcd v3 (a drop-in for confd).',
   async run(args, io) {
     try {

@@ -1,15 +1,15 @@
 // The templates area inside `weft daemon`: the confd engine in watch mode over the daemon's etcd
 // client, with readiness, status, metrics, and SIGHUP reloading the confdir.
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { onceStop, type Area } from '../area.ts';
 import { problem, type Config, type Problem } from '../config/index.ts';
 import type { EtcdHandle } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
-import { ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
+import { closeShellRunner, ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
 
 export interface TemplatesDeps {
-  readonly config: Pick<Config, 'templates'>;
+  readonly config: Pick<Config, 'templates' | 'daemon'>;
   readonly etcd: EtcdHandle;
   readonly logger: Logger;
 }
@@ -39,6 +39,8 @@ export function createTemplatesArea(deps: TemplatesDeps): Area {
     lookupGroup,
     logger: log,
     metrics: new ConfdMetrics(metrics),
+    // Pending reloads survive restarts under <state_dir>/templates/.
+    stateDir: join(deps.config.daemon.state_dir, 'templates'),
   });
   let loadErrors: string[] = [];
   let started = false;
@@ -56,9 +58,10 @@ export function createTemplatesArea(deps: TemplatesDeps): Area {
       void engine.watch(deps.etcd.client);
     },
 
-    stop: onceStop('templates', async () => {
+    stop: onceStop('templates', async (deadline) => {
       stopped = true;
-      await engine.stop();
+      await engine.stop(deadline);
+      closeShellRunner();
     }),
 
     ready: () => started && !stopped && engine.watchReady(),

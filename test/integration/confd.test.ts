@@ -334,3 +334,151 @@ describe('the templates area inside weft daemon', () => {
     await eventually(() => existsSync(join(out, 'second.conf')) && readFileSync(join(out, 'second.conf'), 'utf8') === 'v=two\n');
   });
 });
+
+/** PIDs of every live descendant of `root`, from /proc (ppid links). */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const children = [...parent].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
+
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\u0000', ' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The live descendants of `root` running `sleep 30`. */
+const sleepsUnder = (root: number): number[] => descendants(root).filter((pid) => commandLine(pid) === 'sleep 30');
+const alive = (pid: number): boolean => commandLine(pid) === 'sleep 30';
+
+describe('a failed reload_cmd stays pending until it succeeds', () => {
+  it('runs the reload again on the next run although the file is already in place, across restarts', async () => {
+    await client.put('/rp/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/rp"]\nreload_cmd = "test -e @DIR@/allow && echo r >> @DIR@/reloads"\n', 'v={{getv "/rp/v"}}\n');
+    // state_dir in confd.toml (weft's key): where the pending reload is remembered between runs.
+    writeFileSync(join(dir, 'confd.toml'), `state_dir = "${dir}/state"\n`);
+    const once = (): Promise<{ code: number | null; stdout: string }> => runWeft(['confd', '-onetime', '-confdir', dir, '-config-file', join(dir, 'confd.toml'), '-node', etcd.endpoint]);
+
+    const first = await once();
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('WEFT_E_TEMPLATE_RELOAD');
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('v=1\n');
+    const second = await once(); // a new process: the destination is current, the reload still owed
+    expect(second.stdout).toContain('WEFT_E_TEMPLATE_RELOAD');
+    expect(second.code).toBe(1);
+    writeFileSync(join(dir, 'allow'), '');
+    expect((await once()).code).toBe(0);
+    expect(lines(join(dir, 'reloads'))).toHaveLength(1);
+    expect((await once()).code).toBe(0); // paid: not run again
+    expect(lines(join(dir, 'reloads'))).toHaveLength(1);
+  });
+
+  it('in the daemon: retried with backoff, and /v1/status shows the failure until the reload succeeds', async () => {
+    await client.put('/rpd/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/rpd"]\nreload_cmd = "test -e @DIR@/allow && echo r >> @DIR@/reloads"\n', 'v={{getv "/rpd/v"}}\n');
+    const socket = join(dir, 'weft.sock');
+    const daemon = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--templates-enabled', '--templates-confdir', dir, '--daemon-state-dir', join(dir, 'state')]);
+    cleanups.push(async () => {
+      daemon.kill('SIGTERM');
+      await daemon.exited;
+    });
+    const { adminRequest } = await import('../../src/admin/client.ts');
+    type Status = { areas: { templates: { status: { resources: Record<string, { lastError?: string; reloadPending?: boolean; failures: number }> } } } };
+    const resourceStatus = async (): Promise<{ lastError?: string; reloadPending?: boolean; failures: number } | undefined> => ((await adminRequest(socket, 'GET', '/v1/status')).body as Status).areas.templates.status.resources.app;
+    await eventually(() => existsSync(join(out, 'app.conf')));
+    // The first retry finds the file in place: it must run reload_cmd again, not report success.
+    await eventually(() => daemon.logEvents().filter((e) => e.event === 'render_failed' && e.code === 'WEFT_E_TEMPLATE_RELOAD').length >= 2, 15_000);
+    const failing = await resourceStatus();
+    expect(failing?.reloadPending).toBe(true);
+    expect(failing?.lastError).toContain('reload_cmd');
+    writeFileSync(join(dir, 'allow'), '');
+    await eventually(() => lines(join(dir, 'reloads')).length === 1, 20_000);
+    let healed = await resourceStatus();
+    for (let i = 0; i < 50 && healed?.lastError !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      healed = await resourceStatus();
+    }
+    expect(healed?.lastError).toBeUndefined();
+    expect(healed?.reloadPending).toBe(false);
+  });
+});
+
+describe('stopping with a check_cmd running', () => {
+  it('weft daemon on SIGTERM kills the command\'s process group, removes the staged file and exits before the deadline', async () => {
+    await client.put('/stop/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/stop"]\ncheck_cmd = "sleep 30"\n', 'v={{getv "/stop/v"}}\n');
+    const socket = join(dir, 'weft.sock');
+    const daemon = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--templates-enabled', '--templates-confdir', dir, '--daemon-state-dir', join(dir, 'state'), '--daemon-shutdown-timeout', '5s']);
+    cleanups.push(async () => {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+    });
+    const pid = daemon.child.pid!;
+    let sleeps: number[] = [];
+    await eventually(() => (sleeps = sleepsUnder(pid)).length > 0, 20_000);
+    expect(readdirSync(out).filter((n) => n.startsWith('.app.conf.'))).toHaveLength(1); // staged, being checked
+    const begun = Date.now();
+    daemon.kill('SIGTERM');
+    const exit = await daemon.exited;
+    const tookMs = Date.now() - begun;
+    process.stdout.write(`templates: SIGTERM with check_cmd running -> exit in ${tookMs} ms\n`);
+    expect(exit.code).toBe(0);
+    expect(tookMs).toBeLessThan(5000);
+    expect(readdirSync(out)).toEqual([]);
+    await eventually(() => !sleeps.some(alive), 5000);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('weft confd -watch on %s: same, and its private command directory is gone', async (signal) => {
+    await client.put('/stopc/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/stopc"]\ncheck_cmd = "sleep 30"\n', 'v={{getv "/stopc/v"}}\n');
+    const temp = join(dir, 'tmp');
+    mkdirSync(temp);
+    const confd = new WeftProcess(['confd', '-watch', '-confdir', dir, '-node', etcd.endpoint, '-state-dir', join(dir, 'state')], { TMPDIR: temp });
+    cleanups.push(async () => {
+      confd.kill('SIGKILL');
+      await confd.exited;
+    });
+    let sleeps: number[] = [];
+    await eventually(() => (sleeps = sleepsUnder(confd.child.pid!)).length > 0, 20_000);
+    const [commandDir] = readdirSync(temp);
+    expect(commandDir).toMatch(/^weft-cmd-[A-Za-z0-9]{6}$/);
+    expect(statSync(join(temp, commandDir!)).mode & 0o777).toBe(0o700);
+    const begun = Date.now();
+    confd.kill(signal);
+    const exit = await confd.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - begun).toBeLessThan(10_000);
+    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(temp)).toEqual([]);
+    await eventually(() => !sleeps.some(alive), 5000);
+  });
+
+  it('weft confd -onetime removes its command directory when it exits', async () => {
+    await client.put('/tmpc/v').value('1');
+    const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/tmpc"]\ncheck_cmd = "true"\nreload_cmd = "true"\n', 'v={{getv "/tmpc/v"}}\n');
+    const temp = join(dir, 'tmp');
+    mkdirSync(temp);
+    const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint, '-state-dir', join(dir, 'state')], { TMPDIR: temp });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('v=1\n');
+    expect(readdirSync(temp)).toEqual([]);
+  });
+});

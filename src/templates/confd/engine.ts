@@ -9,8 +9,11 @@ import type { Etcd3 } from 'etcd3';
 import { PrefixWatch, type KeyValue } from '../../etcd/index.ts';
 import { WeftError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../log.ts';
+import { discardStagedFiles } from './files.ts';
 import type { ConfdMetrics } from './metrics.ts';
-import { processResource, type ProcessResult } from './render.ts';
+import { ReloadMarkers } from './pending.ts';
+import { processResource, type ProcessResult, type ReloadPending } from './render.ts';
+import type { LookupOptions } from './resolve.ts';
 import { parseResource, resourceSees, ResourceError, type ResourceDefaults, type ResourceSpec } from './resource.ts';
 
 export interface EngineOptions {
@@ -27,6 +30,10 @@ export interface EngineOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with each noop diff (the CLI prints it). */
   readonly onDiff?: (resource: ResourceSpec, diff: string) => void;
+  /** Where pending reloads are remembered across restarts; undefined: in memory only. */
+  readonly stateDir?: string;
+  /** Resolver settings for lookupIP/lookupSRV (tests point them at a local server). */
+  readonly lookup?: LookupOptions;
 }
 
 export interface ResourceState {
@@ -35,6 +42,8 @@ export interface ResourceState {
   failures: number;
   lastError: string | undefined;
   lastSuccess: Date | undefined;
+  /** The destination changed but reload_cmd has not succeeded since (retried until it does). */
+  reloadPending: boolean;
 }
 
 const retryDelays = [500, 1000, 2000, 5000, 10_000, 30_000];
@@ -102,7 +111,11 @@ interface Slot {
   attempt: number;
   /** What the resource saw at its last successful render, to skip renders nothing changed. */
   seen: string | undefined;
+  pending: ReloadPending;
 }
+
+const freshState = (): ResourceState => ({ renders: 0, unchanged: 0, failures: 0, lastError: undefined, lastSuccess: undefined, reloadPending: false });
+const defaultStopMs = 10_000;
 
 export class ConfdEngine {
   readonly #options: EngineOptions;
@@ -111,10 +124,14 @@ export class ConfdEngine {
   #slots: Slot[] = [];
   #watch: PrefixWatch | undefined;
   #stopped = false;
+  #stopping: Promise<void> | undefined;
+  readonly #abort = new AbortController();
+  readonly #markers: ReloadMarkers;
 
   constructor(options: EngineOptions) {
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
+    this.#markers = new ReloadMarkers(options.stateDir, this.#log);
   }
 
   get resources(): readonly ResourceSpec[] {
@@ -134,11 +151,20 @@ export class ConfdEngine {
       if (r.modeLooksOctal) this.#log.warn({ event: 'resource_mode_decimal', resource: r.file, mode: `0${(r.mode ?? 0).toString(8)}` }, 'mode has no leading 0, so confd (and weft) read it as decimal; write "0644" for rw-r--r--');
     }
     const old = new Map(this.#slots.map((s) => [s.resource.file, s]));
-    this.#slots = resources.map((resource) => {
+    this.#slots = await Promise.all(resources.map(async (resource) => {
       const previous = old.get(resource.file);
       previous?.timer?.cancel();
-      return { resource, state: previous?.state ?? { renders: 0, unchanged: 0, failures: 0, lastError: undefined, lastSuccess: undefined }, timer: undefined, firstTrigger: undefined, running: undefined, rerun: false, attempt: 0, seen: undefined };
-    });
+      const state = previous?.state ?? freshState();
+      if (previous === undefined) {
+        const marker = await this.#markers.read(resource);
+        if (marker !== undefined) {
+          state.reloadPending = true;
+          state.lastError = `reload_cmd for ${resource.dest} has not succeeded since ${marker.since} (before a restart); retrying`;
+        }
+      }
+      const pending = this.#markers.flag(resource, state.reloadPending, (now) => (state.reloadPending = now));
+      return { resource, state, timer: undefined, firstTrigger: undefined, running: undefined, rerun: false, attempt: 0, seen: undefined, pending };
+    }));
     for (const [file, slot] of old) if (!this.#slots.some((s) => s.resource.file === file)) slot.timer?.cancel();
     return errors;
   }
@@ -206,11 +232,27 @@ export class ConfdEngine {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops watching and rendering by `deadline`: running check/reload commands are killed (their
+   * whole process group), lookups cancelled, and staged files removed.
+   */
+  stop(deadline = new Date(Date.now() + defaultStopMs)): Promise<void> {
+    this.#stopping ??= this.#stop(deadline);
+    return this.#stopping;
+  }
+
+  async #stop(deadline: Date): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort();
     for (const slot of this.#slots) slot.timer?.cancel();
-    await this.#watch?.stop();
-    await Promise.all(this.#slots.flatMap((s) => (s.running === undefined ? [] : [s.running])));
+    const settled = Promise.all([this.#watch?.stop(), ...this.#slots.flatMap((s) => (s.running === undefined ? [] : [s.running]))]);
+    // Leave a little of the deadline for the caller's own cleanup.
+    const budget = Math.max(0, deadline.getTime() - Date.now() - 200);
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), budget)))]);
+    clearTimeout(timer);
+    if (late) this.#log.warn({ event: 'confd_stop_late', deadline: deadline.toISOString() }, 'renders still running at the stop deadline; abandoned');
+    discardStagedFiles();
   }
 
   #changed(key: string): void {
@@ -265,8 +307,19 @@ export class ConfdEngine {
     const begun = performance.now();
     let result: ProcessResult;
     try {
-      result = await processResource(resource, this.mirror, { noop: this.#options.noop, syncOnly: this.#options.syncOnly, ...(this.#options.env === undefined ? {} : { env: this.#options.env }) });
+      result = await processResource(resource, this.mirror, {
+        noop: this.#options.noop,
+        syncOnly: this.#options.syncOnly,
+        reloadPending: slot.pending,
+        signal: this.#abort.signal,
+        ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
+        ...(this.#options.env === undefined ? {} : { env: this.#options.env }),
+      });
     } catch (error) {
+      if (this.#stopped) {
+        this.#log.info({ event: 'render_abandoned', resource: resource.name, dest: resource.dest, err: (error as Error).message }, 'render abandoned: stopping');
+        return false;
+      }
       slot.attempt += 1;
       state.failures += 1;
       state.lastError = (error as Error).message;
@@ -280,7 +333,10 @@ export class ConfdEngine {
     state.lastError = undefined;
     state.lastSuccess = new Date();
     const ms = Math.round((performance.now() - begun) * 10) / 10;
-    if (result.status === 'unchanged') {
+    if (result.status === 'reloaded') {
+      this.#options.metrics?.record(resource.name, 'reloaded');
+      this.#log.info({ event: 'reload_retried', resource: resource.name, dest: resource.dest, ms, reloadOutput: result.reloadOutput }, 'pending reload_cmd succeeded');
+    } else if (result.status === 'unchanged') {
       state.unchanged += 1;
       this.#options.metrics?.record(resource.name, 'unchanged');
       this.#log.debug({ event: 'render_unchanged', resource: resource.name, dest: resource.dest, ms }, 'target in sync');

@@ -5,7 +5,7 @@ import {
   GoInt, GoPointer, GoStruct, defineFunc, defineIntType, defineStruct, goNow, goStruct, typeName, typedSlice,
   type GoFunc, type GoValue,
 } from '../../gotemplate/index.ts';
-import { lookupHost, lookupSrv, type SrvRecord } from './lookup.ts';
+import type { LookupTable, SrvRecord } from './lookup.ts';
 import { basePath, compareGoStrings, dirPath, type KVPair, type MemKV } from './memkv.ts';
 
 /** memkv.KVPair, what get returns; gets returns memkv.KVPairs ([]memkv.KVPair). */
@@ -105,8 +105,12 @@ function goJsonSyntax(text: string, error: Error): string {
 }
 
 
-/** The functions confd adds to Go's built-ins, plus the memkv functions bound to `store`. */
-export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<string, string | undefined>> = process.env): Record<string, GoFunc> {
+/**
+ * The functions confd adds to Go's built-ins, plus the memkv functions bound to `store`. Name lookups
+ * read `lookups()`: a miss returns an empty answer and is recorded; the renderer resolves the misses
+ * and executes again (render.ts), so an empty answer from a miss is never written.
+ */
+export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<string, string | undefined>> = process.env, lookups: () => LookupTable | undefined = () => undefined): Record<string, GoFunc> {
   // A parsed template keeps its functions; taking the store through a function lets one parse serve every render.
   const current = typeof storeOf === 'function' ? storeOf : (): MemKV => storeOf;
   const store = {
@@ -118,6 +122,12 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     list: (p: string) => current().list(p),
     listDir: (p: string) => current().listDir(p),
   };
+  const table = (): LookupTable => {
+    const current = lookups();
+    if (current === undefined) throw new Error('name lookups need the renderer (no lookup table attached)');
+    return current;
+  };
+  const ips = (name: GoValue): string[] => table().ip(str(name)) ?? [];
   return {
     // memkv
     exists: defineFunc({ params: ['string'], result: 'bool', fn: (k) => store.exists(str(k)) }),
@@ -160,12 +170,12 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     contains: defineFunc({ params: ['string', 'string'], result: 'bool', fn: (s, sub) => str(s).includes(str(sub)) }),
     replace: defineFunc({ params: ['string', 'string', 'string', 'int'], result: 'string', fn: (s, o, n, count) => goReplace(str(s), str(o), str(n), Number(int(count))) }),
     trimSuffix: defineFunc({ params: ['string', 'string'], result: 'string', fn: (s, suffix) => (str(s).endsWith(str(suffix)) && str(suffix) !== '' ? str(s).slice(0, -str(suffix).length) : str(s)) }),
-    lookupIP: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name))) }),
-    lookupIPV4: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name)).filter((ip) => ip.includes('.'))) }),
-    lookupIPV6: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(lookupHost(str(name)).filter((ip) => ip.includes(':'))) }),
+    lookupIP: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(ips(name)) }),
+    lookupIPV4: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(ips(name).filter((ip) => ip.includes('.'))) }),
+    lookupIPV6: defineFunc({ params: ['string'], result: '[]string', fn: (name) => strings(ips(name).filter((ip) => ip.includes(':'))) }),
     lookupSRV: defineFunc({
       params: ['string', 'string', 'string'], result: '[]*net.SRV',
-      fn: (service, proto, name) => typedSlice('[]*net.SRV', lookupSrv(str(service), str(proto), str(name)).map(srvPointer)),
+      fn: (service, proto, name) => typedSlice('[]*net.SRV', (table().srv(str(service), str(proto), str(name)) ?? []).map(srvPointer)),
     }),
     fileExists: defineFunc({ params: ['string'], result: 'bool', fn: (p) => existsSync(str(p)) }),
     base64Encode: defineFunc({ params: ['string'], result: 'string', fn: (s) => Buffer.from(str(s), 'utf8').toString('base64') }),

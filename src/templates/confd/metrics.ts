@@ -18,7 +18,7 @@ export class ConfdMetrics {
   record(resource: string, outcome: string): void {
     if (outcome === 'unchanged') this.#unchanged.inc({ resource });
     else if (outcome === 'updated' || outcome === 'would-update') this.#renders.inc({ resource });
-    else {
+    else if (outcome !== 'reloaded') {
       this.#failures.inc({ resource, code: outcome });
       return;
     }

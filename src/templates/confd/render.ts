@@ -2,24 +2,44 @@
 // on disk): render into a staged file in the destination's directory with the wanted mode and
 // owner; if it differs from the destination (content, mode, uid, gid), run check_cmd on the staged
 // file, rename it over the destination (atomic), then run reload_cmd. Any failure before the
-// rename removes the staged file and leaves the destination byte-identical.
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
+// rename removes the staged file and leaves the destination byte-identical. A reload that has not
+// yet succeeded is remembered (ReloadPending, persisted by the caller) and run again on the next
+// pass even when the destination is already up to date.
+import { readFile, rename, stat } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { WeftError } from '../../errors.ts';
 import { parse, type Template } from '../../gotemplate/index.ts';
+import { committed, sameAsDestination, stage, unstage, wantedAttributes } from './files.ts';
 import { confdFuncs } from './funcs.ts';
-import { basePath, dirPath, MemKV } from './memkv.ts';
+import { LookupTable } from './lookup.ts';
+import { basePath, MemKV } from './memkv.ts';
+import { resolveLookups, type LookupOptions } from './resolve.ts';
 import { resourceSees, storeKey, type ResourceSpec } from './resource.ts';
-import { runShell } from './shell.ts';
+import { runShell, type CommandResult } from './shell.ts';
 
-export interface ProcessOptions {
-  readonly noop: boolean;
-  readonly syncOnly: boolean;
+export interface RenderOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly lookup?: LookupOptions;
+  /** Aborts pending lookups and running commands (a stop). */
+  readonly signal?: AbortSignal;
 }
 
-export type ProcessStatus = 'unchanged' | 'updated' | 'would-update';
+/** A resource's "reload_cmd has not succeeded since the destination changed" flag. */
+export interface ReloadPending {
+  readonly pending: boolean;
+  /** Called before the rename, so a crash between rename and reload still leaves it set. */
+  set(): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface ProcessOptions extends RenderOptions {
+  readonly noop: boolean;
+  readonly syncOnly: boolean;
+  readonly reloadPending?: ReloadPending;
+}
+
+/** `reloaded`: the destination was already current, but a pending reload_cmd was run (and succeeded). */
+export type ProcessStatus = 'unchanged' | 'updated' | 'would-update' | 'reloaded';
 
 export interface ProcessResult {
   readonly status: ProcessStatus;
@@ -40,8 +60,9 @@ interface CachedTemplate {
   readonly mtimeMs: number;
   readonly size: number;
   readonly template: Template;
-  /** The store the next execution reads; set just before each execute (rendering is synchronous). */
+  /** The store and lookup answers the next execution reads; set just before each (synchronous) execute. */
   store: MemKV;
+  lookups: LookupTable | undefined;
 }
 
 // Parsed templates by path, re-parsed when the file changes: parsing on every change would
@@ -59,17 +80,44 @@ async function templateFor(resource: ResourceSpec, env?: Readonly<Record<string,
   const cached = parsedTemplates.get(key);
   if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached;
   const text = await readFile(resource.src, 'utf8');
-  const entry: CachedTemplate = { mtimeMs: info.mtimeMs, size: info.size, store: new MemKV(), template: undefined as unknown as Template };
-  (entry as { template: Template }).template = parse(basePath(resource.src), text, { funcs: confdFuncs(() => entry.store, env) });
+  const entry: CachedTemplate = { mtimeMs: info.mtimeMs, size: info.size, store: new MemKV(), lookups: undefined, template: undefined as unknown as Template };
+  (entry as { template: Template }).template = parse(basePath(resource.src), text, { funcs: confdFuncs(() => entry.store, env, () => entry.lookups) });
   parsedTemplates.set(key, entry);
   return entry;
 }
 
-/** Renders the resource's template over the mirror; throws WEFT_E_TEMPLATE_* on a bad template. */
-export async function renderResource(resource: ResourceSpec, mirror: ReadonlyMap<string, string>, env?: Readonly<Record<string, string | undefined>>): Promise<string> {
-  const cached = await templateFor(resource, env);
-  cached.store = storeFor(resource, mirror);
-  return cached.template.execute(undefined);
+// Lookups whose names come from other lookups (lookupIP of each lookupSRV target) need a pass each.
+const maxLookupPasses = 4;
+
+/**
+ * Renders the resource's template over the mirror; throws WEFT_E_TEMPLATE_* on a bad template.
+ * Name lookups: execute, resolve what the execution asked for (asynchronously), execute again with
+ * the answers; an execution that missed answers is discarded (its lookups returned placeholders).
+ */
+export async function renderResource(resource: ResourceSpec, mirror: ReadonlyMap<string, string>, options: RenderOptions = {}): Promise<string> {
+  const cached = await templateFor(resource, options.env);
+  const store = storeFor(resource, mirror);
+  const table = new LookupTable();
+  for (let pass = 1; ; pass++) {
+    cached.store = store;
+    cached.lookups = table;
+    let output = '';
+    let failure: Error | undefined;
+    try {
+      output = cached.template.execute(undefined);
+    } catch (error) {
+      failure = error as Error;
+    } finally {
+      cached.lookups = undefined;
+    }
+    if (table.misses.size === 0) {
+      if (failure !== undefined) throw failure;
+      return output;
+    }
+    if (pass >= maxLookupPasses) throw new WeftError('WEFT_E_TEMPLATE_LOOKUP', `${resource.src}: name lookups still depend on other lookups after ${maxLookupPasses} passes`);
+    const requests = [...table.misses.values()];
+    table.answer(requests, await resolveLookups(requests, options.lookup, options.signal));
+  }
 }
 
 export { runShell, type CommandResult } from './shell.ts';
@@ -85,55 +133,34 @@ function commandText(template: string, data: { src: string; dest: string }): str
   return parsed.execute(data);
 }
 
-interface Wanted {
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
+function why(result: CommandResult, timeoutMs: number): string {
+  if (result.stopped) return 'was stopped (weft is shutting down)';
+  return result.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${result.code ?? 'a signal'}`;
 }
 
-async function wantedAttributes(resource: ResourceSpec): Promise<Wanted> {
-  let mode = resource.mode;
-  if (mode === undefined) mode = await stat(resource.dest).then((s) => s.mode & 0o7777, () => 0o644);
-  return {
-    mode: mode & 0o7777,
-    uid: resource.uid ?? process.geteuid?.() ?? 0,
-    gid: resource.gid ?? process.getegid?.() ?? 0,
-  };
-}
-
-async function sameAsDestination(dest: string, content: Buffer, wanted: Wanted): Promise<boolean> {
-  try {
-    const [info, current] = await Promise.all([stat(dest), readFile(dest)]);
-    return (info.mode & 0o7777) === wanted.mode && info.uid === wanted.uid && info.gid === wanted.gid && current.equals(content);
-  } catch {
-    return false;
+async function reload(resource: ResourceSpec, options: ProcessOptions): Promise<string> {
+  const command = commandText(resource.reloadCmd, { src: resource.dest, dest: resource.dest });
+  const result = await runShell(command, resource.reloadTimeout, options.env, options.signal);
+  if (result.code !== 0) {
+    throw new WeftError('WEFT_E_TEMPLATE_RELOAD', `reload_cmd for ${resource.dest} ${why(result, resource.reloadTimeout)} (the new file is in place; reload is retried). Output: ${result.output === '' ? '(none)' : result.output}`);
   }
-}
-
-async function stage(resource: ResourceSpec, content: Buffer, wanted: Wanted): Promise<string> {
-  const staged = `${dirPath(resource.dest)}/.${basePath(resource.dest)}.${randomBytes(6).toString('hex')}`;
-  try {
-    const handle = await open(staged, 'wx', 0o600);
-    try {
-      await handle.writeFile(content);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(staged, wanted.mode);
-    if (process.geteuid?.() === 0 || wanted.uid !== process.geteuid?.() || wanted.gid !== process.getegid?.()) await chown(staged, wanted.uid, wanted.gid);
-    return staged;
-  } catch (error) {
-    await rm(staged, { force: true });
-    throw new WeftError('WEFT_E_TEMPLATE_WRITE', `cannot stage ${resource.dest} (in ${dirPath(resource.dest)}): ${(error as Error).message}`, { cause: error });
-  }
+  await options.reloadPending?.clear();
+  return result.output;
 }
 
 /** Renders, compares, checks, commits and reloads one resource. */
 export async function processResource(resource: ResourceSpec, mirror: ReadonlyMap<string, string>, options: ProcessOptions): Promise<ProcessResult> {
-  const content = Buffer.from(await renderResource(resource, mirror, options.env), 'utf8');
+  const content = Buffer.from(await renderResource(resource, mirror, options), 'utf8');
   const wanted = await wantedAttributes(resource);
-  if (await sameAsDestination(resource.dest, content, wanted)) return { status: 'unchanged' };
+  const runsCommands = !options.syncOnly && !options.noop;
+  if (await sameAsDestination(resource.dest, content, wanted)) {
+    if (options.reloadPending?.pending !== true || !runsCommands) return { status: 'unchanged' };
+    if (resource.reloadCmd === '') {
+      await options.reloadPending.clear();
+      return { status: 'unchanged' };
+    }
+    return { status: 'reloaded', reloadOutput: await reload(resource, options) };
+  }
 
   if (options.noop) {
     const current = await readFile(resource.dest, 'utf8').catch(() => '');
@@ -145,26 +172,22 @@ export async function processResource(resource: ResourceSpec, mirror: ReadonlyMa
   try {
     if (resource.checkCmd !== '' && !options.syncOnly) {
       const command = commandText(resource.checkCmd, { src: staged, dest: resource.dest });
-      const result = await runShell(command, resource.checkTimeout, options.env);
+      const result = await runShell(command, resource.checkTimeout, options.env, options.signal);
       checkOutput = result.output;
       if (result.code !== 0) {
-        const why = result.timedOut ? `timed out after ${resource.checkTimeout} ms` : `exited with ${result.code ?? 'a signal'}`;
-        throw new WeftError('WEFT_E_TEMPLATE_CHECK', `check_cmd for ${resource.dest} ${why}; ${resource.dest} left unchanged. Output: ${result.output === '' ? '(none)' : result.output}`);
+        throw new WeftError('WEFT_E_TEMPLATE_CHECK', `check_cmd for ${resource.dest} ${why(result, resource.checkTimeout)}; ${resource.dest} left unchanged. Output: ${result.output === '' ? '(none)' : result.output}`);
       }
     }
+    if (resource.reloadCmd !== '' && runsCommands) await options.reloadPending?.set();
     await rename(staged, resource.dest);
+    committed(staged);
   } catch (error) {
-    await rm(staged, { force: true });
+    await unstage(staged);
     if (error instanceof WeftError) throw error;
     throw new WeftError('WEFT_E_TEMPLATE_WRITE', `cannot replace ${resource.dest}: ${(error as Error).message}`, { cause: error });
   }
 
-  if (resource.reloadCmd === '' || options.syncOnly) return { status: 'updated', ...(checkOutput === undefined ? {} : { checkOutput }) };
-  const command = commandText(resource.reloadCmd, { src: resource.dest, dest: resource.dest });
-  const result = await runShell(command, resource.reloadTimeout, options.env);
-  if (result.code !== 0) {
-    const why = result.timedOut ? `timed out after ${resource.reloadTimeout} ms` : `exited with ${result.code ?? 'a signal'}`;
-    throw new WeftError('WEFT_E_TEMPLATE_RELOAD', `reload_cmd for ${resource.dest} ${why} (the new file is in place). Output: ${result.output === '' ? '(none)' : result.output}`);
-  }
-  return { status: 'updated', reloadOutput: result.output, ...(checkOutput === undefined ? {} : { checkOutput }) };
+  const checked = checkOutput === undefined ? {} : { checkOutput };
+  if (resource.reloadCmd === '' || !runsCommands) return { status: 'updated', ...checked };
+  return { status: 'updated', reloadOutput: await reload(resource, options), ...checked };
 }

@@ -26,6 +26,8 @@ export interface ConfdSettings {
   /** Timeouts for check_cmd and reload_cmd (ms); confd has none, weft adds them. */
   checkTimeout: number;
   reloadTimeout: number;
+  /** Where pending reloads are remembered across runs (weft's addition); '' means the default. */
+  stateDir: string;
   version: boolean;
 }
 
@@ -50,6 +52,7 @@ export function defaultConfdSettings(): ConfdSettings {
     password: '',
     checkTimeout: 60_000,
     reloadTimeout: 60_000,
+    stateDir: '',
     version: false,
   };
 }
@@ -81,6 +84,7 @@ const flags: Record<string, Option> = {
   password: { field: 'password', kind: 'string' },
   'check-timeout': { field: 'checkTimeout', kind: 'duration' },
   'reload-timeout': { field: 'reloadTimeout', kind: 'duration' },
+  'state-dir': { field: 'stateDir', kind: 'string' },
   version: { field: 'version', kind: 'bool' },
 };
 
@@ -103,6 +107,7 @@ const tomlKeys: Record<string, Option> = {
   password: flags.password!,
   check_timeout: flags['check-timeout']!,
   reload_timeout: flags['reload-timeout']!,
+  state_dir: flags['state-dir']!,
 };
 
 export class ConfdUsageError extends Error {
@@ -206,6 +211,13 @@ export function resolveConfdSettings(args: ParsedArgs, configText: string | unde
   if (settings.nodes.length === 0) settings.nodes = ['http://127.0.0.1:2379'];
   settings.nodes = settings.nodes.map((node) => (/^[a-z]+:\/\//.test(node) ? node : `${settings.clientCaKeys === '' ? 'http' : 'https'}://${node}`));
   return { settings, ignoredKeys };
+}
+
+/** The default state directory: /var/lib/weft/confd for root, else under $XDG_STATE_HOME (~/.local/state). */
+export function defaultConfdStateDir(env: Readonly<Record<string, string | undefined>>, euid: number | undefined): string {
+  if (euid === 0 || euid === undefined) return '/var/lib/weft/confd';
+  const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : `${env.HOME ?? '/tmp'}/.local/state`;
+  return `${base}/weft/confd`;
 }
 
 /** Only etcd v3 is a backend weft speaks; anything else is a clear error. */
