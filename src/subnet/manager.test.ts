@@ -4,7 +4,7 @@
 // test/integration/subnet-acquire.test.ts and subnet-recovery.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { MemoryKeyspace, MemoryPrefixWatch } from '../etcd/memory-keyspace.ts';
+import { MemoryKeyspace, MemoryPrefixWatch } from '../etcd/index.ts';
 import { configKey, decodeLeaseValue, subnetsPrefix } from './lease-codec.ts';
 import { SubnetManager, type LossCause, type OwnLease, type SubnetManagerSettings } from './manager.ts';
 import { createMemoryRegistry } from './memory-registry.ts';

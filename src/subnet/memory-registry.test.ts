@@ -1,6 +1,6 @@
 // The shared lease-registry suite against the in-memory registry (etcd runs the same suite in
 // test/integration/subnet-registry.test.ts).
-import { MemoryKeyspace } from '../etcd/memory-keyspace.ts';
+import { MemoryKeyspace } from '../etcd/index.ts';
 import { createMemoryRegistry } from './memory-registry.ts';
 import { describeLeaseRegistry } from './registry.suite.ts';
 

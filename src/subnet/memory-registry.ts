@@ -2,7 +2,7 @@
 // leases keep themselves alive as etcd3's do: on every step of the keyspace clock while etcd is
 // reachable; 'lost' when etcd says the lease is gone, or when it was unreachable for two TTLs.
 import { EventEmitter } from 'node:events';
-import type { MemoryKeyspace } from '../etcd/memory-keyspace.ts';
+import type { MemoryKeyspace } from '../etcd/index.ts';
 import { configKey, subnetsPrefix } from './lease-codec.ts';
 import type { LeaseRegistry, RegistryLease } from './registry.ts';
 
