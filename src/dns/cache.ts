@@ -5,14 +5,63 @@
 import { Rcode, skipName, Type, type Query } from './wire.ts';
 
 /**
- * Cache key of a question: name, type, and how the client spoke EDNS (it shapes the response). A
- * name spelled with upper case has its own entries: compression in a cached response points into
- * the question, so other names sharing its suffix would take on another client's spelling.
+ * Cache key of a question: the lower-cased name, type, and how the client spoke EDNS (it shapes the
+ * response). Spellings (0x20) share an entry: patchResponse writes each client's question back, and
+ * encoded answers point into the question only for the question name itself (see message.ts).
  */
 export function cacheKey(query: Query): string {
   const mode = query.edns === undefined ? 0 : query.edns.dnssecOk ? 2 : 1;
-  return `${query.caseKey}\u0000${query.type}\u0000${mode}`;
+  return `${query.nameKey}\u0000${query.type}\u0000${mode}`;
 }
+
+export interface CacheBounds {
+  /** Bytes of all entries together (responses and keys). */
+  readonly maxBytes: number;
+  /** A response larger than this is never cached. */
+  readonly maxEntryBytes: number;
+}
+
+/** Insertion-ordered entries bounded in count and bytes; the oldest go first. */
+class BoundedMap<V extends { readonly size: number }> {
+  readonly entries = new Map<string, V>();
+  bytes = 0;
+  readonly #maxEntries: number;
+  readonly #bounds: CacheBounds;
+
+  constructor(maxEntries: number, bounds: CacheBounds) {
+    this.#maxEntries = maxEntries;
+    this.#bounds = bounds;
+  }
+
+  /** Stores `value` unless it alone is over the per-entry bound; false when refused. */
+  set(key: string, value: V): boolean {
+    const size = value.size + key.length;
+    this.delete(key);
+    if (size > this.#bounds.maxEntryBytes || size > this.#bounds.maxBytes) return false;
+    while (this.entries.size > 0 && (this.entries.size >= this.#maxEntries || this.bytes + size > this.#bounds.maxBytes)) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.delete(oldest.value);
+    }
+    this.entries.set(key, value);
+    this.bytes += size;
+    return true;
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (old === undefined) return;
+    this.entries.delete(key);
+    this.bytes -= old.size + key.length;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}
+
+const unbounded: CacheBounds = { maxBytes: Infinity, maxEntryBytes: Infinity };
 
 /** A copy of `cached` answering `raw`: its ID, RD and CD bits, its question bytes; RA as given. */
 export function patchResponse(cached: Buffer, raw: Buffer, query: Query, ra: boolean): Buffer {
@@ -45,31 +94,32 @@ export function truncate(response: Buffer, query: Query, ednsBuffer: number): Bu
 }
 
 export class AnswerCache {
-  readonly #entries = new Map<string, Buffer>();
-  readonly #max: number;
+  readonly #map: BoundedMap<{ readonly size: number; readonly response: Buffer }>;
 
-  constructor(max: number) {
-    this.#max = max;
+  constructor(options: { readonly maxEntries: number } & Partial<CacheBounds>) {
+    this.#map = new BoundedMap(options.maxEntries, { ...unbounded, ...options });
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#map.entries.size;
+  }
+
+  /** Bytes held (responses and keys). */
+  get bytes(): number {
+    return this.#map.bytes;
   }
 
   get(key: string): Buffer | undefined {
-    return this.#entries.get(key);
+    return this.#map.entries.get(key)?.response;
   }
 
-  set(key: string, response: Buffer): void {
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(key, response);
+  /** Stores a response; false when it is over the per-entry bound (it is then not cached). */
+  set(key: string, response: Buffer): boolean {
+    return this.#map.set(key, { size: response.length, response });
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#map.clear();
   }
 }
 
@@ -126,6 +176,7 @@ export function inspectResponse(buf: Buffer, maxTtl: number): ResponseShape | un
 }
 
 interface TtlEntry {
+  readonly size: number;
   readonly response: Buffer;
   readonly ttlOffsets: readonly number[];
   readonly ttls: readonly number[];
@@ -134,43 +185,43 @@ interface TtlEntry {
 }
 
 export class TtlCache {
-  readonly #entries = new Map<string, TtlEntry>();
-  readonly #max: number;
+  readonly #map: BoundedMap<TtlEntry>;
   readonly #maxTtl: number;
   readonly #now: () => number;
 
-  constructor(options: { max: number; maxTtl: number; now?: () => number }) {
-    this.#max = options.max;
+  constructor(options: { max: number; maxTtl: number; now?: () => number } & Partial<CacheBounds>) {
+    this.#map = new BoundedMap(options.max, { ...unbounded, ...options });
     this.#maxTtl = options.maxTtl;
     this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#map.entries.size;
+  }
+
+  /** Bytes held (responses, their TTL offsets and keys). */
+  get bytes(): number {
+    return this.#map.bytes;
   }
 
   /** Stores an upstream response if it may be cached; returns the TTL it got (0: not stored). */
   store(key: string, response: Buffer): number {
     const shape = inspectResponse(response, this.#maxTtl);
     if (shape === undefined || shape.cacheTtl <= 0) return 0;
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
     const now = this.#now();
     const ttls = shape.ttlOffsets.map((at) => response.readUInt32BE(at));
-    this.#entries.delete(key);
-    this.#entries.set(key, { response, ttlOffsets: shape.ttlOffsets, ttls, stored: now, expires: now + shape.cacheTtl * 1000 });
-    return shape.cacheTtl;
+    const size = response.length + 16 * ttls.length;
+    const stored = this.#map.set(key, { size, response, ttlOffsets: shape.ttlOffsets, ttls, stored: now, expires: now + shape.cacheTtl * 1000 });
+    return stored ? shape.cacheTtl : 0;
   }
 
   /** The cached response for `key` with TTLs counted down, patched for this query; undefined on a miss. */
   get(key: string, raw: Buffer, query: Query, ra: boolean): Buffer | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#map.entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.#now();
     if (now >= entry.expires) {
-      this.#entries.delete(key);
+      this.#map.delete(key);
       return undefined;
     }
     const out = patchResponse(entry.response, raw, query, ra);
@@ -180,6 +231,6 @@ export class TtlCache {
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#map.clear();
   }
 }

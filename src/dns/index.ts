@@ -53,6 +53,8 @@ function validate(config: Config['dns']): { zones: string[]; upstreams: Upstream
   if (badZone !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.zones: "${badZone}" is not a domain name (expected e.g. weft.internal.)`);
   const badAllow = config.allow.map(cidrProblem).find((p) => p !== undefined);
   if (badAllow !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.allow: ${badAllow}`);
+  const badRegister = config.register_allow.map(cidrProblem).find((p) => p !== undefined);
+  if (badRegister !== undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.register_allow: ${badRegister}`);
   const upstreams = config.upstreams.map((text) => {
     const upstream = parseUpstream(text);
     if (upstream === undefined) throw new WeftError('WEFT_E_DNS_CONFIG', `dns.upstreams: "${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`);
@@ -95,6 +97,7 @@ export class DnsArea implements Area {
       zones: this.#zones,
       ttl: dns.register_ttl,
       hostLease: () => (options.hostLease === undefined ? undefined : lazy(options.hostLease)),
+      registerNetworks: () => [...dns.register_allow, ...(options.clusterNetworks?.() ?? [])],
     });
   }
 
