@@ -27,10 +27,10 @@ describe('registration', () => {
     expect(isWeftError(error, 'WEFT_E_DNS_RECORD')).toBe(true);
   });
   it('writes the address as a child of the name and the PTR as a child of the reverse name', () => {
-    expect(registrationKeys({ name: 'web.weft.internal', ip: '10.5.1.2' }, '/skydns', 30)).toEqual([
-      { key: '/skydns/internal/weft/web/ip-10-5-1-2', value: '{"host":"10.5.1.2","ttl":30}' },
-      { key: expect.stringMatching(/^\/skydns\/arpa\/in-addr\/10\/5\/1\/2\/ptr-[0-9a-f]{16}$/), value: '{"host":"web.weft.internal","ttl":30}' },
-    ]);
+    const [address, ptr] = registrationKeys({ name: 'web.weft.internal', ip: '10.5.1.2' }, '/skydns', 30);
+    expect(address).toEqual({ key: '/skydns/internal/weft/web/ip-10-5-1-2', value: '{"host":"10.5.1.2","ttl":30}' });
+    expect(ptr?.key).toMatch(/^\/skydns\/arpa\/in-addr\/10\/5\/1\/2\/ptr-[0-9a-f]{16}$/);
+    expect(ptr?.value).toBe('{"host":"web.weft.internal","ttl":30}');
   });
   it('names reverse zones for v4 and v6', () => {
     expect(reverseName('10.5.1.2')).toBe('2.1.5.10.in-addr.arpa');
