@@ -111,9 +111,11 @@ export class DnsArea implements Area {
     const { upstreams: configured, listen } = validate(dns);
     this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
     const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow: this.#allow() };
-    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded);
+    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded, this.#log);
     const reusePort = dns.workers > 0;
-    this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort });
+    const tcp = { idleMs: dns.tcp_idle_timeout, frameMs: dns.tcp_frame_timeout, connectionMs: dns.tcp_connection_timeout, maxPending: dns.tcp_max_pending, writeBuffer: dns.tcp_write_buffer };
+    const limits = { tcp, maxTcpConnections: dns.tcp_max_connections, maxTcpConnectionsPerClient: dns.tcp_max_connections_per_client };
+    this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort, ...limits });
     await this.#server.start();
     for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
     this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
@@ -208,6 +210,7 @@ export class DnsArea implements Area {
     upstreams: this.#upstreams.map(formatUpstream),
     allow: this.#pipeline?.acl().networks ?? [],
     workers: this.#workers.length,
+    tcp: this.#server?.tcpStatus(),
   });
 
   readonly reload = async (): Promise<void> => {
