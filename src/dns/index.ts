@@ -85,6 +85,10 @@ export class DnsArea implements Area {
   readonly #workers: Worker[] = [];
   readonly #workerCounters = new Map<string, number>();
   #loaded = false;
+  /** The allow list in force (joined), when it was last re-read, and the timer re-reading it. */
+  #allowKey = '';
+  #allowReadAt = 0;
+  #allowTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DnsAreaOptions) {
     this.#o = options;
@@ -110,8 +114,13 @@ export class DnsArea implements Area {
     const dns = this.#o.config.dns;
     const { upstreams: configured, listen } = validate(dns);
     this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
-    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow: this.#allow() };
-    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded, this.#log);
+    const allow = this.#allow();
+    this.#allowKey = allow.join(',');
+    this.#allowReadAt = Date.now();
+    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow };
+    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded, this.#log, () => this.#followAllow());
+    // The cluster network usually appears after start (the subnet lease): follow it, also in workers.
+    this.#allowTimer = setInterval(() => this.#followAllow(), 1000).unref();
     const reusePort = dns.workers > 0;
     const tcp = { idleMs: dns.tcp_idle_timeout, frameMs: dns.tcp_frame_timeout, connectionMs: dns.tcp_connection_timeout, maxPending: dns.tcp_max_pending, writeBuffer: dns.tcp_write_buffer };
     const limits = { tcp, maxTcpConnections: dns.tcp_max_connections, maxTcpConnectionsPerClient: dns.tcp_max_connections_per_client };
@@ -181,6 +190,7 @@ export class DnsArea implements Area {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#allowTimer);
     const exits = this.#workers.splice(0).map((worker) => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
@@ -214,15 +224,28 @@ export class DnsArea implements Area {
   });
 
   readonly reload = async (): Promise<void> => {
-    // Nothing to re-read beyond the allow list's cluster network, which may have appeared since.
-    const networks = this.#allow();
-    this.#pipeline?.setAllow(networks);
-    this.#broadcast({ kind: 'allow', networks });
+    // Nothing to re-read beyond the allow list's cluster network (followed anyway, see #followAllow).
+    this.#followAllow(true);
   };
+
+  /** Re-reads the allow list (at most once a second unless forced) and swaps it in when it changed. */
+  #followAllow(force = false): void {
+    const now = Date.now();
+    if (this.#pipeline === undefined || (!force && now - this.#allowReadAt < 1000)) return;
+    this.#allowReadAt = now;
+    const networks = this.#allow();
+    const key = networks.join(',');
+    if (key === this.#allowKey) return;
+    this.#allowKey = key;
+    this.#pipeline.setAllow(networks);
+    this.#broadcast({ kind: 'allow', networks });
+    this.#log.info({ event: 'dns_allow_changed', allow: networks }, 'DNS allow list follows the cluster network');
+  }
 
   #allow(): string[] {
     const dns = this.#o.config.dns;
-    return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...(this.#o.clusterNetworks?.() ?? [])];
+    const cluster = (this.#o.clusterNetworks?.() ?? []).filter((cidr) => cidrProblem(cidr) === undefined);
+    return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...cluster];
   }
 
   #findUpstreams(configured: Upstream[], listen: ListenAddress[]): Upstream[] {

@@ -30,7 +30,8 @@ export interface Pipeline {
   readonly acl: () => Acl;
 }
 
-export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetrics, isLoaded: () => boolean, logger?: Logger): Pipeline {
+/** `refreshAllow`: asked to re-read the allow list when it refuses someone (rate-limited by the caller). */
+export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetrics, isLoaded: () => boolean, logger?: Logger, refreshAllow?: () => void): Pipeline {
   const { dns } = spec;
   const bounds = { maxBytes: dns.cache_max_bytes, maxEntryBytes: dns.cache_entry_max_bytes };
   const answerCache = new AnswerCache({ maxEntries: Math.max(1, dns.cache_size), ...bounds });
@@ -55,7 +56,13 @@ export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetri
     answerCache,
     forwardCache: new TtlCache({ max: Math.max(1, dns.cache_size), maxTtl: dns.cache_size === 0 ? 0 : maxCacheTtl, ...bounds }),
     forwarder,
-    acl: { allows: (address: string) => acl.allows(address) },
+    acl: {
+      allows: (address: string) => {
+        if (acl.allows(address)) return true;
+        refreshAllow?.();
+        return acl.allows(address);
+      },
+    },
     ednsBuffer: dns.edns_buffer,
     metrics,
     ...(logger === undefined ? {} : { log: new RateLimitedLog(logger) }),
