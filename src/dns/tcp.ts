@@ -139,9 +139,11 @@ export class TcpConnection {
 
   #write(bytes: Buffer | undefined): void {
     if (bytes === undefined || this.#socket.destroyed || bytes.length > 65_535) return;
-    const out = Buffer.allocUnsafe(bytes.length + 2);
-    out.writeUInt16BE(bytes.length, 0);
-    bytes.copy(out, 2);
-    this.#socket.write(out);
+    const length = Buffer.allocUnsafe(2);
+    length.writeUInt16BE(bytes.length, 0);
+    this.#socket.cork(); // one segment for prefix and message, without copying the message
+    this.#socket.write(length);
+    this.#socket.write(bytes);
+    this.#socket.uncork();
   }
 }
