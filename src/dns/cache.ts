@@ -2,7 +2,10 @@
 // question bytes (so the client's spelling of the name comes back). The answer cache holds zone
 // answers until the zone changes; the TTL cache holds forwarded responses for their TTL (RFC 1035
 // §7.4), negative ones for min(SOA TTL, SOA MINIMUM) (RFC 2308 §5), with TTLs counted down. Pure.
+import { BoundedMap, type CacheBounds } from './bounded.ts';
 import { Rcode, skipName, Type, type Query } from './wire.ts';
+
+export type { CacheBounds } from './bounded.ts';
 
 /**
  * Cache key of a question: the lower-cased name, type, and how the client spoke EDNS (it shapes the
@@ -12,53 +15,6 @@ import { Rcode, skipName, Type, type Query } from './wire.ts';
 export function cacheKey(query: Query): string {
   const mode = query.edns === undefined ? 0 : query.edns.dnssecOk ? 2 : 1;
   return `${query.nameKey}\u0000${query.type}\u0000${mode}`;
-}
-
-export interface CacheBounds {
-  /** Bytes of all entries together (responses and keys). */
-  readonly maxBytes: number;
-  /** A response larger than this is never cached. */
-  readonly maxEntryBytes: number;
-}
-
-/** Insertion-ordered entries bounded in count and bytes; the oldest go first. */
-class BoundedMap<V extends { readonly size: number }> {
-  readonly entries = new Map<string, V>();
-  bytes = 0;
-  readonly #maxEntries: number;
-  readonly #bounds: CacheBounds;
-
-  constructor(maxEntries: number, bounds: CacheBounds) {
-    this.#maxEntries = maxEntries;
-    this.#bounds = bounds;
-  }
-
-  /** Stores `value` unless it alone is over the per-entry bound; false when refused. */
-  set(key: string, value: V): boolean {
-    const size = value.size + key.length;
-    this.delete(key);
-    if (size > this.#bounds.maxEntryBytes || size > this.#bounds.maxBytes) return false;
-    while (this.entries.size > 0 && (this.entries.size >= this.#maxEntries || this.bytes + size > this.#bounds.maxBytes)) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.delete(oldest.value);
-    }
-    this.entries.set(key, value);
-    this.bytes += size;
-    return true;
-  }
-
-  delete(key: string): void {
-    const old = this.entries.get(key);
-    if (old === undefined) return;
-    this.entries.delete(key);
-    this.bytes -= old.size + key.length;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
-  }
 }
 
 const unbounded: CacheBounds = { maxBytes: Infinity, maxEntryBytes: Infinity };
