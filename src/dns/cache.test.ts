@@ -1,6 +1,6 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, inspectResponse, TtlCache } from './cache.ts';
+import { AnswerCache, cacheKey, inspectResponse, TtlCache } from './cache.ts';
 import { parseQuery, type Query } from './wire.ts';
 
 function parsed(raw: Buffer): Query {
@@ -64,5 +64,32 @@ describe('TTL cache', () => {
     cache.store('b', r);
     cache.store('c', r);
     expect(cache.size).toBe(2);
+  });
+});
+
+describe('byte bounds', () => {
+  it('the answer cache refuses entries over the per-entry limit and evicts the oldest past the total', () => {
+    const cache = new AnswerCache({ maxEntries: 1000, maxBytes: 10_000, maxEntryBytes: 4000 });
+    expect(cache.set('huge', Buffer.alloc(4001))).toBe(false);
+    expect(cache.get('huge')).toBeUndefined();
+    for (let i = 0; i < 5; i++) cache.set(`k${i}`, Buffer.alloc(3000));
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.get('k0')).toBeUndefined();
+    expect(cache.get('k4')).toBeDefined();
+  });
+
+  it('the forward cache is bounded in bytes the same way', () => {
+    const big = upstreamResponse('NOERROR', Array.from({ length: 200 }, (_, i) => ({ type: 'A', name: 'x.example.org', ttl: 120, data: `1.2.${i}.4` })));
+    const cache = new TtlCache({ max: 1000, maxTtl: 86400, maxBytes: 10_000, maxEntryBytes: big.length - 1 });
+    expect(cache.store('big', big)).toBe(0);
+    const small = upstreamResponse('NOERROR', [{ type: 'A', name: 'x.example.org', ttl: 120, data: '1.2.3.4' }]);
+    for (let i = 0; i < 1000; i++) cache.store(`s${i}`, small);
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+  });
+
+  it('keys a question by its lower-cased name (0x20 spellings share an entry)', () => {
+    const a = parsed(dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'A', name: 'WwW.ExAmPlE.oRg' }] }));
+    const b = parsed(dnsPacket.encode({ type: 'query', id: 2, questions: [{ type: 'A', name: 'www.example.org' }] }));
+    expect(cacheKey(a)).toBe(cacheKey(b));
   });
 });

@@ -2,17 +2,22 @@
 // question bytes (so the client's spelling of the name comes back). The answer cache holds zone
 // answers until the zone changes; the TTL cache holds forwarded responses for their TTL (RFC 1035
 // §7.4), negative ones for min(SOA TTL, SOA MINIMUM) (RFC 2308 §5), with TTLs counted down. Pure.
+import { BoundedMap, type CacheBounds } from './bounded.ts';
 import { Rcode, skipName, Type, type Query } from './wire.ts';
 
+export type { CacheBounds } from './bounded.ts';
+
 /**
- * Cache key of a question: name, type, and how the client spoke EDNS (it shapes the response). A
- * name spelled with upper case has its own entries: compression in a cached response points into
- * the question, so other names sharing its suffix would take on another client's spelling.
+ * Cache key of a question: the lower-cased name, type, and how the client spoke EDNS (it shapes the
+ * response). Spellings (0x20) share an entry: patchResponse writes each client's question back, and
+ * encoded answers point into the question only for the question name itself (see message.ts).
  */
 export function cacheKey(query: Query): string {
   const mode = query.edns === undefined ? 0 : query.edns.dnssecOk ? 2 : 1;
-  return `${query.caseKey}\u0000${query.type}\u0000${mode}`;
+  return `${query.nameKey}\u0000${query.type}\u0000${mode}`;
 }
+
+const unbounded: CacheBounds = { maxBytes: Infinity, maxEntryBytes: Infinity };
 
 /** A copy of `cached` answering `raw`: its ID, RD and CD bits, its question bytes; RA as given. */
 export function patchResponse(cached: Buffer, raw: Buffer, query: Query, ra: boolean): Buffer {
@@ -45,31 +50,32 @@ export function truncate(response: Buffer, query: Query, ednsBuffer: number): Bu
 }
 
 export class AnswerCache {
-  readonly #entries = new Map<string, Buffer>();
-  readonly #max: number;
+  readonly #map: BoundedMap<{ readonly size: number; readonly response: Buffer }>;
 
-  constructor(max: number) {
-    this.#max = max;
+  constructor(options: { readonly maxEntries: number } & Partial<CacheBounds>) {
+    this.#map = new BoundedMap(options.maxEntries, { ...unbounded, ...options });
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#map.entries.size;
+  }
+
+  /** Bytes held (responses and keys). */
+  get bytes(): number {
+    return this.#map.bytes;
   }
 
   get(key: string): Buffer | undefined {
-    return this.#entries.get(key);
+    return this.#map.entries.get(key)?.response;
   }
 
-  set(key: string, response: Buffer): void {
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(key, response);
+  /** Stores a response; false when it is over the per-entry bound (it is then not cached). */
+  set(key: string, response: Buffer): boolean {
+    return this.#map.set(key, { size: response.length, response });
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#map.clear();
   }
 }
 
@@ -126,6 +132,7 @@ export function inspectResponse(buf: Buffer, maxTtl: number): ResponseShape | un
 }
 
 interface TtlEntry {
+  readonly size: number;
   readonly response: Buffer;
   readonly ttlOffsets: readonly number[];
   readonly ttls: readonly number[];
@@ -134,43 +141,43 @@ interface TtlEntry {
 }
 
 export class TtlCache {
-  readonly #entries = new Map<string, TtlEntry>();
-  readonly #max: number;
+  readonly #map: BoundedMap<TtlEntry>;
   readonly #maxTtl: number;
   readonly #now: () => number;
 
-  constructor(options: { max: number; maxTtl: number; now?: () => number }) {
-    this.#max = options.max;
+  constructor(options: { max: number; maxTtl: number; now?: () => number } & Partial<CacheBounds>) {
+    this.#map = new BoundedMap(options.max, { ...unbounded, ...options });
     this.#maxTtl = options.maxTtl;
     this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#map.entries.size;
+  }
+
+  /** Bytes held (responses, their TTL offsets and keys). */
+  get bytes(): number {
+    return this.#map.bytes;
   }
 
   /** Stores an upstream response if it may be cached; returns the TTL it got (0: not stored). */
   store(key: string, response: Buffer): number {
     const shape = inspectResponse(response, this.#maxTtl);
     if (shape === undefined || shape.cacheTtl <= 0) return 0;
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
     const now = this.#now();
     const ttls = shape.ttlOffsets.map((at) => response.readUInt32BE(at));
-    this.#entries.delete(key);
-    this.#entries.set(key, { response, ttlOffsets: shape.ttlOffsets, ttls, stored: now, expires: now + shape.cacheTtl * 1000 });
-    return shape.cacheTtl;
+    const size = response.length + 16 * ttls.length;
+    const stored = this.#map.set(key, { size, response, ttlOffsets: shape.ttlOffsets, ttls, stored: now, expires: now + shape.cacheTtl * 1000 });
+    return stored ? shape.cacheTtl : 0;
   }
 
   /** The cached response for `key` with TTLs counted down, patched for this query; undefined on a miss. */
   get(key: string, raw: Buffer, query: Query, ra: boolean): Buffer | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#map.entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.#now();
     if (now >= entry.expires) {
-      this.#entries.delete(key);
+      this.#map.delete(key);
       return undefined;
     }
     const out = patchResponse(entry.response, raw, query, ra);
@@ -180,6 +187,6 @@ export class TtlCache {
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#map.clear();
   }
 }

@@ -5,6 +5,7 @@ import { AnswerCache, cacheKey, patchResponse, truncate, TtlCache } from './cach
 import { ForwardError, type Forwarder } from './forwarder.ts';
 import { encodeHeaderOnly, encodeResponse, type Response } from './message.ts';
 import type { DnsMetrics } from './metrics.ts';
+import type { RateLimitedLog } from './ratelog.ts';
 import type { Resolver } from './resolver.ts';
 import { CLASS_IN, parseQuery, Rcode, Type, typeName, type Query } from './wire.ts';
 
@@ -19,7 +20,12 @@ export interface HandlerOptions {
   readonly acl: { allows(address: string): boolean };
   readonly ednsBuffer: number;
   readonly metrics: DnsMetrics;
+  /** Where answers that cannot be encoded are reported (once per name and minute). */
+  readonly log?: RateLimitedLog;
 }
+
+/** The largest DNS message (its TCP length prefix is 16 bits). */
+const maxMessage = 65_535;
 
 export type Transport = 'udp' | 'tcp';
 
@@ -65,7 +71,8 @@ export class QueryHandler {
     if (resolution.kind === 'answer') {
       if (!this.#o.zoneReady()) return this.#reply(raw, query, empty(Rcode.SERVFAIL), mayRecurse, limit);
       this.#o.metrics.cacheMisses.inc({ cache: 'answer' });
-      const bytes = encodeResponse(raw, query, resolution.response, { recursionAvailable: mayRecurse, ednsBuffer: this.#o.ednsBuffer });
+      const bytes = this.#encode(raw, query, resolution.response, mayRecurse);
+      if (bytes === undefined) return this.#reply(raw, query, empty(Rcode.SERVFAIL), mayRecurse, limit);
       this.#o.answerCache.set(key, bytes);
       return this.#count(typeName(query.type), this.#fit(bytes, query, limit));
     }
@@ -106,8 +113,23 @@ export class QueryHandler {
   }
 
   #reply(raw: Buffer, query: Query, response: Response, ra: boolean, limit: number): Buffer {
-    const bytes = encodeResponse(raw, query, response, { recursionAvailable: ra, ednsBuffer: this.#o.ednsBuffer }, limit);
+    const bytes = this.#encode(raw, query, response, ra, limit) ?? encodeResponse(raw, query, empty(Rcode.SERVFAIL), { recursionAvailable: ra, ednsBuffer: this.#o.ednsBuffer });
     return this.#count(typeName(query.type), bytes);
+  }
+
+  /** The encoded response, or undefined (logged, rate-limited) when it cannot be one DNS message. */
+  #encode(raw: Buffer, query: Query, response: Response, ra: boolean, limit?: number): Buffer | undefined {
+    let problem: string;
+    try {
+      const bytes = encodeResponse(raw, query, response, { recursionAvailable: ra, ednsBuffer: this.#o.ednsBuffer }, limit);
+      if (bytes.length <= maxMessage) return bytes;
+      problem = `the answer is ${bytes.length} bytes, more than a DNS message holds (65535)`;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    this.#o.metrics.dropped.inc({ reason: 'encode' });
+    this.#o.log?.log('warn', query.name, { event: 'dns_answer_unencodable', name: query.name, type: typeName(query.type), err: problem }, 'answer cannot be encoded; SERVFAIL sent: shrink the values at this name');
+    return undefined;
   }
 
   #fit(bytes: Buffer, query: Query, limit: number): Buffer {

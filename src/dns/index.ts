@@ -45,6 +45,7 @@ export function validateDns(config: Pick<Config, 'dns'>): Problem[] {
     if (zone !== '' && !isValidName(zone)) problems.push(problem('dns.zones', `"${zone}" is not a domain name (expected e.g. weft.internal.)`));
   }
   for (const bad of dns.allow.map(cidrProblem)) if (bad !== undefined) problems.push(problem('dns.allow', bad));
+  for (const bad of dns.register_allow.map(cidrProblem)) if (bad !== undefined) problems.push(problem('dns.register_allow', bad));
   for (const text of dns.upstreams) {
     if (parseUpstream(text) === undefined) problems.push(problem('dns.upstreams', `"${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`));
   }
@@ -81,6 +82,10 @@ export class DnsArea implements Area {
   readonly #workerCounters = new Map<string, number>();
   #loaded = false;
   #stopped = false;
+  /** The allow list in force (joined), when it was last re-read, and the timer re-reading it. */
+  #allowKey = '';
+  #allowReadAt = 0;
+  #allowTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DnsAreaOptions) {
     this.#o = options;
@@ -93,6 +98,7 @@ export class DnsArea implements Area {
       zones: this.#zones,
       ttl: dns.register_ttl,
       hostLease: () => options.etcd.hostLease(),
+      registerNetworks: () => [...dns.register_allow, ...(options.clusterNetworks?.() ?? [])],
     });
   }
 
@@ -105,10 +111,17 @@ export class DnsArea implements Area {
     const dns = this.#o.config.dns;
     const { upstreams: configured, listen } = parseDnsSettings(dns);
     this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
-    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow: this.#allow() };
-    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded);
+    const allow = this.#allow();
+    this.#allowKey = allow.join(',');
+    this.#allowReadAt = Date.now();
+    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow };
+    this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded, this.#log, () => this.#followAllow());
+    // The cluster network usually appears after start (the subnet lease): follow it, also in workers.
+    this.#allowTimer = setInterval(() => this.#followAllow(), 1000).unref();
     const reusePort = dns.workers > 0;
-    this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort });
+    const tcp = { idleMs: dns.tcp_idle_timeout, frameMs: dns.tcp_frame_timeout, connectionMs: dns.tcp_connection_timeout, maxPending: dns.tcp_max_pending, writeBuffer: dns.tcp_write_buffer };
+    const limits = { tcp, maxTcpConnections: dns.tcp_max_connections, maxTcpConnectionsPerClient: dns.tcp_max_connections_per_client };
+    this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort, ...limits });
     await this.#server.start();
     for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
     this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
@@ -176,6 +189,7 @@ export class DnsArea implements Area {
 
   readonly stop = onceStop('dns', async () => {
     this.#stopped = true;
+    clearInterval(this.#allowTimer);
     const exits = this.#workers.splice(0).map((worker) => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
@@ -206,18 +220,32 @@ export class DnsArea implements Area {
     upstreams: this.#upstreams.map(formatUpstream),
     allow: this.#pipeline?.acl().networks ?? [],
     workers: this.#workers.length,
+    tcp: this.#server?.tcpStatus(),
   });
 
   readonly reload = async (): Promise<void> => {
-    // Nothing to re-read beyond the allow list's cluster network, which may have appeared since.
-    const networks = this.#allow();
-    this.#pipeline?.setAllow(networks);
-    this.#broadcast({ kind: 'allow', networks });
+    // Nothing to re-read beyond the allow list's cluster network (followed anyway, see #followAllow).
+    this.#followAllow(true);
   };
+
+  /** Re-reads the allow list (at most once a second unless forced) and swaps it in when it changed. */
+  #followAllow(force = false): void {
+    const now = Date.now();
+    if (this.#pipeline === undefined || (!force && now - this.#allowReadAt < 1000)) return;
+    this.#allowReadAt = now;
+    const networks = this.#allow();
+    const key = networks.join(',');
+    if (key === this.#allowKey) return;
+    this.#allowKey = key;
+    this.#pipeline.setAllow(networks);
+    this.#broadcast({ kind: 'allow', networks });
+    this.#log.info({ event: 'dns_allow_changed', allow: networks }, 'DNS allow list follows the cluster network');
+  }
 
   #allow(): string[] {
     const dns = this.#o.config.dns;
-    return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...(this.#o.clusterNetworks?.() ?? [])];
+    const cluster = (this.#o.clusterNetworks?.() ?? []).filter((cidr) => cidrProblem(cidr) === undefined);
+    return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...cluster];
   }
 
   #findUpstreams(configured: Upstream[], listen: ListenAddress[]): Upstream[] {

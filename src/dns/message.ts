@@ -132,8 +132,10 @@ function encode(raw: Buffer, query: Query, response: Response, options: EncodeOp
   w.u16(sections[0]?.length ?? 0);
   w.u16(sections[1]?.length ?? 0);
   w.u16((sections[2]?.length ?? 0) + (query.edns === undefined ? 0 : 1));
-  w.rawName(raw, 12);
-  w.alias(query.name, 12); // answer owners are the query name in lower case: they point at the client's spelling
+  // Only the question name itself points at the client's spelling: a cached answer is patched with
+  // each client's question, and other names (an SOA, a CNAME target) must not change case with it.
+  w.rawName(raw, 12, false);
+  w.alias(query.name, 12);
   w.u16(query.type);
   w.u16(query.class);
   for (const section of sections) for (const rr of section) writeRecord(w, rr);

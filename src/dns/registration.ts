@@ -1,10 +1,13 @@
 // Names registered through the admin API (weft-cni, `weft dns add`): an A/AAAA value and its PTR,
 // written in SkyDNS layout and attached to this host's etcd lease, so they vanish with the host.
-// The address value is a child key of the name (…/weft/web/ip-10-5-1-2): several hosts may
-// register the same name without overwriting or deleting each other's values.
+// The address value is a child key of the name (…/weft/web/ip-10-5-1-2) and the PTR a child key of
+// the reverse name, one per registered name (…/arpa/in-addr/10/5/1/2/ptr-<hash of the name>): names
+// and hosts sharing an address never overwrite or delete each other's values.
+import { createHash } from 'node:crypto';
 import type { ApiRequest, ApiResponse, ApiRoute } from '../area.ts';
 import { WeftError } from '../errors.ts';
 import type { HostLease } from '../etcd/index.ts';
+import { Acl } from './acl.ts';
 import { addressBytes } from './message.ts';
 import { ipFamily } from '../net/index.ts';
 import { keyToName, nameToKey } from './zone.ts';
@@ -21,6 +24,8 @@ export interface RegistrationOptions {
   readonly zones: readonly string[];
   readonly ttl: number;
   readonly hostLease: () => HostLease | undefined;
+  /** Networks whose addresses may be registered (the cluster network and dns.register_allow), read per request. */
+  readonly registerNetworks: () => readonly string[];
 }
 
 /** The reverse-lookup name of an address: 10.5.1.2 → 2.1.5.10.in-addr.arpa. */
@@ -33,6 +38,11 @@ export function reverseName(ip: string): string {
 
 function childLabel(ip: string): string {
   return `ip-${ip.toLowerCase().replaceAll(/[.:]/g, '-')}`;
+}
+
+/** The PTR's child label: a name does not fit one label, so a digest of it (stable, so delete finds it). */
+function ptrLabel(name: string): string {
+  return `ptr-${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
 }
 
 /** Validates a registration and puts the name into one of our zones (`web` → `web.weft.internal`). */
@@ -55,7 +65,7 @@ export function registrationKeys(registration: Registration, path: string, ttl: 
   const ttlField = ttl > 0 ? { ttl } : {};
   return [
     { key: `${nameToKey(name, path)}/${childLabel(ip)}`, value: JSON.stringify({ host: ip, ...ttlField }) },
-    { key: nameToKey(reverseName(ip), path), value: JSON.stringify({ host: name, ...ttlField }) },
+    { key: `${nameToKey(reverseName(ip), path)}/${ptrLabel(name)}`, value: JSON.stringify({ host: name, ...ttlField }) },
   ];
 }
 
@@ -94,6 +104,11 @@ export function registrationRoutes(options: RegistrationOptions): ApiRoute[] {
       registration = normalizeRegistration(request.body, options.zones);
     } catch (error) {
       return problem(400, error);
+    }
+    const networks = options.registerNetworks();
+    if (!new Acl(networks).allows(registration.ip)) {
+      const inside = networks.length === 0 ? 'no cluster network is known yet' : `it is outside ${networks.join(', ')}`;
+      return problem(403, new WeftError('WEFT_E_DNS_REGISTER_DENIED', `${registration.ip} may not be registered: ${inside}; register an address of this cluster or add its network to dns.register_allow`));
     }
     try {
       const hostLease = lease();

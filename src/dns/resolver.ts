@@ -165,8 +165,11 @@ export class Resolver {
         break;
       }
       case Type.PTR: {
+        // The value at the reverse name, and one per child key (a name registered at that address);
+        // a child that is an address label (digits, nibbles) belongs to a longer reverse name.
         const seen = new Set<string>();
-        for (const s of this.#zone.exact(name)) {
+        const isPtrChild = (s: Service): boolean => /^[^.]*[^0-9a-f.][^.]*$/.test(s.name.slice(0, -name.length - 1));
+        for (const s of [...this.#zone.exact(name), ...this.#zone.below(name).filter(isPtrChild)]) {
           if (hostKind(s) !== 'CNAME' || s.host === '' || seen.has(s.host)) continue;
           seen.add(s.host);
           answer.push({ name, ttl: this.#ttl(s), type: 'PTR', target: s.host });

@@ -1,11 +1,14 @@
 // UDP and TCP sockets around the query handler: a thin shell. TCP carries length-prefixed messages
-// (RFC 1035 §4.2.2, RFC 7766: several per connection, pipelined); idle connections are closed.
+// (RFC 1035 §4.2.2, RFC 7766: several per connection, pipelined; see tcp.ts), with connection
+// limits in all and per client address, and deadlines checked by one sweep timer.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
 import { WeftError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { QueryHandler } from './handler.ts';
 import type { DnsMetrics } from './metrics.ts';
+import { RateLimitedLog } from './ratelog.ts';
+import { defaultTcpLimits, TcpConnection, type TcpLimits } from './tcp.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -24,26 +27,31 @@ export interface DnsServerOptions {
   readonly handler: QueryHandler;
   readonly metrics: DnsMetrics;
   readonly logger: Logger;
-  /** Close a TCP connection after this long without a query (ms). */
-  readonly tcpIdle?: number;
+  /** Deadlines and back-pressure of each TCP connection. */
+  readonly tcp?: Partial<TcpLimits>;
   readonly maxTcpConnections?: number;
+  readonly maxTcpConnectionsPerClient?: number;
   /** Share the UDP ports with worker threads (SO_REUSEPORT). */
   readonly reusePort?: boolean;
   /** UDP only (worker threads): TCP stays with the main thread. */
   readonly udpOnly?: boolean;
 }
 
-const defaultTcpIdle = 10_000;
-
 export class DnsServer {
   readonly #o: DnsServerOptions;
   readonly #udp: UdpSocket[] = [];
   readonly #tcp: TcpServer[] = [];
-  readonly #connections = new Set<Socket>();
+  readonly #connections = new Map<Socket, TcpConnection>();
+  readonly #perClient = new Map<string, number>();
   readonly #bound: ListenAddress[] = [];
+  readonly #tcpLimits: TcpLimits;
+  readonly #log: RateLimitedLog;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: DnsServerOptions) {
     this.#o = options;
+    this.#tcpLimits = { ...defaultTcpLimits, ...options.tcp };
+    this.#log = new RateLimitedLog(options.logger);
   }
 
   /** The addresses actually bound (port 0 in the config becomes the port the kernel chose). */
@@ -51,9 +59,18 @@ export class DnsServer {
     return this.#bound;
   }
 
+  /** Open TCP connections and the bytes they hold (status, tests). */
+  tcpStatus(): { connections: number; bufferedBytes: number } {
+    let bufferedBytes = 0;
+    for (const connection of this.#connections.values()) bufferedBytes += connection.bufferedBytes;
+    return { connections: this.#connections.size, bufferedBytes };
+  }
+
   async start(): Promise<void> {
     try {
       for (const address of this.#o.listen) this.#bound.push(await this.#listen(address));
+      const { idleMs, frameMs } = this.#tcpLimits;
+      if (this.#o.udpOnly !== true) this.#sweep = setInterval(() => this.#expire(), Math.min(1000, Math.max(50, Math.min(idleMs, frameMs) / 4))).unref();
     } catch (error) {
       await this.stop();
       throw error;
@@ -61,8 +78,9 @@ export class DnsServer {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#sweep);
     for (const socket of this.#udp.splice(0)) socket.close();
-    for (const connection of this.#connections) connection.destroy();
+    for (const socket of this.#connections.keys()) socket.destroy();
     this.#connections.clear();
     await Promise.all(this.#tcp.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
   }
@@ -112,8 +130,7 @@ export class DnsServer {
     try {
       result = this.#o.handler.handle(message, address, 'udp');
     } catch (error) {
-      this.#o.metrics.dropped.inc({ reason: 'error' });
-      this.#o.logger.error({ event: 'dns_handler_failed', err: (error as Error).message });
+      this.#failed(error);
       return;
     }
     if (result === undefined) return;
@@ -123,11 +140,13 @@ export class DnsServer {
     }
     result.then(
       (bytes) => bytes && socket.send(bytes, port, address, (error) => error && this.#o.metrics.dropped.inc({ reason: 'send' })),
-      (error: unknown) => {
-        this.#o.metrics.dropped.inc({ reason: 'error' });
-        this.#o.logger.error({ event: 'dns_handler_failed', err: (error as Error).message });
-      },
+      (error: unknown) => this.#failed(error),
     );
+  }
+
+  #failed(error: unknown): void {
+    this.#o.metrics.dropped.inc({ reason: 'error' });
+    this.#log.log('error', (error as Error).message, { event: 'dns_handler_failed', err: (error as Error).message }, 'DNS query handler failed');
   }
 
   #bindTcp(address: ListenAddress): Promise<TcpServer> {
@@ -148,34 +167,42 @@ export class DnsServer {
   }
 
   #onConnection(socket: Socket): void {
-    this.#connections.add(socket);
-    socket.setTimeout(this.#o.tcpIdle ?? defaultTcpIdle, () => socket.destroy());
-    socket.on('close', () => this.#connections.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let buffered = Buffer.alloc(0);
     const client = socket.remoteAddress ?? '';
-    socket.on('data', (chunk) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2) {
-        const size = buffered.readUInt16BE(0);
-        if (buffered.length < size + 2) break;
-        const message = Buffer.from(buffered.subarray(2, size + 2));
-        buffered = buffered.subarray(size + 2);
-        void this.#answerTcp(socket, message, client);
+    const open = this.#perClient.get(client) ?? 0;
+    socket.on('error', () => socket.destroy());
+    if (open >= (this.#o.maxTcpConnectionsPerClient ?? 32)) {
+      this.#o.metrics.dropped.inc({ reason: 'tcp_client_limit' });
+      this.#log.log('warn', client, { event: 'dns_tcp_client_limit', client }, 'too many DNS TCP connections from one client; closing the newest (dns.tcp_max_connections_per_client)');
+      socket.destroy();
+      return;
+    }
+    this.#perClient.set(client, open + 1);
+    const answer = (message: Buffer): ReturnType<QueryHandler['handle']> => {
+      try {
+        const result = this.#o.handler.handle(message, client, 'tcp');
+        if (result instanceof Promise) void result.catch((error: unknown) => this.#failed(error));
+        return result;
+      } catch (error) {
+        this.#failed(error);
+        throw error;
       }
+    };
+    this.#connections.set(socket, new TcpConnection(socket, answer, this.#tcpLimits));
+    socket.on('close', () => {
+      this.#connections.delete(socket);
+      const left = (this.#perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.#perClient.set(client, left);
+      else this.#perClient.delete(client);
     });
   }
 
-  async #answerTcp(socket: Socket, message: Buffer, client: string): Promise<void> {
-    try {
-      const bytes = await this.#o.handler.handle(message, client, 'tcp');
-      if (bytes === undefined || socket.destroyed) return;
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(bytes.length);
-      socket.write(Buffer.concat([length, bytes]));
-    } catch (error) {
-      this.#o.metrics.dropped.inc({ reason: 'error' });
-      this.#o.logger.error({ event: 'dns_handler_failed', err: (error as Error).message });
+  #expire(): void {
+    const now = Date.now();
+    for (const [socket, connection] of this.#connections) {
+      const reason = connection.expired(now);
+      if (reason === undefined) continue;
+      this.#o.metrics.dropped.inc({ reason: `tcp_${reason}_timeout` });
+      socket.destroy();
     }
   }
 }

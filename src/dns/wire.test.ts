@@ -1,6 +1,6 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { parseQuery, Rcode, Writer } from './wire.ts';
+import { parseQuery, Rcode, typeName, Writer } from './wire.ts';
 
 function query(name: string, extra: Partial<dnsPacket.Packet> = {}): Buffer {
   return dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }], ...extra });
@@ -64,5 +64,13 @@ describe('writer', () => {
     const first = w.pos;
     w.name('a.b', false);
     expect(w.pos - first).toBe(5);
+  });
+});
+
+describe('query type metric labels', () => {
+  it('names the types CoreDNS monitors and folds every other type into "other" (a bounded label set)', () => {
+    const labels = new Set(Array.from({ length: 65536 }, (_, type) => typeName(type)));
+    expect(labels.size).toBeLessThanOrEqual(20);
+    expect([typeName(1), typeName(28), typeName(65), typeName(255), typeName(65280), typeName(99)]).toEqual(['A', 'AAAA', 'HTTPS', 'ANY', 'other', 'other']);
   });
 });

@@ -7,10 +7,14 @@ export const Type = {
 } as const;
 export const CLASS_IN = 1;
 
-const typeNames = new Map<number, string>(Object.entries(Type).map(([name, code]) => [code, name]));
-/** A metric label for a query type: its mnemonic, or TYPEnnn (RFC 3597). */
+// The query types CoreDNS's metrics name (plugin/metrics/vars); any other type is 'other'.
+const typeNames = new Map<number, string>([
+  ...Object.entries(Type).filter(([name]) => name !== 'OPT' && name !== 'HINFO').map(([name, code]): [number, string] => [code, name]),
+  [43, 'DS'], [46, 'RRSIG'], [47, 'NSEC'], [48, 'DNSKEY'], [50, 'NSEC3'], [64, 'SVCB'], [65, 'HTTPS'],
+]);
+/** A metric label for a query type: a bounded set of mnemonics, else 'other' (a client picks the type). */
 export function typeName(type: number): string {
-  return typeNames.get(type) ?? `TYPE${type}`;
+  return typeNames.get(type) ?? 'other';
 }
 
 export interface Edns {
@@ -205,8 +209,8 @@ export class Writer {
     this.#names.set(name, offset);
   }
 
-  /** Copies a wire name verbatim (the client's spelling) and remembers its suffixes for compression. */
-  rawName(wire: Buffer, start: number): void {
+  /** Copies a wire name verbatim (the client's spelling); with `remember`, its suffixes serve compression. */
+  rawName(wire: Buffer, start: number, remember = true): void {
     const labels: string[] = [];
     const starts: number[] = [];
     let i = start;
@@ -221,7 +225,7 @@ export class Writer {
       starts.push(i - start);
       i += len + 1;
     }
-    for (let k = 0; k < labels.length; k++) {
+    for (let k = 0; remember && k < labels.length; k++) {
       const key = labels.slice(k).join('.');
       const offset = this.pos + (starts[k] ?? 0);
       if (offset < 0x3fff && !this.#names.has(key)) this.#names.set(key, offset);

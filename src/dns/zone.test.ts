@@ -56,3 +56,16 @@ describe('zone index', () => {
     expect(zone.invalid).toEqual(['/skydns/internal/weft/a']);
   });
 });
+
+describe('bounded values', () => {
+  it('a TXT value larger than a DNS message can hold is an invalid record, not an answer', () => {
+    const zone = new Zone('/skydns');
+    zone.replaceAll([
+      { key: '/skydns/internal/weft/big', value: JSON.stringify({ text: 'x'.repeat(70_000) }) },
+      { key: '/skydns/internal/weft/ok', value: JSON.stringify({ text: 'x'.repeat(2000) }) },
+    ], 1);
+    expect(zone.invalid).toEqual(['/skydns/internal/weft/big']);
+    expect(zone.exact('big.weft.internal')).toEqual([]);
+    expect(zone.exact('ok.weft.internal')).toHaveLength(1);
+  });
+});

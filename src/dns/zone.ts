@@ -33,7 +33,10 @@ function int(value: unknown, min: number, max: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : 0;
 }
 
-/** Parses a SkyDNS JSON value; undefined when it is not a JSON object or its host is unusable. */
+/** Longest `text` (UTF-8 bytes) a value may hold: a TXT answer has to fit a 64 KiB DNS message. */
+export const maxTextBytes = 16_384;
+
+/** Parses a SkyDNS JSON value; undefined when it is not a JSON object, its host is unusable or its text too long. */
 export function parseService(key: string, name: string, value: string, lease = '0'): Service | undefined {
   let json: unknown;
   try {
@@ -45,6 +48,7 @@ export function parseService(key: string, name: string, value: string, lease = '
   const v = json as Record<string, unknown>;
   const host = typeof v.host === 'string' ? v.host.replace(/\.$/, '').toLowerCase() : '';
   if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return undefined;
+  if (typeof v.text === 'string' && Buffer.byteLength(v.text, 'utf8') > maxTextBytes) return undefined;
   return {
     host,
     port: typeof v.port === 'number' && v.port === -1 ? -1 : int(v.port, 0, 65535),

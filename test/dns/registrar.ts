@@ -12,7 +12,7 @@ const [endpoint = '', socket = '', ttl = '2000'] = process.argv.slice(2);
 const etcd = createEtcdClient({ endpoints: [endpoint], dial_timeout: 2000, ca_file: '', cert_file: '', key_file: '', username: '', password: '' });
 const hostLease = new HostLease(etcd, { ttl: Number(ttl) });
 await hostLease.start();
-const area = createDnsArea({ config: dnsConfig(), etcd: etcdHandle(etcd, hostLease), logger: silentLogger });
+const area = createDnsArea({ config: dnsConfig(), etcd: etcdHandle(etcd, hostLease), logger: silentLogger, clusterNetworks: () => ['10.7.0.0/16', 'fd00::/64'] });
 await area.start();
 await area.synced();
 const admin = new AdminServer(

@@ -29,7 +29,7 @@ afterAll(async () => {
 async function daemon(name: string): Promise<{ socket: string; port: number; process: WeftProcess }> {
   const socket = join(dir, `${name}.sock`);
   const port = await freePort();
-  const process = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--etcd-host-lease-ttl', '2s', '--dns-enabled', '--dns-listen', `127.0.0.1:${port}`, '--no-dns-forward']);
+  const process = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--etcd-endpoints', etcd.endpoint, '--etcd-host-lease-ttl', '2s', '--dns-enabled', '--dns-listen', `127.0.0.1:${port}`, '--no-dns-forward', '--dns-register-allow', '10.5.0.0/16']);
   daemons.push(process);
   await waitFor(async () => (await adminRequest(socket, 'GET', '/readyz').catch(() => undefined))?.status === 200, 20_000);
   return { socket, port, process };
@@ -45,6 +45,20 @@ it('resolves a name registered on another daemon, until that daemon dies and its
   await waitFor(async () => (await dig('web.weft.internal', 'A', { port: b.port })).answer.some((r) => r.includes('10.5.7.9')), 5000);
   const ptr = await dig('9.7.5.10.in-addr.arpa', 'PTR', { port: b.port });
   expect(ptr.answer.join('\n')).toContain('web.weft.internal.');
+
+  // A second name at that address on the other daemon: both PTRs; removing it keeps web's.
+  expect((await runWeft(['dns', 'add', 'www', '10.5.7.9', '--socket', b.socket])).code).toBe(0);
+  const ptrs = async (): Promise<string[]> => (await dig('9.7.5.10.in-addr.arpa', 'PTR', { port: b.port })).answer.map((l) => l.split(' ').at(-1) ?? '').sort();
+  await waitFor(async () => (await ptrs()).length === 2, 5000);
+  expect(await ptrs()).toEqual(['web.weft.internal.', 'www.weft.internal.']);
+  expect((await runWeft(['dns', 'rm', 'www', '--socket', b.socket])).code).toBe(0);
+  await waitFor(async () => (await ptrs()).length === 1, 5000);
+  expect(await ptrs()).toEqual(['web.weft.internal.']);
+
+  // Outside the cluster network and dns.register_allow: refused with its code.
+  const outside = await runWeft(['dns', 'add', 'evil', '8.8.8.8', '--socket', a.socket]);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr).toMatch(/^WEFT_E_DNS_REGISTER_DENIED: 8\.8\.8\.8 may not be registered/);
 
   const killed = Date.now();
   a.process.kill('SIGKILL');

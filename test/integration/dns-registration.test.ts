@@ -54,7 +54,7 @@ describe('registration through the admin API', () => {
     const leaseClient = testClient(etcd.endpoints);
     const hostLease = new HostLease(leaseClient, { ttl: 10_000 });
     await hostLease.start();
-    const { area } = await startDns(leaseClient, {}, { hostLease });
+    const { area } = await startDns(leaseClient, { register_allow: ['10.7.0.0/16'] }, { hostLease });
     try {
       const post = area.routes.find((r) => r.method === 'POST')!;
       const created = await post.handle({ method: 'POST', path: '/v1/dns/records', query: new URLSearchParams(), body: { name: 'db', ip: '10.7.0.9' } });
@@ -65,6 +65,22 @@ describe('registration through the admin API', () => {
       expect(await addresses('9.0.7.10.in-addr.arpa', 'PTR')).toEqual(['db.weft.internal.']);
       const kv = await client.get('/skydns/internal/weft/db/ip-10-7-0-9').exec();
       expect(kv.kvs[0]?.lease).toBe(hostLease.id());
+
+      // A second name at the same address: both PTRs; removing it leaves the first one's.
+      const request = (body: unknown) => ({ method: 'POST', path: '/v1/dns/records', query: new URLSearchParams(), body });
+      expect((await post.handle(request({ name: 'db2', ip: '10.7.0.9' }))).status).toBe(201);
+      await waitFor(async () => (await addresses('9.0.7.10.in-addr.arpa', 'PTR')).length === 2, 2000);
+      expect((await addresses('9.0.7.10.in-addr.arpa', 'PTR')).sort()).toEqual(['db.weft.internal.', 'db2.weft.internal.']);
+      const del = area.routes.find((r) => r.method === 'DELETE')!;
+      expect((await del.handle({ method: 'DELETE', path: '/v1/dns/records/db2', query: new URLSearchParams(), body: undefined })).status).toBe(200);
+      await waitFor(async () => (await addresses('9.0.7.10.in-addr.arpa', 'PTR')).length === 1, 2000);
+      expect(await addresses('9.0.7.10.in-addr.arpa', 'PTR')).toEqual(['db.weft.internal.']);
+
+      // Not an address of this cluster: refused, nothing written.
+      const outside = await post.handle(request({ name: 'evil', ip: '8.8.8.8' }));
+      expect(outside).toMatchObject({ status: 403, body: { code: 'WEFT_E_DNS_REGISTER_DENIED' } });
+      expect((await client.getAll().prefix('/skydns/arpa/in-addr/8/').keys())).toEqual([]);
+      expect((await client.getAll().prefix('/skydns/internal/weft/evil').keys())).toEqual([]);
     } finally {
       await area.stop();
       await hostLease.stop({ revoke: true });
