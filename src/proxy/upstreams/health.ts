@@ -97,6 +97,12 @@ export class HealthMonitor {
     return wasUp;
   }
 
+  /** A response arrived: a running cool-down ends (nginx marks a peer live on success). */
+  reportSuccess(service: string, url: string): void {
+    const state = this.servers.get(keyOf(service, url));
+    if (state !== undefined && state.failedAt !== 0) this.endCooldown(state);
+  }
+
   list(): ServerHealth[] {
     return [...this.servers.values()].map((state) => {
       const reason = state.failedAt !== 0 ? state.passiveReason : state.up ? undefined : state.activeReason;
