@@ -7,6 +7,8 @@ import type { HealthChecker } from './health.ts';
 
 /** The URL a check of `serverUrl` asks. */
 export function checkUrl(serverUrl: string, spec: HealthCheckSpec): URL {
+  // As Traefik: the path may not name another host.
+  if (URL.canParse(spec.path) || spec.path.startsWith('//')) throw new Error(`health check path "${spec.path}" must be relative, e.g. /health`);
   const target = new URL(spec.path, serverUrl);
   if (spec.scheme !== undefined) target.protocol = `${spec.scheme}:`;
   if (spec.port !== undefined) target.port = String(spec.port);

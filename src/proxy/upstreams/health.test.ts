@@ -138,6 +138,11 @@ describe('health check request', () => {
     expect(checkUrl('http://10.0.0.1:8080', spec).href).toBe(target);
   });
 
+  it('refuses a path that names another host', () => {
+    expect(() => checkUrl('http://10.0.0.1:8080', { ...check, path: 'http://elsewhere/health' })).toThrow(/must be relative/);
+    expect(() => checkUrl('http://10.0.0.1:8080', { ...check, path: '//elsewhere/health' })).toThrow(/must be relative/);
+  });
+
   it.each([
     { status: 200, expected: undefined, healthy: true },
     { status: 302, expected: undefined, healthy: true },

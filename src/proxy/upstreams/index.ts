@@ -9,7 +9,7 @@ import type { RouteConfig, ServerHealth, Upstream } from '../types.ts';
 import { createHttpChecker } from './check.ts';
 import { connectionFailureCode } from './failures.ts';
 import { HealthMonitor, type HealthChecker, type HealthTarget } from './health.ts';
-import { buildPickers, originOf, smoothPeerOf, type ServicePicker } from './pickers.ts';
+import { buildPickers, originOf, smoothPeerOf, usableServerUrl, type ServicePicker } from './pickers.ts';
 import { UpstreamPools, type PoolFactory } from './pools.ts';
 import { penalizeSmooth } from './wrr.ts';
 
@@ -73,7 +73,7 @@ export function createUpstreams(deps: UpstreamsDeps): Upstreams {
       for (const [service, spec] of Object.entries(config.services)) {
         if (spec.kind !== 'loadBalancer') continue;
         for (const server of spec.servers) {
-          if (server.weight > 0) targets.push({ service, url: server.url, ...(spec.healthCheck === undefined ? {} : { check: spec.healthCheck }) });
+          if (server.weight > 0 && usableServerUrl(server.url)) targets.push({ service, url: server.url, ...(spec.healthCheck === undefined ? {} : { check: spec.healthCheck }) });
         }
       }
       monitor.update(targets);

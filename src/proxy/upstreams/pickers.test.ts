@@ -100,6 +100,12 @@ describe('service pickers', () => {
     expect(changed.picks('web', 2).join(' ')).toBe('a:80 a:80');
   });
 
+  it('leaves out a server whose URL it cannot use, and says so', () => {
+    const { picks, problems } = withHealth(routeConfig({ web: lb({ 'ftp://x:21': 1, 'not a url': 1, [a]: 1 }) }));
+    expect(picks('web', 2)).toEqual(['a:80', 'a:80']);
+    expect(problems).toHaveLength(1);
+  });
+
   it.each([
     ['http://10.0.0.1', 'http://10.0.0.1:80'],
     ['https://web.test', 'https://web.test:443'],

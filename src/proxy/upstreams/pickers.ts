@@ -33,6 +33,13 @@ export function originOf(url: string): string {
   return `${parsed.protocol}//${parsed.hostname}:${port}`;
 }
 
+/** A server URL this layer can use: http(s) with a host (the route parser should have said so already). */
+export function usableServerUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+}
+
 interface ServerEntry {
   readonly upstream: PickedUpstream;
   readonly health: HealthCell;
@@ -140,7 +147,9 @@ export function buildPickers(config: RouteConfig, health: HealthLookup, previous
     if (built !== undefined) return built;
     if (spec.kind === 'loadBalancer') {
       const before = previous?.get(name);
-      const picker = new LoadBalancerPicker(name, spec.servers, spec.passHostHeader, health, before instanceof LoadBalancerPicker ? before : undefined);
+      const servers = spec.servers.filter((server) => usableServerUrl(server.url));
+      if (servers.length < spec.servers.length) problems.push(`service "${name}" has a server URL that is not http(s)://host[:port]; that server gets no traffic`);
+      const picker = new LoadBalancerPicker(name, servers, spec.passHostHeader, health, before instanceof LoadBalancerPicker ? before : undefined);
       pickers.set(name, picker);
       return picker;
     }
