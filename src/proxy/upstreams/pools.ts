@@ -36,6 +36,7 @@ export class UpstreamPools {
   private readonly settings: PoolSettings;
   private readonly logger: Logger;
   private readonly factory: PoolFactory;
+  private closed = false;
 
   constructor(settings: PoolSettings, logger: Logger, factory: PoolFactory = createUndiciPool) {
     this.settings = settings;
@@ -45,6 +46,7 @@ export class UpstreamPools {
 
   /** Makes the pool set follow `origins`; returns what changed. */
   update(origins: Iterable<string>): { added: string[]; removed: string[] } {
+    if (this.closed) return { added: [], removed: [] };
     const wanted = new Set(origins);
     const removed = [...this.active.keys()].filter((origin) => !wanted.has(origin));
     for (const origin of removed) {
@@ -61,7 +63,9 @@ export class UpstreamPools {
     let pool = this.active.get(origin);
     if (pool === undefined) {
       pool = this.factory(origin, this.settings);
-      this.active.set(origin, pool);
+      // After close() a caller still gets a dispatcher, one that refuses requests (ClientClosedError).
+      if (this.closed) void pool.close().catch(() => undefined);
+      else this.active.set(origin, pool);
     }
     return pool;
   }
@@ -72,6 +76,7 @@ export class UpstreamPools {
 
   /** Drains every pool, destroying what is still open at `deadline`. */
   async close(deadline: Date): Promise<void> {
+    this.closed = true;
     for (const [origin, pool] of this.active) this.drain(origin, pool, deadline.getTime());
     this.active.clear();
     for (const draining of this.draining) draining.deadline(deadline.getTime());
