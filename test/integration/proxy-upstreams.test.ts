@@ -111,6 +111,16 @@ describe('proxy upstreams against real servers', () => {
     expect(layer.health()[0]).toMatchObject({ up: false, reason: 'health check answered 500, expected 2xx or 3xx' });
   });
 
+  it('sends the check to the healthCheck port when one is set', async () => {
+    const traffic = await backend();
+    const healthPort = await backend((_req, res) => { res.statusCode = 503; res.end(); });
+    const { layer } = upstreams();
+    layer.update(routes({ web: lb([traffic.url], { ...check, port: healthPort.port }) }));
+    await vi.waitFor(() => expect(layer.picker('web')!.allDown()).toBe(true), { timeout: 10_000, interval: 20 });
+    expect(healthPort.seen[0]).toMatchObject({ path: '/healthz', host: 'health.example.test' });
+    expect(traffic.seen).toHaveLength(0);
+  });
+
   it('takes a server that refuses connections out of rotation for the cool-down (passive)', async () => {
     const live = await backend();
     const deadUrl = `http://127.0.0.1:${await freePort()}`;
