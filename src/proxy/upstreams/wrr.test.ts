@@ -82,6 +82,11 @@ describe('deadline weighted round robin (Traefik weighted services)', () => {
     split.forEach((share, i) => expect(Math.abs(share - weights[i]! / 100)).toBeLessThan(0.01));
   });
 
+  it('stays cheap when a very heavy child is down', () => {
+    expect(deadlineSequence([1e12, 1], 3, (i) => i === 1)).toBe('bbb');
+    expect(deadlineSequence([Infinity, 1], 2)).toBe('bb');
+  });
+
   it('gives a down child\'s share to the others and -1 when all are down', () => {
     expect(deadlineSequence([3, 1], 4, (i) => i === 1)).toBe('bbbb');
     expect(deadlineSequence([3, 1], 2, () => false)).toBe('--');

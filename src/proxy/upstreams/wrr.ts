@@ -25,7 +25,7 @@ export function pickSmooth(peers: readonly SmoothPeer[], eligible: (index: numbe
   let total = 0;
   for (let index = 0; index < peers.length; index++) {
     const peer = peers[index]!;
-    if (peer.weight <= 0 || !eligible(index)) continue;
+    if (!(peer.weight > 0 && Number.isFinite(peer.weight)) || !eligible(index)) continue;
     peer.current += peer.effective;
     total += peer.effective;
     if (peer.effective < peer.weight) peer.effective++;
@@ -39,6 +39,9 @@ export function pickSmooth(peers: readonly SmoothPeer[], eligible: (index: numbe
 export function penalizeSmooth(peer: SmoothPeer): void {
   peer.effective = Math.max(0, peer.effective - peer.weight);
 }
+
+/** Pops of ineligible entries per pick before skipping ahead (Traefik has no bound). */
+const maxSkipsPerEntry = 64;
 
 interface DeadlineEntry {
   readonly index: number;
@@ -57,7 +60,7 @@ export class DeadlineScheduler {
 
   constructor(weights: readonly number[]) {
     weights.forEach((weight, index) => {
-      if (weight > 0) this.push({ index, weight, deadline: this.currentDeadline + 1 / weight });
+      if (weight > 0 && Number.isFinite(weight)) this.push({ index, weight, deadline: this.currentDeadline + 1 / weight });
     });
   }
 
@@ -71,13 +74,28 @@ export class DeadlineScheduler {
    */
   pick(eligible: (index: number) => boolean): number {
     if (!this.heap.some((entry) => eligible(entry.index))) return -1;
-    for (;;) {
+    for (let round = 0; round < this.heap.length * maxSkipsPerEntry; round++) {
       const entry = this.pop();
       this.currentDeadline = entry.deadline;
       entry.deadline += 1 / entry.weight;
       this.push(entry);
       if (eligible(entry.index)) return entry.index;
     }
+    return this.pickSkippingAhead(eligible);
+  }
+
+  /**
+   * Bounds the cost when a heavy entry is ineligible (weights {1e6 down, 1 up} would take a
+   * million pops per pick): take the earliest eligible entry, and move the others up to its deadline.
+   */
+  private pickSkippingAhead(eligible: (index: number) => boolean): number {
+    const entry = this.heap.filter((candidate) => eligible(candidate.index)).reduce((a, b) => (b.deadline < a.deadline ? b : a));
+    this.currentDeadline = entry.deadline;
+    for (const other of this.heap) other.deadline = Math.max(other.deadline, this.currentDeadline);
+    entry.deadline += 1 / entry.weight;
+    const entries = this.heap.splice(0);
+    for (const held of entries) this.push(held);
+    return entry.index;
   }
 
   private push(entry: DeadlineEntry): void {
