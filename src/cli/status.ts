@@ -1,6 +1,7 @@
-import { adminRequest } from '../admin/index.ts';
+import { adminRequest } from '../admin/client.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, takeSwitch, type Command } from './command.ts';
+import { spec } from './commands.ts';
 import { loadFromArgs } from './config.ts';
 
 interface StatusBody {
@@ -12,9 +13,7 @@ interface StatusBody {
 }
 
 export const statusCommand: Command = {
-  name: 'status',
-  usage: 'weft status [--json] [--socket PATH | --config FILE]',
-  summary: "Ask the running daemon for its state over the admin socket.",
+  ...spec('status'),
   async run(args, io) {
     const json = takeSwitch(args, 'json');
     const socketOption = takeOption(json.rest, 'socket');
