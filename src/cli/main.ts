@@ -2,6 +2,8 @@
 // The `weft` command: finds the subcommand (one or two words) in the static table and loads only
 // that command's module. Keep this file's static imports tiny: they are paid by every command.
 import { realpathSync } from 'node:fs';
+import { enableCompileCache, getCompileCacheDir } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isWeftError } from '../errors.ts';
 import { weftVersion } from '../version.ts';
@@ -9,6 +11,17 @@ import { processIo, type CommandIo } from './command.ts';
 import { commands } from './commands.ts';
 
 export { commands };
+
+/**
+ * Lets Node keep V8's compiled code (and, from source, the type-stripped text) of the command
+ * modules loaded below between runs, in a directory only this user writes: never a shared /tmp,
+ * which another user could fill. NODE_COMPILE_CACHE, when set, wins (Node enabled it already).
+ */
+function cacheCompiledCode(env: Readonly<Record<string, string | undefined>>): void {
+  if (getCompileCacheDir() !== undefined) return;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  if (base !== undefined) enableCompileCache(join(base, 'weft', 'node-compile-cache'));
+}
 
 function help(io: CommandIo): void {
   io.out(`weft ${weftVersion}: one daemon per container host (subnets, overlay, DNS, templates, proxy)\n\nusage:`);
@@ -42,4 +55,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
 
 // Run when executed (directly or through the npm bin symlink), not when imported by tests.
 const invokedAs = process.argv[1] === undefined ? '' : realpathSync(process.argv[1]);
-if (invokedAs === fileURLToPath(import.meta.url)) process.exit(await main(process.argv.slice(2)));
+if (invokedAs === fileURLToPath(import.meta.url)) {
+  cacheCompiledCode(process.env);
+  process.exit(await main(process.argv.slice(2)));
+}

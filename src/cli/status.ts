@@ -2,7 +2,6 @@ import { adminRequest } from '../admin/client.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, takeSwitch, type Command } from './command.ts';
 import { spec } from './commands.ts';
-import { loadFromArgs } from './config.ts';
 
 interface StatusBody {
   version: string;
@@ -19,7 +18,8 @@ export const statusCommand: Command = {
     const socketOption = takeOption(json.rest, 'socket');
     let socket = socketOption.value;
     if (socket === undefined) {
-      const loaded = loadFromArgs(socketOption.rest, io);
+      // The config loader (TOML parser, schema) only when there is no --socket: status stays light.
+      const loaded = (await import('./config.ts')).loadFromArgs(socketOption.rest, io);
       if (loaded === undefined) return 1;
       socket = loaded.config.admin.socket;
     }
