@@ -152,7 +152,10 @@ export class Daemon {
     return this.#areas.flatMap((a) => a.routes ?? []);
   }
 
-  /** Validates the config and builds the areas, then starts every area in order; on a failure, stops those already started and rethrows. */
+  /**
+   * Checks the config and loads and builds the enabled areas, then starts every area in order; on a
+   * failure, stops those already started and rethrows.
+   */
   async start(): Promise<void> {
     await this.#prepare();
     for (const area of this.#areas) {
