@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adminRequest } from './admin/index.ts';
 import type { Area } from './area.ts';
 import { loadConfigOrThrow } from './config/index.ts';
-import { Daemon } from './daemon.ts';
+import { Daemon, validateConfig } from './daemon.ts';
 import { isWeftError } from './errors.ts';
 import { silentLogger } from './log.ts';
 import { SystemdNotifier } from './systemd.ts';
@@ -120,18 +120,20 @@ describe('shutdown deadline shares', () => {
 });
 
 describe('config validation before anything starts', () => {
-  it('refuses to build a daemon whose config has area problems, naming every key', () => {
-    const config = loadConfigOrThrow({ flags: ['--no-subnet-enabled', '--overlay-enabled', '--dns-upstream', 'nope'] });
-    const failure = (() => {
-      try {
-        return new Daemon({ config, logger: silentLogger, notifier: new SystemdNotifier({}) });
-      } catch (error) {
-        return error;
-      }
-    })();
+  it('refuses to start a daemon whose config has area problems, naming every key', async () => {
+    const config = loadConfigOrThrow({ flags: ['--no-subnet-enabled', '--overlay-enabled', '--dns-enabled', '--dns-upstream', 'nope'] });
+    const daemon = new Daemon({ config, logger: silentLogger, notifier: new SystemdNotifier({}) });
+    const failure = await daemon.start().catch((error: unknown) => error);
     expect(isWeftError(failure, 'WEFT_E_CONFIG')).toBe(true);
     expect((failure as Error).message).toContain('overlay.enabled');
     expect((failure as Error).message).toContain('dns.upstreams');
+    expect(daemon.readiness().areas).toEqual({ admin: { ready: false, reason: 'starting' } });
+  });
+
+  it('checks a disabled area only in config check (the daemon does not load its code)', async () => {
+    const config = loadConfigOrThrow({ flags: ['--dns-upstream', 'nope'] });
+    expect((await validateConfig(config)).map((p) => p.path)).toEqual([]);
+    expect((await validateConfig(config, 'all')).map((p) => p.path)).toEqual(['dns.upstreams']);
   });
 });
 

@@ -1,19 +1,16 @@
 // Composition root. Builds the enabled areas from the config, starts them in dependency order
 // (admin first so health is visible during start-up, then etcd, then the areas that use it), stops
-// them in reverse with a deadline, reloads on SIGHUP, and keeps systemd informed.
+// them in reverse with a deadline, reloads on SIGHUP, and keeps systemd informed. An area's code is
+// loaded (dynamic import of its index.ts) only when the config enables it: a subnet+overlay host
+// never loads the DNS, templates or proxy modules (docs/architecture.md, "Loading").
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createAdminArea, validateAdmin, type AdminArea, type AdminServer, type Readiness } from './admin/index.ts';
 import type { ApiRoute, Area, ConfigValidator } from './area.ts';
-import { subnetOverlayFeed } from './compose/subnet-overlay.ts';
 import { loadConfigOrThrow, problem, type Config, type Problem } from './config/index.ts';
-import { createDnsArea, validateDns } from './dns/index.ts';
-import { createEtcdArea, validateEtcd } from './etcd/index.ts';
 import { WeftError } from './errors.ts';
 import type { Logger, LogLevel } from './log.ts';
-import { createOverlayArea, loadOrCreateVtepMac, validateOverlay } from './overlay/index.ts';
-import { createSubnetArea, networkCidrs, validateSubnet, type PublicAddress } from './subnet/index.ts';
+import type { PublicAddress } from './subnet/index.ts';
 import { SystemdNotifier } from './systemd.ts';
-import { createTemplatesArea, validateTemplates } from './templates/index.ts';
 import { weftVersion } from './version.ts';
 
 export interface DaemonOptions {
@@ -29,41 +26,59 @@ export interface DaemonOptions {
 /** Areas not built yet: enabling one is a config problem, not a start-up failure. */
 const unbuiltAreas = ['proxy'] as const;
 
-/** Every area's check of its config section, in start order. */
-const validators: readonly ConfigValidator[] = [
-  validateAdmin,
-  validateEtcd,
-  validateSubnet,
-  validateOverlay,
-  validateDns,
-  validateTemplates,
-  (config) => unbuiltAreas.filter((name) => config[name].enabled).map((name) => problem(`${name}.enabled`, `the ${name} area cannot be enabled in weft ${weftVersion} yet; set ${name}.enabled = false`)),
+const needsEtcd = (config: Config): boolean => config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
+
+/** Every area's check of its config section, in start order, each loaded only when its area runs. */
+const areaValidators: readonly { readonly runs: (config: Config) => boolean; readonly load: () => Promise<ConfigValidator> }[] = [
+  { runs: needsEtcd, load: async () => (await import('./etcd/index.ts')).validateEtcd },
+  { runs: (config) => config.subnet.enabled, load: async () => (await import('./subnet/index.ts')).validateSubnet },
+  { runs: (config) => config.overlay.enabled, load: async () => (await import('./overlay/index.ts')).validateOverlay },
+  { runs: (config) => config.dns.enabled, load: async () => (await import('./dns/index.ts')).validateDns },
+  { runs: (config) => config.templates.enabled, load: async () => (await import('./templates/index.ts')).validateTemplates },
 ];
 
-/** Every problem of a loaded config that only the areas know about (run before anything starts). */
-export function validateConfig(config: Config): Problem[] {
+const unbuiltProblems: ConfigValidator = (config) =>
+  unbuiltAreas.filter((name) => config[name].enabled).map((name) => problem(`${name}.enabled`, `the ${name} area cannot be enabled in weft ${weftVersion} yet; set ${name}.enabled = false`));
+
+/**
+ * Every problem of a loaded config that only the areas know about (run before anything starts).
+ * `enabled` (the daemon) checks the sections of the areas that will run; a disabled area's section
+ * is only type-checked by the schema, so its code is never loaded. `all` (`weft config check`)
+ * checks every section, loading every area.
+ */
+export async function validateConfig(config: Config, scope: 'enabled' | 'all' = 'enabled'): Promise<Problem[]> {
+  const validators: ConfigValidator[] = [validateAdmin];
+  for (const entry of areaValidators) if (scope === 'all' || entry.runs(config)) validators.push(await entry.load());
+  validators.push(unbuiltProblems);
   return validators.flatMap((validate) => validate(config));
 }
 
-/** The areas the config enables, in start order: the daemon's explicit list. */
-function buildAreas(config: Config, logger: Logger): Area[] {
-  const needsEtcd = config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
-  if (!needsEtcd) return [];
+/** The areas the config enables, in start order: the daemon's explicit list. Loads only those. */
+async function buildAreas(config: Config, logger: Logger): Promise<Area[]> {
+  if (!needsEtcd(config)) return [];
+  const { createEtcdArea } = await import('./etcd/index.ts');
   const etcd = createEtcdArea({ config, logger });
   const areas: Area[] = [etcd];
-  const subnet = config.subnet.enabled
-    ? createSubnetArea({
-        config,
-        etcd: etcd.handle,
-        logger,
-        // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
-        ...(config.overlay.enabled ? { vtepMACFor: (address: PublicAddress) => loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) } : {}),
-      })
-    : undefined;
-  if (subnet !== undefined) areas.push(subnet);
-  if (config.overlay.enabled && subnet !== undefined) areas.push(createOverlayArea({ config, logger, leases: subnetOverlayFeed(subnet) }));
-  if (config.dns.enabled) areas.push(createDnsArea({ config, logger, etcd: etcd.handle, clusterNetworks: () => networkCidrs(subnet?.network()) }));
-  if (config.templates.enabled) areas.push(createTemplatesArea({ config, logger, etcd: etcd.handle }));
+  let clusterNetworks = (): string[] => [];
+  if (config.subnet.enabled) {
+    const { createSubnetArea, networkCidrs } = await import('./subnet/index.ts');
+    const overlay = config.overlay.enabled ? await import('./overlay/index.ts') : undefined;
+    const subnet = createSubnetArea({
+      config,
+      etcd: etcd.handle,
+      logger,
+      // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
+      ...(overlay === undefined ? {} : { vtepMACFor: (address: PublicAddress) => overlay.loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) }),
+    });
+    areas.push(subnet);
+    clusterNetworks = () => networkCidrs(subnet.network());
+    if (overlay !== undefined) {
+      const { subnetOverlayFeed } = await import('./compose/subnet-overlay.ts');
+      areas.push(overlay.createOverlayArea({ config, logger, leases: subnetOverlayFeed(subnet) }));
+    }
+  }
+  if (config.dns.enabled) areas.push((await import('./dns/index.ts')).createDnsArea({ config, logger, etcd: etcd.handle, clusterNetworks }));
+  if (config.templates.enabled) areas.push((await import('./templates/index.ts')).createTemplatesArea({ config, logger, etcd: etcd.handle }));
   return areas;
 }
 
@@ -85,17 +100,21 @@ export class Daemon {
     this.#notifier = options.notifier ?? new SystemdNotifier(process.env, this.#log);
     collectDefaultMetrics({ register: this.#processMetrics });
     new Gauge({ name: 'weft_build_info', help: 'weft version and Node.js runtime.', labelNames: ['version', 'node'], registers: [this.#processMetrics] }).set({ version: weftVersion, node: process.version }, 1);
-    const config = options.config;
-    const problems = validateConfig(config);
-    if (problems.length > 0) {
-      throw new WeftError('WEFT_E_CONFIG', [`${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'));
-    }
     this.#admin = createAdminArea({
-      config,
+      config: options.config,
       logger: options.logger,
       hooks: { readiness: () => this.readiness(), status: () => this.status(), registries: () => this.#registries(), routes: () => this.#routes() },
     });
-    this.#areas = [this.#admin, ...(options.areas ?? buildAreas(config, options.logger))];
+    this.#areas = [this.#admin, ...(options.areas ?? [])];
+  }
+
+  /** Checks the config, then loads and builds the enabled areas: before anything starts. */
+  async #prepare(): Promise<void> {
+    const problems = await validateConfig(this.#options.config);
+    if (problems.length > 0) {
+      throw new WeftError('WEFT_E_CONFIG', [`${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'));
+    }
+    if (this.#options.areas === undefined) this.#areas.push(...(await buildAreas(this.#options.config, this.#options.logger)));
   }
 
   get admin(): AdminServer {
@@ -133,8 +152,12 @@ export class Daemon {
     return this.#areas.flatMap((a) => a.routes ?? []);
   }
 
-  /** Starts every area in order; on a failure, stops those already started and rethrows. */
+  /**
+   * Checks the config and loads and builds the enabled areas, then starts every area in order; on a
+   * failure, stops those already started and rethrows.
+   */
   async start(): Promise<void> {
+    await this.#prepare();
     for (const area of this.#areas) {
       const begun = Date.now();
       try {

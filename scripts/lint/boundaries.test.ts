@@ -26,6 +26,7 @@ describe('the layering lint rule', () => {
     ['src/dns/index.ts', "const m = await import('../overlay/index.ts');", 'areas never import each other'],
     ['src/dns/x.ts', "import { x } from '../nowhere/index.ts';", 'not a known layer'],
     ['src/daemon.test.ts', "import { x } from './dns/zone.ts';", 'through src/dns/index.ts'],
+    ['src/cli/status.ts', "import { x } from '../admin/server.ts';", 'through src/admin/index.ts'],
   ])('%s: %s is refused', (file, source, message) => {
     const found = problems(file, source);
     expect(found).toHaveLength(1);
@@ -42,6 +43,8 @@ describe('the layering lint rule', () => {
     ['src/cli/main.ts', "import { x } from '../daemon.ts';"],
     ['src/dns/resolver.test.ts', "import { x } from '../../test/dns/cases.ts';"],
     ['cni/main.ts', "import { x } from '../src/admin/client.ts';"],
+    ['src/cli/status.ts', "import { x } from '../admin/client.ts';"],
+    ['src/daemon.ts', "const m = await import('./dns/index.ts');"],
     ['test/e2e/a.test.ts', "import { x } from '../../src/dns/server.ts';"],
     ['src/dns/index.ts', "import { readFileSync } from 'node:fs';"],
     ['src/readmes.test.ts', "import { x } from './templates/confd/resource.ts';"],

@@ -6,12 +6,22 @@ export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface Command {
+/** What `weft help` shows of a command: static text, known without loading the command. */
+export interface CommandSpec {
   /** e.g. 'daemon', 'config check'. */
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
+}
+
+export interface Command extends CommandSpec {
   run(args: readonly string[], io: CommandIo): Promise<number>;
+}
+
+/** A row of the command table (src/cli/commands.ts): the spec, and how to load the command. */
+export interface CommandEntry extends CommandSpec {
+  /** A dynamic import of the command's module: its dependencies load only when it runs. */
+  load(): Promise<Command>;
 }
 
 export const processIo: CommandIo = {

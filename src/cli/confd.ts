@@ -6,6 +6,7 @@ import { createLogger, type LogLevel } from '../log.ts';
 import { backendProblem, closeShellRunner, ConfdEngine, ConfdUsageError, defaultConfdStateDir, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/index.ts';
 import { weftVersion } from '../version.ts';
 import type { Command, CommandIo } from './command.ts';
+import { spec } from './commands.ts';
 
 const levels: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', panic: 'fatal' };
 
@@ -133,9 +134,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 }
 
 export const confdCommand: Command = {
-  name: 'confd',
-  usage: 'weft confd [-onetime | -watch | -interval N] [-confdir DIR] [-config-file FILE] [-backend etcdv3] [-node URL]... [-prefix P] [-noop] [-sync-only] [-log-level L] [-client-cert F -client-key F -client-ca-keys F] [-basic-auth -username U -password P] [-check-timeout D] [-reload-timeout D] [-state-dir DIR]',
-  summary: 'Render confd template resources from etcd v3 (a drop-in for confd).',
+  ...spec('confd'),
   async run(args, io) {
     try {
       return await run(args, io);

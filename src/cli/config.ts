@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { configFlags, fieldEnv, formatProblems, loadConfig, schema, withLines, type ConfigProblem, type LoadResult } from '../config/index.ts';
-import { validateConfig } from '../daemon.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
+import { spec } from './commands.ts';
 
 export const defaultConfigFile = '/etc/weft/weft.toml';
 
@@ -13,8 +13,12 @@ export function configFileFor(explicit: string | undefined, io: CommandIo): stri
   return existsSync(defaultConfigFile) ? defaultConfigFile : undefined;
 }
 
-/** Parse problems, then (when the values parse) every area's own check, with file lines. */
-export function allProblems(result: LoadResult, file: string | undefined): ConfigProblem[] {
+/**
+ * Parse problems, then every area's own check with file lines: the enabled areas' (what the daemon
+ * runs before it starts), or with `scope: 'all'` every section's. Loads the daemon and area code.
+ */
+export async function allProblems(result: LoadResult, file: string | undefined, scope: 'enabled' | 'all' = 'enabled'): Promise<ConfigProblem[]> {
+  const { validateConfig } = await import('../daemon.ts');
   let text: string | undefined;
   try {
     text = file === undefined ? undefined : readFileSync(file, 'utf8');
@@ -23,24 +27,44 @@ export function allProblems(result: LoadResult, file: string | undefined): Confi
   }
   // A value that did not parse kept its default: the areas' checks of the others still mean something.
   const reported = new Set(result.problems.map((p) => p.path));
-  return [...result.problems, ...withLines(validateConfig(result.config), text).filter((p) => !reported.has(p.path))];
+  return [...result.problems, ...withLines(await validateConfig(result.config, scope), text).filter((p) => !reported.has(p.path))];
 }
 
-/**
- * Loads file < env < flags from a command's arguments, or prints the problems and returns
- * undefined. With `validate`, the areas' checks run too (what the daemon does before it starts).
- */
-export function loadFromArgs(args: readonly string[], io: CommandIo, options: { validate?: boolean } = {}): (LoadResult & { file: string | undefined }) | undefined {
+type Loaded = LoadResult & { file: string | undefined };
+
+/** Loads file < env < flags from a command's arguments, or prints the problems and returns undefined. */
+export function loadFromArgs(args: readonly string[], io: CommandIo): Loaded | undefined {
+  return reported(() => {
+    const { value, rest } = takeOption(args, 'config');
+    const file = configFileFor(value, io);
+    return { ...loadConfig({ file, env: io.env, flags: rest }), file };
+  }, io);
+}
+
+/** loadFromArgs, then the enabled areas' checks too (what the daemon does before it starts). */
+export async function loadValidatedFromArgs(args: readonly string[], io: CommandIo): Promise<Loaded | undefined> {
   const { value, rest } = takeOption(args, 'config');
   const file = configFileFor(value, io);
+  let loaded: Loaded;
   try {
-    const loaded = loadConfig({ file, env: io.env, flags: rest });
-    const result = options.validate === true ? { ...loaded, problems: allProblems(loaded, file) } : loaded;
+    loaded = { ...loadConfig({ file, env: io.env, flags: rest }), file };
+  } catch (error) {
+    return reported(() => {
+      throw error;
+    }, io);
+  }
+  const problems = await allProblems(loaded, file);
+  return reported(() => ({ ...loaded, problems }), io);
+}
+
+function reported(load: () => Loaded, io: CommandIo): Loaded | undefined {
+  try {
+    const result = load();
     if (result.problems.length > 0) {
-      io.err(formatProblems(result.problems, file));
+      io.err(formatProblems(result.problems, result.file));
       return undefined;
     }
-    return { ...result, file };
+    return result;
   } catch (error) {
     if (isWeftError(error)) {
       io.err(`${error.code}: ${error.message}`);
@@ -51,9 +75,7 @@ export function loadFromArgs(args: readonly string[], io: CommandIo, options: { 
 }
 
 export const configCheck: Command = {
-  name: 'config check',
-  usage: 'weft config check FILE',
-  summary: 'Validate a config file; print every problem with its key path and line.',
+  ...spec('config check'),
   async run(args, io) {
     const file = args[0];
     if (file === undefined || args.length > 1) {
@@ -61,7 +83,7 @@ export const configCheck: Command = {
       return 2;
     }
     try {
-      const problems = allProblems(loadConfig({ file }), file);
+      const problems = await allProblems(loadConfig({ file }), file, 'all');
       if (problems.length === 0) {
         io.out(`${file}: ok`);
         return 0;
@@ -77,9 +99,7 @@ export const configCheck: Command = {
 };
 
 export const configShow: Command = {
-  name: 'config show',
-  usage: 'weft config show [--config FILE] [flags]',
-  summary: 'Print the effective config (defaults < file < WEFT_* env < flags) as JSON.',
+  ...spec('config show'),
   async run(args, io) {
     const loaded = loadFromArgs(args, io);
     if (loaded === undefined) return 1;
@@ -91,9 +111,7 @@ export const configShow: Command = {
 };
 
 export const configFlagsCommand: Command = {
-  name: 'config flags',
-  usage: 'weft config flags',
-  summary: 'List every config key with its flag, environment variable and meaning.',
+  ...spec('config flags'),
   async run(_args, io) {
     for (const { flag, path, doc } of configFlags()) {
       const [section = '', key = ''] = path.split('.');

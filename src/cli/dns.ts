@@ -1,10 +1,8 @@
 // `weft dns`: the DNS server on its own (zone from etcd, forwarder), and `weft dns add|rm|ls`, which
 // register names through a running daemon's admin API.
-import { adminRequest } from '../admin/index.ts';
-import { createDnsArea } from '../dns/index.ts';
-import { createEtcdClient, etcdHandle } from '../etcd/index.ts';
-import { createLogger } from '../log.ts';
+import { adminRequest } from '../admin/client.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
+import { spec } from './commands.ts';
 import { loadFromArgs } from './config.ts';
 
 /** The standalone command's short flags, as the daemon config flags they stand for. */
@@ -27,14 +25,13 @@ export function translateDnsFlags(args: readonly string[]): string[] {
 }
 
 export const dnsCommand: Command = {
-  name: 'dns',
-  usage:
-    'weft dns [--config FILE] [--etcd-endpoints URL] [--listen ADDR:PORT]... [--zone ZONE]... [--path /skydns] [--upstream ADDR]... [--no-forward] [--allow CIDR]...',
-  summary: 'Serve DNS from etcd (SkyDNS layout) and forward other names, without the rest of the daemon.',
+  ...spec('dns'),
   async run(args, io) {
     const loaded = loadFromArgs(translateDnsFlags(args), io);
     if (loaded === undefined) return 2;
     const { config } = loaded;
+    // Loaded here, not at the top: `weft dns add|rm|ls` only talk to the admin socket.
+    const [{ createDnsArea }, { createEtcdClient, etcdHandle }, { createLogger }] = await Promise.all([import('../dns/index.ts'), import('../etcd/index.ts'), import('../log.ts')]);
     const logger = createLogger(config.log.level);
     const etcd = createEtcdClient(config.etcd);
     const area = createDnsArea({ config, etcd: etcdHandle(etcd), logger });
@@ -70,9 +67,7 @@ function describeError(body: unknown, status: number): string {
 }
 
 export const dnsAddCommand: Command = {
-  name: 'dns add',
-  usage: 'weft dns add NAME IP [--socket PATH | --config FILE]',
-  summary: "Register NAME → IP (A/AAAA and PTR) in etcd, attached to this host's lease.",
+  ...spec('dns add'),
   async run(args, io) {
     const parsed = socketFor(args, io);
     if (parsed === undefined) return 2;
@@ -93,9 +88,7 @@ export const dnsAddCommand: Command = {
 };
 
 export const dnsRmCommand: Command = {
-  name: 'dns rm',
-  usage: 'weft dns rm NAME [--socket PATH | --config FILE]',
-  summary: 'Remove the names this host registered for NAME.',
+  ...spec('dns rm'),
   async run(args, io) {
     const parsed = socketFor(args, io);
     if (parsed === undefined) return 2;
@@ -115,9 +108,7 @@ export const dnsRmCommand: Command = {
 };
 
 export const dnsLsCommand: Command = {
-  name: 'dns ls',
-  usage: 'weft dns ls [--socket PATH | --config FILE]',
-  summary: 'List the names this host registered.',
+  ...spec('dns ls'),
   async run(args, io) {
     const parsed = socketFor(args, io);
     if (parsed === undefined) return 2;

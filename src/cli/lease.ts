@@ -1,6 +1,7 @@
 // `weft lease ls`: every subnet lease in etcd, as a table or JSON.
 import { decodeLease, expiriesOf, listSubnetKeys, subnetsPrefix, type Lease } from '../subnet/index.ts';
 import { takeSwitch, type Command } from './command.ts';
+import { spec } from './commands.ts';
 import { withEtcd } from './network.ts';
 
 function expiresIn(lease: Lease, now: number): string {
@@ -20,9 +21,7 @@ export function formatLeaseTable(leases: readonly Lease[], now = Date.now()): st
 }
 
 export const leaseLs: Command = {
-  name: 'lease ls',
-  usage: 'weft lease ls [--json] [--etcd-endpoints URL] [--etcd-prefix P]',
-  summary: 'List the subnet leases under <prefix>/subnets/ (subnet, public IP, backend, VTEP MAC, expires in).',
+  ...spec('lease ls'),
   async run(args, io) {
     const json = takeSwitch(args, 'json');
     return withEtcd(json.rest, io, async (client, prefix) => {

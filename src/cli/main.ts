@@ -1,29 +1,27 @@
 #!/usr/bin/env node
-// The `weft` command: finds the subcommand (one or two words) and runs it.
+// The `weft` command: finds the subcommand (one or two words) in the static table and loads only
+// that command's module. Keep this file's static imports tiny: they are paid by every command.
 import { realpathSync } from 'node:fs';
+import { enableCompileCache, getCompileCacheDir } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isWeftError } from '../errors.ts';
 import { weftVersion } from '../version.ts';
-import { processIo, type Command, type CommandIo } from './command.ts';
-import { confdCommand } from './confd.ts';
-import { configCheck, configFlagsCommand, configShow } from './config.ts';
-import { daemonCommand } from './daemon.ts';
-import { dnsCommands } from './dns.ts';
-import { leaseLs } from './lease.ts';
-import { networkInit, networkShow } from './network.ts';
-import { statusCommand } from './status.ts';
+import { processIo, type CommandIo } from './command.ts';
+import { commands } from './commands.ts';
 
-const versionCommand: Command = {
-  name: 'version',
-  usage: 'weft version',
-  summary: 'Print the weft version and the Node.js runtime.',
-  async run(_args, io) {
-    io.out(`weft ${weftVersion} (node ${process.version})`);
-    return 0;
-  },
-};
+export { commands };
 
-export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, confdCommand, configCheck, configShow, configFlagsCommand, versionCommand];
+/**
+ * Lets Node keep V8's compiled code (and, from source, the type-stripped text) of the command
+ * modules loaded below between runs, in a directory only this user writes: never a shared /tmp,
+ * which another user could fill. NODE_COMPILE_CACHE, when set, wins (Node enabled it already).
+ */
+function cacheCompiledCode(env: Readonly<Record<string, string | undefined>>): void {
+  if (getCompileCacheDir() !== undefined) return;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  if (base !== undefined) enableCompileCache(join(base, 'weft', 'node-compile-cache'));
+}
 
 function help(io: CommandIo): void {
   io.out(`weft ${weftVersion}: one daemon per container host (subnets, overlay, DNS, templates, proxy)\n\nusage:`);
@@ -36,17 +34,18 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     return argv.length === 0 ? 2 : 0;
   }
   const two = `${argv[0]} ${argv[1] ?? ''}`;
-  const command = commands.find((c) => c.name === two) ?? commands.find((c) => c.name === argv[0]);
-  if (command === undefined) {
+  const entry = commands.find((c) => c.name === two) ?? commands.find((c) => c.name === argv[0]);
+  if (entry === undefined) {
     io.err(`WEFT_E_USAGE: unknown command '${argv.slice(0, 2).join(' ')}'; run 'weft help' for the list`);
     return 2;
   }
-  const args = argv.slice(command.name.split(' ').length);
+  const args = argv.slice(entry.name.split(' ').length);
   if (args.includes('--help') || args.includes('-h')) {
-    io.out(`usage: ${command.usage}\n${command.summary}`);
+    io.out(`usage: ${entry.usage}\n${entry.summary}`);
     return 0;
   }
   try {
+    const command = await entry.load();
     return await command.run(args, io);
   } catch (error) {
     io.err(isWeftError(error) ? `${error.code}: ${error.message}` : `weft: unexpected error: ${(error as Error).stack ?? String(error)}`);
@@ -56,4 +55,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
 
 // Run when executed (directly or through the npm bin symlink), not when imported by tests.
 const invokedAs = process.argv[1] === undefined ? '' : realpathSync(process.argv[1]);
-if (invokedAs === fileURLToPath(import.meta.url)) process.exit(await main(process.argv.slice(2)));
+if (invokedAs === fileURLToPath(import.meta.url)) {
+  cacheCompiledCode(process.env);
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -4,6 +4,7 @@ import { createEtcdClient } from '../etcd/index.ts';
 import { isWeftError } from '../errors.ts';
 import { configKey, describeNetworkConfig, parseNetworkConfig, readNetworkConfigText, renderNetworkConfig, writeNetworkConfigText, type NetworkInit } from '../subnet/index.ts';
 import { takeOption, takeSwitch, type Command, type CommandIo } from './command.ts';
+import { spec } from './commands.ts';
 import { loadFromArgs } from './config.ts';
 
 /** Runs `body` with an etcd client built from the config flags; WeftErrors become exit 1 with their code. */
@@ -36,9 +37,7 @@ function integerOption(value: string | undefined, name: string, io: CommandIo): 
 }
 
 export const networkInit: Command = {
-  name: 'network init',
-  usage: 'weft network init --network CIDR [--subnet-len N] [--backend vxlan] [--vni N] [--force] [--etcd-endpoints URL] [--etcd-prefix P]',
-  summary: 'Write the flannel network config to <prefix>/config (create-only unless --force).',
+  ...spec('network init'),
   async run(args, io) {
     const network = takeOption(args, 'network');
     const subnetLen = takeOption(network.rest, 'subnet-len');
@@ -72,9 +71,7 @@ export const networkInit: Command = {
 };
 
 export const networkShow: Command = {
-  name: 'network show',
-  usage: 'weft network show [--json] [--etcd-endpoints URL] [--etcd-prefix P]',
-  summary: 'Print the network config at <prefix>/config and the values it resolves to (flannel defaults filled in).',
+  ...spec('network show'),
   async run(args, io) {
     const json = takeSwitch(args, 'json');
     return withEtcd(json.rest, io, async (client, prefix) => {

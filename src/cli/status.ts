@@ -1,7 +1,7 @@
-import { adminRequest } from '../admin/index.ts';
+import { adminRequest } from '../admin/client.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, takeSwitch, type Command } from './command.ts';
-import { loadFromArgs } from './config.ts';
+import { spec } from './commands.ts';
 
 interface StatusBody {
   version: string;
@@ -12,15 +12,14 @@ interface StatusBody {
 }
 
 export const statusCommand: Command = {
-  name: 'status',
-  usage: 'weft status [--json] [--socket PATH | --config FILE]',
-  summary: "Ask the running daemon for its state over the admin socket.",
+  ...spec('status'),
   async run(args, io) {
     const json = takeSwitch(args, 'json');
     const socketOption = takeOption(json.rest, 'socket');
     let socket = socketOption.value;
     if (socket === undefined) {
-      const loaded = loadFromArgs(socketOption.rest, io);
+      // The config loader (TOML parser, schema) only when there is no --socket: status stays light.
+      const loaded = (await import('./config.ts')).loadFromArgs(socketOption.rest, io);
       if (loaded === undefined) return 1;
       socket = loaded.config.admin.socket;
     }
