@@ -2,8 +2,8 @@
 // undici's back-pressure (onData returning false, resume on drain) and the lazy request body.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici-types';
-import { applyCustomHeaders, headerTokens, rawToMap, stripHopByHop, toFlat, toPairs } from './headers.ts';
+import type { Dispatcher } from 'undici';
+import { applyCustomHeaders, headerTokens, objectToMap, stripHopByHop, toFlat, toPairs } from './headers.ts';
 
 export interface AttemptRequest {
   readonly dispatcher: Dispatcher;
@@ -32,7 +32,7 @@ export function statusForUpstreamError(error: Error): number {
 export function forwardOnce(request: AttemptRequest, res: ServerResponse): Promise<AttemptOutcome> {
   return new Promise((resolveAttempt) => {
     let connected = false;
-    let abort: ((error?: Error) => void) | undefined;
+    let abort: ((error: Error) => void) | undefined;
     let bytes = 0;
     let settleDone: (() => void) | undefined;
     const done = new Promise<void>((resolve) => (settleDone = resolve));
@@ -44,35 +44,36 @@ export function forwardOnce(request: AttemptRequest, res: ServerResponse): Promi
       settleDone?.();
     };
     const handler: Dispatcher.DispatchHandler = {
-      onConnect(abortRequest) {
-        abort = abortRequest;
+      onRequestStart(controller) {
+        // Called as undici starts writing the request on a connection: from here the upstream may have seen it.
+        abort = (error) => controller.abort(error);
         connected = true;
-        if (request.clientGone.aborted) abortRequest(new Error('client closed the connection'));
+        if (request.clientGone.aborted) controller.abort(new Error('client closed the connection'));
       },
-      onHeaders(statusCode, rawHeaders, resume, statusText) {
-        if (statusCode < 200) return true; // 1xx (100 Continue, 103) stay between proxy and upstream
+      onResponseStart(controller, statusCode, rawHeaders, statusMessage) {
+        if (statusCode < 200) return; // 1xx (100 Continue, 103) stay between proxy and upstream
         answered = true;
-        const headers = rawToMap(rawHeaders);
+        const headers = objectToMap(rawHeaders);
         const trailers = headerTokens(headers, 'trailer');
         stripHopByHop(headers, 'response');
         for (const custom of request.responseHeaders) applyCustomHeaders(headers, custom);
         if (trailers.length > 0 && !headers.has('content-length')) headers.set('trailer', [trailers.join(', ')]);
         if (headers.has('date')) res.sendDate = false;
-        res.on('drain', resume);
-        res.writeHead(statusCode, statusText, toFlat(headers));
+        res.on('drain', () => controller.resume());
+        res.writeHead(statusCode, statusMessage ?? '', toFlat(headers));
         resolveAttempt({ kind: 'answered', status: statusCode, bytes: () => bytes, done });
-        return true;
       },
-      onData(chunk) {
+      onResponseData(controller, chunk) {
         bytes += chunk.length;
-        return res.write(chunk);
+        if (!res.write(chunk)) controller.pause();
       },
-      onComplete(trailers) {
-        if (trailers !== null && trailers.length > 0) res.addTrailers(toPairs(rawToMap(trailers)));
+      onResponseEnd(_controller, trailers) {
+        const map = objectToMap(trailers);
+        if (map.size > 0) res.addTrailers(toPairs(map));
         res.end();
         finish();
       },
-      onError(error) {
+      onResponseError(_controller, error) {
         finish();
         if (answered) {
           // Mid-body: the client must see a broken response, not a short one that looks whole.

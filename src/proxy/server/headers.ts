@@ -136,11 +136,13 @@ export function toUndiciHeaders(map: HeaderMap): Record<string, string | string[
   return out;
 }
 
-/** undici's raw response headers (Buffers, name/value alternating) -> a map. */
-export function rawToMap(raw: readonly (Buffer | string)[] | null): HeaderMap {
+/** undici's parsed headers (lower-case names, repeated ones as arrays) -> a map. */
+export function objectToMap(headers: Readonly<Record<string, string | string[] | undefined>> | null | undefined): HeaderMap {
   const map: HeaderMap = new Map();
-  if (raw === null) return map;
-  for (let i = 0; i + 1 < raw.length; i += 2) addHeader(map, String(raw[i]), String(raw[i + 1]));
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) addHeader(map, name, v);
+  }
   return map;
 }
 

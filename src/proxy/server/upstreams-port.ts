@@ -1,6 +1,6 @@
 // What the server layer needs from the upstream layer (src/proxy/upstreams/ implements it): written
 // here so both layers can be built at once; the upstream layer's object satisfies it structurally.
-import type { Dispatcher } from 'undici-types';
+import type { Dispatcher } from 'undici';
 import type { Upstream, UpstreamPicker } from '../types.ts';
 
 export interface Upstreams {

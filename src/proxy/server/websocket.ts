@@ -3,12 +3,12 @@
 // Tunnels belong to no table: a reload never closes one; stop() closes them at its deadline.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Dispatcher } from 'undici-types';
+import type { Dispatcher } from 'undici';
 import type { ServerContext } from './context.ts';
 import { statusForUpstreamError } from './forward.ts';
 import { recordRequest } from './access.ts';
 import { routeRequest, newRecord, upstreamHost } from './handler.ts';
-import { applyCustomHeaders, rawToMap, stripHopByHop, toFlat, toUndiciHeaders, type HeaderMap } from './headers.ts';
+import { applyCustomHeaders, objectToMap, stripHopByHop, toFlat, toUndiciHeaders, type HeaderMap } from './headers.ts';
 import { applyMiddlewares, requestUri } from './middlewares.ts';
 import { errorBody, writeRawAndClose } from './responses.ts';
 
@@ -59,11 +59,11 @@ export function createUpgradeHandler(context: ServerContext, tls: boolean, tunne
     record.server = upstream.url;
     let answered = false;
     const handler: Dispatcher.DispatchHandler = {
-      onConnect() {},
-      onUpgrade(statusCode, rawHeaders, upstreamSocket) {
+      onRequestStart() {},
+      onRequestUpgrade(_controller, statusCode, rawHeaders, upstreamSocket) {
         answered = true;
         context.upstreams.reportSuccess(upstream);
-        const responseHeaders = rawToMap(rawHeaders);
+        const responseHeaders = objectToMap(rawHeaders);
         for (const custom of outcome.responseHeaders) applyCustomHeaders(responseHeaders, custom);
         if (!client.writable) {
           upstreamSocket.destroy();
@@ -82,27 +82,27 @@ export function createUpgradeHandler(context: ServerContext, tls: boolean, tunne
         upstreamSocket.pipe(client);
         tunnels.onTunnel(client, tls ? 'https' : 'http');
       },
-      onHeaders(statusCode, rawHeaders, _resume, statusText) {
-        if (statusCode < 200) return true;
+      onResponseStart(controller, statusCode, rawHeaders, statusMessage) {
+        if (statusCode < 200) return;
         answered = true;
         context.upstreams.reportSuccess(upstream);
-        const responseHeaders = rawToMap(rawHeaders);
+        const responseHeaders = objectToMap(rawHeaders);
         stripHopByHop(responseHeaders, 'response');
         for (const custom of outcome.responseHeaders) applyCustomHeaders(responseHeaders, custom);
         // Not upgraded: the body is relayed as is and the connection closed, which delimits it.
         responseHeaders.delete('content-length');
         responseHeaders.set('connection', ['close']);
-        client.write(head(statusCode, statusText, responseHeaders));
+        client.write(head(statusCode, statusMessage ?? STATUS_CODES[statusCode] ?? '', responseHeaders));
         recordRequest(context, record, statusCode);
-        return true;
+        client.on('drain', () => controller.resume());
       },
-      onData(chunk) {
-        return client.write(chunk);
+      onResponseData(controller, chunk) {
+        if (!client.write(chunk)) controller.pause();
       },
-      onComplete() {
+      onResponseEnd() {
         client.end();
       },
-      onError(error) {
+      onResponseError(_controller, error) {
         if (answered) {
           client.destroy();
           return;
