@@ -16,11 +16,13 @@ export interface AttemptRequest {
   readonly responseHeaders: readonly Readonly<Record<string, string>>[];
   /** The client went away: the attempt is aborted (the upstream connection is not reused). */
   readonly clientGone: AbortSignal;
+  /** Counts the body bytes relayed to the client (the access log's `bytes`). */
+  readonly counter: { bytes: number };
 }
 
 export type AttemptOutcome =
-  /** The upstream answered; its status and how many body bytes reached the client. */
-  | { readonly kind: 'answered'; readonly status: number; readonly bytes: () => number; readonly done: Promise<void> }
+  /** The upstream answered: headers went to the client, `done` settles when the body has.*/
+  | { readonly kind: 'answered'; readonly status: number; readonly done: Promise<void> }
   /** No response headers came: nothing was written to the client. `connected` false: nothing reached the upstream. */
   | { readonly kind: 'failed'; readonly error: Error; readonly connected: boolean };
 
@@ -33,7 +35,6 @@ export function forwardOnce(request: AttemptRequest, res: ServerResponse): Promi
   return new Promise((resolveAttempt) => {
     let connected = false;
     let abort: ((error: Error) => void) | undefined;
-    let bytes = 0;
     let settleDone: (() => void) | undefined;
     const done = new Promise<void>((resolve) => (settleDone = resolve));
     let answered = false;
@@ -61,10 +62,10 @@ export function forwardOnce(request: AttemptRequest, res: ServerResponse): Promi
         if (headers.has('date')) res.sendDate = false;
         res.on('drain', () => controller.resume());
         res.writeHead(statusCode, statusMessage ?? '', toFlat(headers));
-        resolveAttempt({ kind: 'answered', status: statusCode, bytes: () => bytes, done });
+        resolveAttempt({ kind: 'answered', status: statusCode, done });
       },
       onResponseData(controller, chunk) {
-        bytes += chunk.length;
+        request.counter.bytes += chunk.length;
         if (!res.write(chunk)) controller.pause();
       },
       onResponseEnd(_controller, trailers) {

@@ -111,14 +111,13 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
       {
         dispatcher: upstreams.dispatcher(upstream.origin), origin: upstream.origin, method: draft.method, path: requestUri(draft),
         headers: toUndiciHeaders(headers), body: body?.stream ?? null, headersTimeoutMs: settings.response_header_timeout,
-        responseHeaders: outcome.responseHeaders, clientGone,
+        responseHeaders: outcome.responseHeaders, clientGone, counter: record,
       },
       res,
     );
     if (result.kind === 'answered') {
       upstreams.reportSuccess(upstream);
       await result.done;
-      record.bytes = result.bytes();
       return;
     }
     if (clientGone.aborted) return;
