@@ -133,12 +133,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     });
     if (tls) server.on('secureConnection', (socket: Socket) => countConnection(socket, 'https'));
     server.on('drop', () => metrics.rejected.inc({ code: 'max_connections' }));
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
       if (error.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();
         return;
       }
-      const status = statusForParserError(error.code);
+      const status = statusForParserError(error.code, error.reason);
       metrics.rejected.inc({ code: String(status) });
       logger.debug({ event: 'proxy_bad_request', code: error.code, status });
       writeRawAndClose(socket, status);

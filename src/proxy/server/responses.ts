@@ -31,12 +31,13 @@ export function writeRawAndClose(socket: Duplex, status: number, reason?: string
 }
 
 /** Node's parser error codes -> the status Go's net/http answers with (it never forwards these). */
-export function statusForParserError(code: string | undefined): number {
+export function statusForParserError(code: string | undefined, reason = ''): number {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return 431;
     case 'HPE_INVALID_TRANSFER_ENCODING':
-      return 501;
+      // Both framings at once is a smuggling attempt (400); an unknown coding is 501, as Go answers.
+      return reason.includes('Content-Length') ? 400 : 501;
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return 408;
     default:
