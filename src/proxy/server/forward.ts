@@ -1,6 +1,6 @@
 // One attempt to forward a request to one upstream through its undici pool, streaming both ways:
 // undici's back-pressure (onData returning false, resume on drain) and the lazy request body.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { applyCustomHeaders, headerTokens, objectToMap, stripHopByHop, toFlat, toPairs } from './headers.ts';
@@ -53,15 +53,21 @@ export function forwardOnce(request: AttemptRequest, res: ServerResponse): Promi
       },
       onResponseStart(controller, statusCode, rawHeaders, statusMessage) {
         if (statusCode < 200) return; // 1xx (100 Continue, 103) stay between proxy and upstream
-        answered = true;
         const headers = objectToMap(rawHeaders);
         const trailers = headerTokens(headers, 'trailer');
         stripHopByHop(headers, 'response');
         for (const custom of request.responseHeaders) applyCustomHeaders(headers, custom);
         if (trailers.length > 0 && !headers.has('content-length')) headers.set('trailer', [trailers.join(', ')]);
         if (headers.has('date')) res.sendDate = false;
+        try {
+          res.writeHead(statusCode, statusMessage === undefined || statusMessage === '' ? (STATUS_CODES[statusCode] ?? '') : statusMessage, toFlat(headers));
+        } catch (error) {
+          // A header Node will not write (bad characters): the upstream's answer is unusable, 502.
+          controller.abort(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        answered = true;
         res.on('drain', () => controller.resume());
-        res.writeHead(statusCode, statusMessage ?? '', toFlat(headers));
         resolveAttempt({ kind: 'answered', status: statusCode, done });
       },
       onResponseData(controller, chunk) {

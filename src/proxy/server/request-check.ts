@@ -26,7 +26,7 @@ export function checkRequest(req: Pick<IncomingMessage, 'rawHeaders' | 'url' | '
   } else if (!target.startsWith('/') && !(target === '*' && req.method === 'OPTIONS')) {
     return { ok: false, status: 400, reason: 'malformed request target' };
   }
-  if (!validHostHeader(hostHeader) || hostHeader.includes('@')) return { ok: false, status: 400, reason: 'malformed Host header' };
+  if (!validHostHeader(hostHeader)) return { ok: false, status: 400, reason: 'malformed Host header' };
   const hash = pathAndQuery.indexOf('#');
   if (hash >= 0) pathAndQuery = pathAndQuery.slice(0, hash);
   const question = pathAndQuery.indexOf('?');
