@@ -193,6 +193,7 @@ describe('forwarding', () => {
     const refused = await rawExchange(started.port, 'POST / HTTP/1.1\r\nHost: nowhere.test\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n', { timeoutMs: 3000 });
     expect(statusOf(refused)).toBe(404);
     expect(refused).not.toContain('100 Continue');
+    expect(refused.toLowerCase()).toContain('connection: close');
   });
 });
 

@@ -70,10 +70,12 @@ export function createRequestHandler(context: ServerContext, tls: boolean): (req
 
 async function handle(context: ServerContext, req: IncomingMessage, res: ServerResponse, tls: boolean, expectsContinue: boolean, record: AccessRecord, clientGone: AbortSignal): Promise<void> {
   const { settings, upstreams, metrics } = context;
+  // Answered without 100 Continue, the client never sends its body: the connection cannot be reused (as Go).
+  const close = expectsContinue ? ['connection', 'close'] : [];
   const routed = routeRequest(context, req, tls, false, record);
   if ('status' in routed) {
     if (routed.status !== 404) metrics.rejected.inc({ code: String(routed.status) });
-    record.bytes = sendError(res, routed.status, routed.status === 404 ? [] : ['connection', 'close']);
+    record.bytes = sendError(res, routed.status, routed.status === 404 ? close : ['connection', 'close']);
     return;
   }
   const length = Number(req.headers['content-length'] ?? '0');
@@ -85,25 +87,24 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   const { router, draft, headers } = routed;
   const outcome = applyMiddlewares(router.middlewares, draft);
   if (outcome.kind === 'redirect') {
-    res.setHeader('location', outcome.location);
-    record.bytes = sendError(res, outcome.status);
+    record.bytes = sendError(res, outcome.status, ['location', outcome.location, ...close]);
     return;
   }
   const picker = upstreams.picker(router.service);
   if (picker === undefined) {
-    record.bytes = sendError(res, 404);
+    record.bytes = sendError(res, 404, close);
     return;
   }
   const attempts = outcome.retry !== undefined && idempotentMethods.has(draft.method) ? Math.max(1, outcome.retry.attempts) : 1;
   const tried = new Set<string>();
   const withBody = hasBody(req);
-  if (expectsContinue) res.writeContinue();
   for (let attempt = 1; ; attempt++) {
     const upstream = picker.pick(tried) ?? (tried.size > 0 ? picker.pick() : undefined);
     if (upstream === undefined) {
-      record.bytes = sendError(res, 503);
+      record.bytes = sendError(res, 503, attempt === 1 ? close : []);
       return;
     }
+    if (expectsContinue && attempt === 1) res.writeContinue();
     record.server = upstream.url;
     headers.set('host', [upstreamHost(picker.passHostHeader, draft, upstream)]);
     const body = withBody ? lazyBody(req, settings.max_body_bytes) : undefined;
