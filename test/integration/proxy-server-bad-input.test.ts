@@ -9,7 +9,11 @@ let upstreams: FakeUpstreams;
 let started: StartedProxy;
 
 beforeAll(async () => {
-  upstream = await startUpstream('a');
+  upstream = await startUpstream('a', (req, res) => {
+    if (req.url !== '/slow') return false;
+    setTimeout(() => res.end('late'), 300);
+    return true;
+  });
   upstreams = fakeUpstreams(await loadUndici());
   upstreams.setService('a', [upstream.url]);
   started = await startProxy({
@@ -88,6 +92,23 @@ describe('bad input', () => {
     expect(i).toBeLessThan(bytes.length);
     expect(Date.now() - started_).toBeLessThan(15_000);
     expect([0, 408]).toContain(statusOf(text));
+  });
+
+  it('clients that vanish mid-body, mid-wait or mid-response crash nothing', async () => {
+    const vanish = async (bytes: string, afterMs: number): Promise<void> => {
+      const socket = connect(started.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(bytes);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      socket.resetAndDestroy();
+    };
+    await vanish('POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100\r\n\r\nhalf', 50);
+    await vanish('POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel', 50);
+    await vanish('GET /slow HTTP/1.1\r\nHost: a.test\r\n\r\n', 50);
+    await vanish('GET /slow HTTP/1.1\r\nHost: a.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n', 50);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await send(started.port, { host: 'a.test' })).status).toBe(200);
   });
 
   it('still serves after all of that', async () => {
