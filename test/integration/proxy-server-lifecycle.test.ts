@@ -1,6 +1,7 @@
 // Connections and lifecycle: max_connections, read_timeout, a table swap that changes nothing for a
 // request in flight or an idle keep-alive connection, and stop() draining requests until its deadline.
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteTable } from '../../src/proxy/types.ts';
@@ -54,6 +55,26 @@ describe('connections', () => {
       expect(reply).not.toContain('HTTP/1.1 200');
     } finally {
       await proxy.proxy.stop(new Date(Date.now() + 1000));
+    }
+  });
+});
+
+describe('reusePort', () => {
+  it('lets two instances (workers) listen on one port and both serve', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const table = literalTable([{ name: 'a', host: 'a.test', service: 'a' }]);
+    const settings = { listen: [`127.0.0.1:${port}`], workers: 1 };
+    const one = await startProxy({ table: () => table, upstreams, settings });
+    const two = await startProxy({ table: () => table, upstreams, settings });
+    try {
+      expect([one.port, two.port]).toEqual([port, port]);
+      for (let i = 0; i < 4; i++) expect((await send(port, { host: 'a.test' })).status).toBe(200);
+    } finally {
+      await one.proxy.stop(new Date(Date.now() + 1000));
+      await two.proxy.stop(new Date(Date.now() + 1000));
     }
   });
 });

@@ -1,6 +1,7 @@
 // The proxy's sockets: HTTP and HTTPS listeners on Node's parser (configured strictly, never the
 // lenient one), requests and WebSocket upgrades handed to the handlers, a drain on stop.
-// TODO(proxy area): `workers` (SO_REUSEPORT listeners in worker threads) is not done here yet.
+// TODO(proxy area): `workers`: run one createProxyServer per worker thread with `reusePort` (the
+// threads, their tables and pools are the area's); the listeners here already bind with SO_REUSEPORT.
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -30,6 +31,8 @@ export interface ProxyServerOptions {
   readonly logger: Logger;
   /** The certificates of the current table; a new object after a reload rebuilds the contexts. */
   readonly certificates: () => ProxyCertificates;
+  /** Bind with SO_REUSEPORT so several instances (worker threads) share each port; default: `settings.workers > 0`. */
+  readonly reusePort?: boolean;
 }
 
 export interface ListenerAddress {
@@ -57,6 +60,7 @@ interface Listener {
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { settings, metrics, logger } = options;
+  const reusePort = options.reusePort ?? settings.workers > 0;
   const trusted = new NetworkSet(settings.trusted_ips.map((text) => parseCidr(text)).filter((cidr): cidr is Cidr => cidr !== undefined));
   const context: ServerContext = { settings, table: options.table, upstreams: options.upstreams, metrics, logger, trusted, serverName: hostname() };
   const tunnels: Tunnels = {
@@ -158,7 +162,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       for (const l of listeners) {
         await new Promise<void>((resolve, reject) => {
           l.server.once('error', reject);
-          l.server.listen({ host: l.host, port: l.port }, () => {
+          l.server.listen({ host: l.host, port: l.port, reusePort }, () => {
             l.server.off('error', reject);
             resolve();
           });
