@@ -63,17 +63,21 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const reusePort = options.reusePort ?? settings.workers > 0;
   const trusted = new NetworkSet(settings.trusted_ips.map((text) => parseCidr(text)).filter((cidr): cidr is Cidr => cidr !== undefined));
   const context: ServerContext = { settings, table: options.table, upstreams: options.upstreams, metrics, logger, trusted, serverName: hostname() };
+  // A connection is counted under one protocol at a time: http/https, then websocket once tunnelled.
+  const protocolOf = new WeakMap<Duplex, string>();
+  const countConnection = (socket: Duplex, protocol: string): void => {
+    protocolOf.set(socket, protocol);
+    metrics.openConnections.inc({ protocol });
+    socket.once('close', () => metrics.openConnections.dec({ protocol: protocolOf.get(socket) ?? protocol }));
+  };
   const tunnels: Tunnels = {
     open: new Set<Duplex>(),
     onTunnel(client, protocol) {
       tunnels.open.add(client);
-      metrics.openConnections.dec({ protocol });
+      metrics.openConnections.dec({ protocol: protocolOf.get(client) ?? protocol });
+      protocolOf.set(client, 'websocket');
       metrics.openConnections.inc({ protocol: 'websocket' });
-      client.once('close', () => {
-        tunnels.open.delete(client);
-        metrics.openConnections.dec({ protocol: 'websocket' });
-        metrics.openConnections.inc({ protocol }); // the close handler of the connection counts it down
-      });
+      client.once('close', () => tunnels.open.delete(client));
     },
   };
   let certificateSet: ProxyCertificates | undefined;
@@ -149,10 +153,6 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     });
     server.on('tlsClientError', (error: Error) => logger.debug({ event: 'proxy_tls_error', err: error }));
     return listener;
-  };
-  const countConnection = (socket: Socket, protocol: string): void => {
-    metrics.openConnections.inc({ protocol });
-    socket.once('close', () => metrics.openConnections.dec({ protocol }));
   };
 
   return {
