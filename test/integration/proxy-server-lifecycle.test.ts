@@ -59,6 +59,26 @@ describe('connections', () => {
   });
 });
 
+describe('idle_timeout', () => {
+  it('closes an idle keep-alive connection after idle_timeout, not before its first answer', async () => {
+    const proxy = await startProxy({ table: () => literalTable([{ name: 'a', host: 'a.test', service: 'a' }]), upstreams, settings: { idle_timeout: 1000 } });
+    try {
+      const socket = connect(proxy.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.write('GET / HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      const began = Date.now();
+      await closed;
+      expect(statusOf(text)).toBe(200);
+      expect(text.toLowerCase()).toContain('keep-alive: timeout=1');
+      expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+    } finally {
+      await proxy.proxy.stop(new Date(Date.now() + 1000));
+    }
+  });
+});
+
 describe('reusePort', () => {
   it('lets two instances (workers) listen on one port and both serve', async () => {
     const probe = createServer();
