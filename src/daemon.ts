@@ -5,12 +5,13 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createAdminArea, validateAdmin, type AdminArea, type AdminServer, type Readiness } from './admin/index.ts';
 import type { ApiRoute, Area, ConfigValidator } from './area.ts';
 import { subnetOverlayFeed } from './compose/subnet-overlay.ts';
-import { loadConfigOrThrow, problem, type Config, type Problem } from './config/index.ts';
+import { loadConfigOrThrow, type Config, type Problem } from './config/index.ts';
 import { createDnsArea, validateDns } from './dns/index.ts';
 import { createEtcdArea, validateEtcd } from './etcd/index.ts';
 import { WeftError } from './errors.ts';
 import type { Logger, LogLevel } from './log.ts';
 import { createOverlayArea, loadOrCreateVtepMac, validateOverlay } from './overlay/index.ts';
+import { createProxyArea, validateProxy } from './proxy/index.ts';
 import { createSubnetArea, networkCidrs, validateSubnet, type PublicAddress } from './subnet/index.ts';
 import { SystemdNotifier } from './systemd.ts';
 import { createTemplatesArea, validateTemplates } from './templates/index.ts';
@@ -26,9 +27,6 @@ export interface DaemonOptions {
   readonly areas?: readonly Area[];
 }
 
-/** Areas not built yet: enabling one is a config problem, not a start-up failure. */
-const unbuiltAreas = ['proxy'] as const;
-
 /** Every area's check of its config section, in start order. */
 const validators: readonly ConfigValidator[] = [
   validateAdmin,
@@ -37,7 +35,7 @@ const validators: readonly ConfigValidator[] = [
   validateOverlay,
   validateDns,
   validateTemplates,
-  (config) => unbuiltAreas.filter((name) => config[name].enabled).map((name) => problem(`${name}.enabled`, `the ${name} area cannot be enabled in weft ${weftVersion} yet; set ${name}.enabled = false`)),
+  validateProxy,
 ];
 
 /** Every problem of a loaded config that only the areas know about (run before anything starts). */
@@ -47,8 +45,10 @@ export function validateConfig(config: Config): Problem[] {
 
 /** The areas the config enables, in start order: the daemon's explicit list. */
 function buildAreas(config: Config, logger: Logger): Area[] {
+  // The proxy needs no etcd: it serves its route file (which the templates area may render).
+  const proxy = config.proxy.enabled ? [createProxyArea({ config, logger })] : [];
   const needsEtcd = config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
-  if (!needsEtcd) return [];
+  if (!needsEtcd) return proxy;
   const etcd = createEtcdArea({ config, logger });
   const areas: Area[] = [etcd];
   const subnet = config.subnet.enabled
@@ -64,7 +64,7 @@ function buildAreas(config: Config, logger: Logger): Area[] {
   if (config.overlay.enabled && subnet !== undefined) areas.push(createOverlayArea({ config, logger, leases: subnetOverlayFeed(subnet) }));
   if (config.dns.enabled) areas.push(createDnsArea({ config, logger, etcd: etcd.handle, clusterNetworks: () => networkCidrs(subnet?.network()) }));
   if (config.templates.enabled) areas.push(createTemplatesArea({ config, logger, etcd: etcd.handle }));
-  return areas;
+  return [...areas, ...proxy];
 }
 
 export class Daemon {
