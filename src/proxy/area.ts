@@ -6,15 +6,12 @@ import { onceStop, type Area } from '../area.ts';
 import type { Config } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { loadCertificates, type CertificateBundle } from './certificates.ts';
-import { compileRouteTable, createProxyServer, createUpstreams, parseRouteFile, type ProxyServer, type Upstreams } from './layers.ts';
+import { loadCertificates } from './certificates.ts';
+import { createProxyServer, createUpstreams, loadRouteFile, routeFileLimits, type ProxyCertificates, type ProxyServer, type Upstreams } from './layers.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { RouteFileReloader, type Compiled } from './reload.ts';
 import type { RouteTable } from './types.ts';
 import { validateProxy } from './validate.ts';
-
-/** A route file is a few KiB to a few hundred; anything past this is a mistake, not a config. */
-export const maxRouteFileBytes = 4 * 1024 * 1024;
 
 export interface ProxyAreaOptions {
   readonly config: Pick<Config, 'proxy'>;
@@ -24,22 +21,18 @@ export interface ProxyAreaOptions {
 /** What one good version of the route file becomes: swapped in whole. */
 interface LoadedRoutes {
   readonly table: RouteTable;
-  readonly certificates: CertificateBundle;
+  readonly certificates: ProxyCertificates;
 }
+
+const noCertificates: ProxyCertificates = { bySni: [] };
 
 /** parse -> compile -> certificates: any problem refuses the whole version. */
 export async function compileRoutes(text: string): Promise<Compiled<LoadedRoutes>> {
-  const parsed = parseRouteFile(text);
-  if (parsed.config === undefined || parsed.errors.length > 0) return { ok: false, errors: parsed.errors, warnings: parsed.warnings };
-  let table: RouteTable;
-  try {
-    table = compileRouteTable(parsed.config);
-  } catch (error) {
-    return { ok: false, errors: [{ path: 'http', message: (error as Error).message }], warnings: parsed.warnings };
-  }
-  const { bundle, errors } = await loadCertificates(parsed.config);
-  if (errors.length > 0) return { ok: false, errors, warnings: parsed.warnings };
-  return { ok: true, value: { table, certificates: bundle }, warnings: parsed.warnings };
+  const checked = loadRouteFile(text);
+  if (checked.table === undefined || checked.errors.length > 0) return { ok: false, errors: checked.errors, warnings: checked.warnings };
+  const { certificates, errors } = await loadCertificates(checked.table.config);
+  if (errors.length > 0) return { ok: false, errors, warnings: checked.warnings };
+  return { ok: true, value: { table: checked.table, certificates }, warnings: checked.warnings };
 }
 
 export class ProxyArea implements Area {
@@ -80,7 +73,7 @@ export class ProxyArea implements Area {
     this.#upstreams = upstreams;
     this.#reloader = new RouteFileReloader<LoadedRoutes>({
       file: settings.route_file,
-      maxBytes: maxRouteFileBytes,
+      maxBytes: routeFileLimits.bytes,
       compile: compileRoutes,
       // The pools learn the new servers before the table that routes to them goes live.
       apply: (loaded) => {
@@ -92,7 +85,7 @@ export class ProxyArea implements Area {
       logger: this.#log,
       metrics,
     });
-    this.#server = createProxyServer({ settings, table: () => this.#current?.table, upstreams, metrics, logger: this.#log, certificates: () => this.#current?.certificates });
+    this.#server = createProxyServer({ settings, table: () => this.#current?.table, upstreams, metrics, logger: this.#log, certificates: () => this.#current?.certificates ?? noCertificates });
     try {
       await this.#reloader.start();
       await this.#server.start();
@@ -138,7 +131,7 @@ export class ProxyArea implements Area {
           ? { name, kind: spec.kind, services: spec.services }
           : { name, kind: spec.kind, servers: spec.servers.map((s) => ({ url: s.url, weight: s.weight, ...health.find((h) => h.service === name && h.url === s.url) })) },
       ),
-      certificates: (this.#current?.certificates.certificates ?? []).map((c) => c.certFile),
+      certificates: (this.#current?.table.config.certificates ?? []).map((c) => c.certFile),
     };
   };
 

@@ -12,15 +12,18 @@ export async function readBounded(path: string, maxBytes: number): Promise<Buffe
     throw new WeftError('WEFT_E_PROXY_RELOAD', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   try {
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    // Chunks, not one buffer of the bound: the bound is large and most files are small.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
       if (bytesRead === 0) break;
-      filled += bytesRead;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new WeftError('WEFT_E_PROXY_RELOAD', `${path} is larger than ${maxBytes} bytes; refusing to read it`);
     }
-    if (filled > maxBytes) throw new WeftError('WEFT_E_PROXY_RELOAD', `${path} is larger than ${maxBytes} bytes; refusing to read it`);
-    return buffer.subarray(0, filled);
+    return Buffer.concat(chunks, total);
   } finally {
     await handle.close();
   }

@@ -27,14 +27,15 @@ describe('[proxy] validation', () => {
     expect(check({ listen: ['localhost:80', '127.0.0.1:80'], tls_listen: ['127.0.0.1:80'], trusted_ips: ['10.0.0.0/8', '192.168.1.7', 'ten'], route_file: 'routes.toml', headers_timeout: 70_000 })).toEqual([
       'proxy.listen: "localhost:80" is not an ADDRESS:PORT listen address with an IP address (e.g. 127.0.0.1:8080, [::1]:8080 or :8080)',
       'proxy.tls_listen: 127.0.0.1:80 is listed twice (in listen or tls_listen); each address serves one protocol',
-      'proxy.trusted_ips: "ten" is not an IP address or a network (expected e.g. 10.0.0.0/8 or 192.168.1.7)',
+      'proxy.trusted_ips: "192.168.1.7" is not a network in CIDR notation (one address: 192.168.1.7/32), e.g. 10.0.0.0/8',
+      'proxy.trusted_ips: "ten" is not a network in CIDR notation, e.g. 10.0.0.0/8',
       'proxy.route_file: "routes.toml" must be an absolute path (the file is watched for changes by its directory)',
       'proxy.headers_timeout: 70000 ms is longer than proxy.read_timeout (60000 ms), which covers the headers too',
     ]);
   });
 
-  it('workers need a fixed port; an enabled proxy needs somewhere to listen', () => {
-    expect(check({ workers: 2, listen: ['127.0.0.1:0'] })).toEqual([expect.stringContaining('proxy.workers: workers share a port')]);
+  it('workers are refused until they are built; an enabled proxy needs somewhere to listen', () => {
+    expect(check({ workers: 2 })).toEqual(['proxy.workers: extra proxy worker threads are not built yet; set proxy.workers = 0 (got 2)']);
     expect(check({ enabled: true, listen: [] })).toEqual([expect.stringContaining('proxy.listen: the proxy is enabled but listens nowhere')]);
   });
 });

@@ -17,9 +17,11 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   return parseIpPort(text, -1);
 }
 
-/** A trusted_ips entry: a network, or one address (Traefik's trustedIPs accepts both). */
+/** A trusted_ips entry: a network in CIDR notation (one address is /32 or /128). */
 export function trustedNetworkProblem(text: string): string | undefined {
-  return parseCidr(text) !== undefined || parseIp(text) !== undefined ? undefined : `"${text}" is not an IP address or a network (expected e.g. 10.0.0.0/8 or 192.168.1.7)`;
+  if (parseCidr(text) !== undefined) return undefined;
+  const single = parseIp(text) === undefined ? '' : ` (one address: ${text}/${text.includes(':') ? 128 : 32})`;
+  return `"${text}" is not a network in CIDR notation${single}, e.g. 10.0.0.0/8`;
 }
 
 export function validateProxy(config: Pick<Config, 'proxy'>): Problem[] {
@@ -36,9 +38,10 @@ export function validateProxy(config: Pick<Config, 'proxy'>): Problem[] {
       const id = address.host === '' ? `:${address.port}` : formatIpPort(address);
       if (address.port !== 0 && seen.has(id)) problems.push(problem(`proxy.${key}`, `${text} is listed twice (in listen or tls_listen); each address serves one protocol`));
       seen.add(id);
-      if (p.workers > 0 && address.port === 0) problems.push(problem('proxy.workers', `workers share a port through SO_REUSEPORT, so ${text} needs a fixed port (port 0 would give each worker its own)`));
     }
   }
+  // The server layer has no SO_REUSEPORT worker threads yet: refused rather than silently ignored.
+  if (p.workers > 0) problems.push(problem('proxy.workers', `extra proxy worker threads are not built yet; set proxy.workers = 0 (got ${p.workers})`));
   if (p.enabled && p.listen.length === 0 && p.tls_listen.length === 0) problems.push(problem('proxy.listen', 'the proxy is enabled but listens nowhere; set proxy.listen or proxy.tls_listen'));
   for (const text of p.trusted_ips) {
     const bad = trustedNetworkProblem(text);
