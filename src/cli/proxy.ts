@@ -13,7 +13,6 @@ const shortFlags: Record<string, string> = {
   routes: 'proxy-route-file',
   listen: 'proxy-listen',
   'tls-listen': 'proxy-tls-listen',
-  workers: 'proxy-workers',
 };
 
 /** `--routes FILE` may be relative to the working directory; the area wants it absolute. */
@@ -40,7 +39,7 @@ export function translateProxyFlags(args: readonly string[]): string[] {
 
 export const proxyRun: Command = {
   name: 'proxy',
-  usage: 'weft proxy --routes FILE --listen ADDR:PORT [--listen ADDR:PORT]... [--tls-listen ADDR:PORT]... [--workers N] [--config FILE] [--proxy-KEY VALUE]...',
+  usage: 'weft proxy --routes FILE --listen ADDR:PORT [--listen ADDR:PORT]... [--tls-listen ADDR:PORT]... [--config FILE] [--proxy-KEY VALUE]...',
   summary: 'Run the HTTP reverse proxy alone on a Traefik-format route file (reloaded on change); SIGTERM drains.',
   async run(args, io) {
     // Every area's check runs (as `weft config check`), the proxy's as enabled.

@@ -7,6 +7,7 @@
 // stand-ins that route nothing.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,6 +58,16 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
+/** One GET with a Host header (fetch may not set one): the status, 0 when nothing answered. */
+function statusOf(port: number, host: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 2000 }, (res) => {
+      res.resume().on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy()).on('error', () => resolve(0)).end();
+  });
+}
+
 /** Sends `text` and waits for the echo. */
 function roundTrip(socket: WebSocket, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -85,7 +96,7 @@ describe.skipIf(stubbed)('reload under load', () => {
     const port = await freePort();
     const proxy = new WeftProcess(['proxy', '--routes', file, '--listen', `127.0.0.1:${port}`, '--no-proxy-access-log']);
     cleanups.push(() => proxy.kill('SIGKILL'));
-    await until('the proxy answers for web.test', async () => (await fetch(`http://127.0.0.1:${port}/`, { headers: { host: 'web.test' } }).then((r) => r.status, () => 0)) === 200);
+    await until('the proxy answers for web.test', async () => (await statusOf(port, 'web.test')) === 200);
 
     const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/echo`);
     let closed: string | undefined;
