@@ -18,6 +18,9 @@ packages=(
   golang-go          # the Go text/template reference renderer (test oracle)
   dnsmasq-base       # DNS peer for forwarding tests and the dnsmasq benchmark
   dnsperf            # DNS benchmark
+  nginx              # reverse proxy and backend of the proxy benchmark
+  haproxy            # reverse proxy of the proxy benchmark
+  wrk                # HTTP load generator (proxy benchmark, reload under load)
   ca-certificates
   nodejs npm         # only to bootstrap: npm ci installs the pinned Node 24 used by every script
 )

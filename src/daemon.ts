@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createAdminArea, validateAdmin, type AdminArea, type AdminServer, type Readiness } from './admin/index.ts';
 import type { ApiRoute, Area, ConfigValidator } from './area.ts';
-import { loadConfigOrThrow, problem, type Config, type Problem } from './config/index.ts';
+import { loadConfigOrThrow, type Config, type Problem } from './config/index.ts';
 import { WeftError } from './errors.ts';
 import type { Logger, LogLevel } from './log.ts';
 import type { PublicAddress } from './subnet/index.ts';
@@ -23,9 +23,6 @@ export interface DaemonOptions {
   readonly areas?: readonly Area[];
 }
 
-/** Areas not built yet: enabling one is a config problem, not a start-up failure. */
-const unbuiltAreas = ['proxy'] as const;
-
 const needsEtcd = (config: Config): boolean => config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
 
 /** Every area's check of its config section, in start order, each loaded only when its area runs. */
@@ -35,10 +32,8 @@ const areaValidators: readonly { readonly runs: (config: Config) => boolean; rea
   { runs: (config) => config.overlay.enabled, load: async () => (await import('./overlay/index.ts')).validateOverlay },
   { runs: (config) => config.dns.enabled, load: async () => (await import('./dns/index.ts')).validateDns },
   { runs: (config) => config.templates.enabled, load: async () => (await import('./templates/index.ts')).validateTemplates },
+  { runs: (config) => config.proxy.enabled, load: async () => (await import('./proxy/index.ts')).validateProxy },
 ];
-
-const unbuiltProblems: ConfigValidator = (config) =>
-  unbuiltAreas.filter((name) => config[name].enabled).map((name) => problem(`${name}.enabled`, `the ${name} area cannot be enabled in weft ${weftVersion} yet; set ${name}.enabled = false`));
 
 /**
  * Every problem of a loaded config that only the areas know about (run before anything starts).
@@ -49,13 +44,21 @@ const unbuiltProblems: ConfigValidator = (config) =>
 export async function validateConfig(config: Config, scope: 'enabled' | 'all' = 'enabled'): Promise<Problem[]> {
   const validators: ConfigValidator[] = [validateAdmin];
   for (const entry of areaValidators) if (scope === 'all' || entry.runs(config)) validators.push(await entry.load());
-  validators.push(unbuiltProblems);
   return validators.flatMap((validate) => validate(config));
 }
 
 /** The areas the config enables, in start order: the daemon's explicit list. Loads only those. */
 async function buildAreas(config: Config, logger: Logger): Promise<Area[]> {
-  if (!needsEtcd(config)) return [];
+  const areas: Area[] = [];
+  if (needsEtcd(config)) areas.push(...(await buildEtcdAreas(config, logger)));
+  // The proxy serves its route file and needs no etcd; last to start, first to stop (it drains
+  // while the templates that render its route file still run).
+  if (config.proxy.enabled) areas.push((await import('./proxy/index.ts')).createProxyArea({ config, logger }));
+  return areas;
+}
+
+/** etcd, then the areas that use it. */
+async function buildEtcdAreas(config: Config, logger: Logger): Promise<Area[]> {
   const { createEtcdArea } = await import('./etcd/index.ts');
   const etcd = createEtcdArea({ config, logger });
   const areas: Area[] = [etcd];

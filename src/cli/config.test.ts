@@ -29,11 +29,11 @@ describe('weft config check runs every area\'s validate', () => {
   });
 
   it('reports parse problems and area problems together', async () => {
-    const { status, err, file } = await check('[etcd]\ndial_timeout = 5\n\n[admin]\nlisten = "localhost"\n\n[proxy]\nenabled = true\n');
+    const { status, err, file } = await check('[etcd]\ndial_timeout = 5\n\n[admin]\nlisten = "localhost"\n\n[proxy]\nroute_file = "routes.toml"\n');
     expect(status).toBe(1);
     expect(err).toContain(`${file}:2: etcd.dial_timeout:`);
     expect(err).toContain(`${file}:5: admin.listen:`);
-    expect(err).toContain(`${file}:8: proxy.enabled:`);
+    expect(err).toContain(`${file}:8: proxy.route_file:`);
   });
 
   it('passes a good file', async () => {

@@ -1,6 +1,7 @@
 // Every area passes the lifecycle contract of src/area.ts (test/harness/area-conformance.ts),
 // built the way the daemon builds it, against a real etcd.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
@@ -11,6 +12,7 @@ import { createDnsArea } from '../../src/dns/index.ts';
 import { createEtcdArea, etcdHandle } from '../../src/etcd/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createOverlayArea, type OverlayView } from '../../src/overlay/index.ts';
+import { createProxyArea } from '../../src/proxy/index.ts';
 import type { Runner } from '../../src/overlay/masq.ts';
 import { createMemoryBackend } from '../../src/overlay/memory-backend.ts';
 import { createSubnetArea } from '../../src/subnet/index.ts';
@@ -163,6 +165,39 @@ describe('overlay', () => {
       becomesReady: true,
       cleanedUp: async () => iptables.empty(),
       slowDown: (mode) => (iptables.mode.value = mode),
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  });
+});
+
+/** A loopback port free right now (the proxy fixture needs to know it to see it closed after stop). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+describe('proxy', () => {
+  areaConformance(async () => {
+    const { config: base, dir } = fixtureConfig();
+    const port = await freePort();
+    const routeFile = join(dir, 'routes.toml');
+    writeFileSync(routeFile, '[http.routers.web]\nrule = "Host(`web.test`)"\nservice = "web"\n\n[http.services.web.loadBalancer]\n[[http.services.web.loadBalancer.servers]]\nurl = "http://127.0.0.1:9"\n');
+    const config: Config = { ...base, proxy: { ...base.proxy, enabled: true, listen: [`127.0.0.1:${port}`], route_file: routeFile } };
+    return {
+      build: () => createProxyArea({ config, logger: silentLogger }),
+      observe: () => outside(dir),
+      becomesReady: true,
+      cleanedUp: async () => !(await accepts(port)),
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   });
