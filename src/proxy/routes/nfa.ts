@@ -1,0 +1,133 @@
+// A Go regexp as a Thompson NFA, run as a state set (Pike, without captures): time is linear in
+// input length times program size, so no route file can make matching backtrack catastrophically.
+import { GoRegexpError, isWord, parseGoRegexp, type AssertKind, type CharTest, type ReNode } from './goregexp.ts';
+
+type Inst =
+  | { op: 'char'; test: CharTest; next: number }
+  | { op: 'split'; a: number; b: number }
+  | { op: 'assert'; kind: AssertKind; next: number }
+  | { op: 'match' };
+
+/** Program size limit (Go bounds its programs too); `(a{1000}){1000}` is refused, not built. */
+export const maxInstructions = 20_000;
+
+class Builder {
+  readonly prog: Inst[] = [];
+
+  emit(inst: Inst): number {
+    if (this.prog.length >= maxInstructions) throw new GoRegexpError(`expression too large (over ${maxInstructions} instructions)`);
+    this.prog.push(inst);
+    return this.prog.length - 1;
+  }
+
+  // Compiles `node` so that it continues at `next`; returns its entry.
+  build(node: ReNode, next: number): number {
+    switch (node.t) {
+      case 'empty':
+        return next;
+      case 'char':
+        return this.emit({ op: 'char', test: node.test, next });
+      case 'assert':
+        return this.emit({ op: 'assert', kind: node.kind, next });
+      case 'cat': {
+        let entry = next;
+        for (let i = node.items.length - 1; i >= 0; i--) entry = this.build(node.items[i] as ReNode, entry);
+        return entry;
+      }
+      case 'alt': {
+        let entry = this.build(node.items[node.items.length - 1] as ReNode, next);
+        for (let i = node.items.length - 2; i >= 0; i--) entry = this.emit({ op: 'split', a: this.build(node.items[i] as ReNode, next), b: entry });
+        return entry;
+      }
+      case 'repeat': {
+        let entry = next;
+        if (node.max === -1) {
+          const loop = this.emit({ op: 'split', a: -1, b: next });
+          const body = this.build(node.node, loop);
+          (this.prog[loop] as { a: number }).a = body;
+          entry = loop;
+        } else {
+          for (let i = node.min; i < node.max; i++) entry = this.emit({ op: 'split', a: this.build(node.node, entry), b: next });
+        }
+        for (let i = 0; i < node.min; i++) entry = this.build(node.node, entry);
+        return entry;
+      }
+    }
+  }
+}
+
+export interface GoRegexp {
+  readonly source: string;
+  /** Go's MatchString: does the expression match anywhere in `text`? */
+  test(text: string): boolean;
+}
+
+/** Compiles a Go (RE2) regular expression; throws GoRegexpError with Go-like messages. */
+export function compileGoRegexp(source: string): GoRegexp {
+  const builder = new Builder();
+  const match = builder.emit({ op: 'match' });
+  const start = builder.build(parseGoRegexp(source), match);
+  const prog = builder.prog;
+  const marks = new Uint32Array(prog.length);
+  let generation = 0;
+  return { source, test: (text) => run(text) };
+
+  function run(text: string): boolean {
+    let current: number[] = [];
+    let next: number[] = [];
+    const length = text.length;
+    let prev = -1;
+    for (let i = 0; ; ) {
+      const c = i < length ? (text.codePointAt(i) as number) : -1;
+      generation = generation === 0xffffffff ? 1 : generation + 1;
+      if (generation === 1) marks.fill(0);
+      // Threads carried over keep priority; a new thread starts here (unanchored search).
+      const seeds = current;
+      current = [];
+      for (const pc of seeds) if (add(current, pc, prev, c, i, length)) return true;
+      if (add(current, start, prev, c, i, length)) return true;
+      if (c === -1) return false;
+      next = [];
+      for (const pc of current) {
+        const inst = prog[pc] as Inst;
+        if (inst.op === 'char' && inst.test(c)) next.push(inst.next);
+      }
+      current = next;
+      prev = c;
+      i += c > 0xffff ? 2 : 1;
+    }
+  }
+
+  // Follows splits and assertions from `pc`; true when the match instruction is reachable.
+  function add(list: number[], pc: number, prev: number, c: number, i: number, length: number): boolean {
+    const stack = [pc];
+    while (stack.length > 0) {
+      const at = stack.pop() as number;
+      if (marks[at] === generation) continue;
+      marks[at] = generation;
+      const inst = prog[at] as Inst;
+      if (inst.op === 'match') return true;
+      if (inst.op === 'char') list.push(at);
+      else if (inst.op === 'split') stack.push(inst.b, inst.a);
+      else if (holds(inst.kind, prev, c, i, length)) stack.push(inst.next);
+    }
+    return false;
+  }
+}
+
+function holds(kind: AssertKind, prev: number, c: number, i: number, length: number): boolean {
+  switch (kind) {
+    case 'beginText':
+      return i === 0;
+    case 'endText':
+      return i === length;
+    case 'beginLine':
+      return i === 0 || prev === 10;
+    case 'endLine':
+      return i === length || c === 10;
+    case 'wordBoundary':
+      return isWord(prev) !== isWord(c);
+    case 'notWordBoundary':
+      return isWord(prev) === isWord(c);
+  }
+}
