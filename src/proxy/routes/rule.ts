@@ -161,18 +161,25 @@ export function compileRule(rule: string): CompiledRule {
 }
 
 function build(node: RuleNode): Matcher {
-  if (node.op === 'and') {
-    const [left, right] = [build(node.left), build(node.right)];
-    return (r) => left(r) && right(r);
+  switch (node.op) {
+    case 'and': {
+      const [left, right] = [build(node.left), build(node.right)];
+      return (r) => left(r) && right(r);
+    }
+    case 'or': {
+      const [left, right] = [build(node.left), build(node.right)];
+      return (r) => left(r) || right(r);
+    }
+    case 'not': {
+      const inner = build(node.node);
+      return (r) => !inner(r);
+    }
+    case 'call':
+      return buildCall(node);
   }
-  if (node.op === 'or') {
-    const [left, right] = [build(node.left), build(node.right)];
-    return (r) => left(r) || right(r);
-  }
-  if (node.op === 'not') {
-    const inner = build(node.node);
-    return (r) => !inner(r);
-  }
+}
+
+function buildCall(node: Extract<RuleNode, { op: 'call' }>): Matcher {
   const spec = byName.get(node.name);
   const fail = (message: string): never => {
     throw new RuleError(`${message} at column ${node.column}`, node.column);
