@@ -11,6 +11,7 @@ import { daemonCommand } from './daemon.ts';
 import { dnsCommands } from './dns.ts';
 import { leaseLs } from './lease.ts';
 import { networkInit, networkShow } from './network.ts';
+import { proxyCheck } from './proxy.ts';
 import { statusCommand } from './status.ts';
 
 const versionCommand: Command = {
@@ -23,7 +24,7 @@ const versionCommand: Command = {
   },
 };
 
-export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, confdCommand, configCheck, configShow, configFlagsCommand, versionCommand];
+export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, confdCommand, proxyCheck, configCheck, configShow, configFlagsCommand, versionCommand];
 
 function help(io: CommandIo): void {
   io.out(`weft ${weftVersion}: one daemon per container host (subnets, overlay, DNS, templates, proxy)\n\nusage:`);

@@ -18,6 +18,7 @@ export function indexLines(text: string): LineIndex {
       const header = readKey(line, at + (isArray ? 2 : 1));
       if (header === undefined) continue;
       table = header.segments;
+      for (let i = 1; i < table.length; i++) if (!lines.has(table.slice(0, i).join(sep))) lines.set(table.slice(0, i).join(sep), lineNumber);
       if (isArray) {
         const key = table.join(sep);
         const index = arrayCounts.get(key) ?? 0;

@@ -80,10 +80,18 @@ function checkServerUrl(r: Reader, text: string | undefined, path: Path): string
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return r.error(path, `scheme ${url.protocol.slice(0, -1)} is not supported (http or https)`);
   if (url.hostname === '') return r.error(path, `"${text}" has no host`);
   if (url.username !== '' || url.password !== '') return r.error(path, 'credentials in a server URL are not supported');
-  if (/^[a-z]+:\/\/[^/?#]*:(?![0-9]{1,5}(?:[/?#]|$))/i.test(text)) return r.error(path, `"${text}" has an invalid port`);
+  if (!validPort(text)) return r.error(path, `"${text}" has an invalid port`);
   if (url.pathname !== '/' && url.pathname !== '') r.warn(path, `the path ${url.pathname} is ignored (as Traefik does without preservePath)`);
   if (url.search !== '' || url.hash !== '') r.warn(path, 'the query and fragment of a server URL are ignored');
   return text;
+}
+
+// WHATWG URL drops a default port and accepts `host:`; Go's url.Parse wants digits after a colon.
+function validPort(text: string): boolean {
+  const authority = (/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text)?.[1] ?? '').replace(/^.*@/, '');
+  const hostEnd = authority.startsWith('[') ? authority.indexOf(']') + 1 : authority.lastIndexOf(':') < 0 ? authority.length : authority.lastIndexOf(':');
+  const rest = authority.slice(hostEnd);
+  return rest === '' || /^:[0-9]{1,5}$/.test(rest);
 }
 
 function readHealthCheck(r: Reader, value: unknown, path: Path): HealthCheckSpec | undefined {

@@ -2,12 +2,13 @@
 // error and warning at its key path and line. Only values are checked here; references and rules
 // are resolved by table.ts (compileRouteTable), which `weft proxy check` runs too.
 import { parse, TomlError } from 'smol-toml';
-import type { CertificateSpec, MiddlewareSpec, ParseResult, RouterSpec } from '../types.ts';
+import type { CertificateSpec, MiddlewareSpec, ParseResult, RouteConfig, RouteProblem, RouterSpec } from '../types.ts';
 import { indexLines } from './locate.ts';
 import { readMiddleware } from './parse-middlewares.ts';
 import { readService } from './parse-services.ts';
 import { Reader, type Path, type Table } from './reader.ts';
-import { defaultPriority } from './rule.ts';
+import { compileRule, defaultPriority, RuleError } from './rule.ts';
+import { maxRuleLength } from './rule-syntax.ts';
 
 /** Bounds on what one route file may hold (a file rendered from etcd registrations is input, not code). */
 export const routeFileLimits = { bytes: 10 * 1024 * 1024, routers: 10_000, services: 10_000, middlewares: 10_000, certificates: 1_000, middlewaresPerRouter: 100, nameLength: 256 };
@@ -15,13 +16,20 @@ export const routeFileLimits = { bytes: 10 * 1024 * 1024, routers: 10_000, servi
 const namePattern = /^[^@\x00-\x1f\x7f]+$/;
 
 export function parseRouteFile(text: string): ParseResult {
-  if (Buffer.byteLength(text, 'utf8') > routeFileLimits.bytes) return { errors: [{ path: '(file)', message: `the file is larger than ${routeFileLimits.bytes} bytes` }], warnings: [] };
+  const { partial, errors, warnings } = readRouteFile(text);
+  return errors.length > 0 ? { errors, warnings } : { config: partial, errors, warnings };
+}
+
+/** The file's problems and what of it was valid. */
+function readRouteFile(text: string): { partial: RouteConfig; errors: RouteProblem[]; warnings: RouteProblem[] } {
+  const empty: RouteConfig = { routers: {}, services: {}, middlewares: {}, certificates: [] };
+  if (Buffer.byteLength(text, 'utf8') > routeFileLimits.bytes) return { partial: empty, errors: [{ path: '(file)', message: `the file is larger than ${routeFileLimits.bytes} bytes` }], warnings: [] };
   let document: Table;
   try {
     document = parse(text, { maxDepth: 32 });
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
-    return { errors: [{ path: '(file)', message: `not valid TOML: ${error.message.split('\n')[0] ?? ''}`, line: error.line }], warnings: [] };
+    return { partial: empty, errors: [{ path: '(file)', message: `not valid TOML: ${error.message.split('\n')[0] ?? ''}`, line: error.line }], warnings: [] };
   }
   const r = new Reader(indexLines(text));
   const top = r.fields(document, [], ['http', 'tls'], { tcp: 'TCP routers and services', udp: 'UDP routers and services' });
@@ -38,8 +46,7 @@ export function parseRouteFile(text: string): ParseResult {
   const [tlsValue, tlsPath] = top.get('tls');
   const tls = tlsValue === undefined ? { certificates: [] } : readTls(r, tlsValue, tlsPath);
   r.finish();
-  if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
-  return { config: { routers, services, middlewares, ...tls }, errors: [], warnings: r.warnings };
+  return { partial: { routers, services, middlewares, ...tls }, errors: r.errors, warnings: r.warnings };
 }
 
 /** A name-keyed section (`[http.routers.*]`): each entry read by `read`, names checked and bounded. */
@@ -79,7 +86,13 @@ function readRouter(r: Reader, table: Table, path: Path, name: string): RouterSp
     parentRefs: 'parentRefs (multi-layer routing)',
   });
   const [ruleValue, rulePath] = f.get('rule');
-  const rule = ruleValue === undefined ? r.error(path, 'the router has no rule') : r.string(ruleValue, rulePath, { nonEmpty: true, maxLength: 16_384 });
+  let rule = ruleValue === undefined ? r.error(path, 'the router has no rule') : r.string(ruleValue, rulePath, { nonEmpty: true, maxLength: maxRuleLength });
+  try {
+    if (rule !== undefined) compileRule(rule);
+  } catch (error) {
+    if (!(error instanceof RuleError)) throw error;
+    rule = r.error(rulePath, error.message);
+  }
   const [serviceValue, servicePath] = f.get('service');
   const serviceText = serviceValue === undefined ? r.error(path, 'the router has no service') : r.string(serviceValue, servicePath, { nonEmpty: true, maxLength: 300 });
   const service = serviceText === undefined ? undefined : reference(r, serviceText, servicePath);
