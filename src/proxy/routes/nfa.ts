@@ -1,5 +1,6 @@
-// A Go regexp as a Thompson NFA, run as a state set (Pike, without captures): time is linear in
-// input length times program size, so no route file can make matching backtrack catastrophically.
+// A Go regexp as a Thompson NFA, run as a state set (Pike, without captures) with a bounded lazy DFA
+// cache: time is linear in input length times program size, so no route file can make matching
+// backtrack catastrophically.
 import { GoRegexpError, isWord, parseGoRegexp, type AssertKind, type CharTest, type ReNode } from './goregexp.ts';
 
 type Inst =
@@ -62,6 +63,21 @@ export interface GoRegexp {
   test(text: string): boolean;
 }
 
+/** Cached DFA states and transitions per expression; past these the cache starts over (as RE2's does). */
+const maxDfaStates = 1000;
+const maxDfaTransitions = 20_000;
+
+interface DfaState {
+  /** Threads waiting for a character (char instructions), after following splits and assertions. */
+  readonly pcs: readonly number[];
+  readonly matched: boolean;
+  readonly next: Map<number, DfaState>;
+  /** The same for ASCII characters, indexed by code (the common case, without hashing). */
+  readonly nextAscii: (DfaState | undefined)[];
+  /** Whether a match is found when this character is the text's last. */
+  readonly last: Map<number, boolean>;
+}
+
 /** Compiles a Go (RE2) regular expression; throws GoRegexpError with Go-like messages. */
 export function compileGoRegexp(source: string): GoRegexp {
   const builder = new Builder();
@@ -70,11 +86,86 @@ export function compileGoRegexp(source: string): GoRegexp {
   const prog = builder.prog;
   const marks = new Uint32Array(prog.length);
   let generation = 0;
-  return { source, test: (text) => run(text) };
+  // Without \b or (?m) anchors, the set of threads after a character depends only on the set before it
+  // and the character (inside the text): those sets are cached as DFA states, built lazily.
+  const cacheable = prog.every((inst) => inst.op !== 'assert' || inst.kind === 'beginText' || inst.kind === 'endText');
+  let states = new Map<string, DfaState>();
+  let transitions = 0;
+  let initial: DfaState | undefined;
+  return { source, test: (text) => (cacheable ? runDfa(text) : runNfa(text)) };
 
-  function run(text: string): boolean {
+  // The threads reached from `seeds` plus a new thread at `start` (unanchored search).
+  function closure(seeds: readonly number[], begin: boolean, end: boolean): { pcs: number[]; matched: boolean } {
+    generation = generation === 0xffffffff ? 1 : generation + 1;
+    if (generation === 1) marks.fill(0);
+    const pcs: number[] = [];
+    const stack = [start, ...[...seeds].reverse()];
+    while (stack.length > 0) {
+      const at = stack.pop() as number;
+      if (marks[at] === generation) continue;
+      marks[at] = generation;
+      const inst = prog[at] as Inst;
+      if (inst.op === 'match') return { pcs, matched: true };
+      if (inst.op === 'char') pcs.push(at);
+      else if (inst.op === 'split') stack.push(inst.b, inst.a);
+      else if (inst.kind === 'beginText' ? begin : inst.kind === 'endText' ? end : false) stack.push(inst.next);
+    }
+    return { pcs, matched: false };
+  }
+
+  function step(pcs: readonly number[], c: number): number[] {
+    const next: number[] = [];
+    for (const pc of pcs) {
+      const inst = prog[pc] as Extract<Inst, { op: 'char' }>;
+      if (inst.test(c)) next.push(inst.next);
+    }
+    return next;
+  }
+
+  function intern(found: { pcs: number[]; matched: boolean }): DfaState {
+    const key = `${found.matched ? 'm' : ''}${found.pcs.join(',')}`;
+    let state = states.get(key);
+    if (state === undefined) {
+      if (states.size >= maxDfaStates || transitions >= maxDfaTransitions) [states, transitions, initial] = [new Map(), 0, undefined];
+      state = { ...found, next: new Map(), nextAscii: new Array<DfaState | undefined>(128).fill(undefined), last: new Map() };
+      states.set(key, state);
+    }
+    return state;
+  }
+
+  function runDfa(text: string): boolean {
+    const length = text.length;
+    if (length === 0) return closure([], true, true).matched;
+    initial ??= intern(closure([], true, false));
+    let state = initial;
+    if (state.matched) return true;
+    for (let i = 0; i < length; ) {
+      const c = text.codePointAt(i) as number;
+      i += c > 0xffff ? 2 : 1;
+      if (i >= length) {
+        let matched = state.last.get(c);
+        if (matched === undefined) {
+          matched = closure(step(state.pcs, c), false, true).matched;
+          state.last.set(c, matched);
+          transitions += 1;
+        }
+        return matched;
+      }
+      let next = c < 128 ? state.nextAscii[c] : state.next.get(c);
+      if (next === undefined) {
+        next = intern(closure(step(state.pcs, c), false, false));
+        if (c < 128) state.nextAscii[c] = next;
+        else state.next.set(c, next);
+        transitions += 1;
+      }
+      if (next.matched) return true;
+      state = next;
+    }
+    return false;
+  }
+
+  function runNfa(text: string): boolean {
     let current: number[] = [];
-    let next: number[] = [];
     const length = text.length;
     let prev = -1;
     for (let i = 0; ; ) {
@@ -87,12 +178,7 @@ export function compileGoRegexp(source: string): GoRegexp {
       for (const pc of seeds) if (add(current, pc, prev, c, i, length)) return true;
       if (add(current, start, prev, c, i, length)) return true;
       if (c === -1) return false;
-      next = [];
-      for (const pc of current) {
-        const inst = prog[pc] as Inst;
-        if (inst.op === 'char' && inst.test(c)) next.push(inst.next);
-      }
-      current = next;
+      current = step(current, c);
       prev = c;
       i += c > 0xffff ? 2 : 1;
     }
