@@ -126,7 +126,11 @@ export function compileGoRegexp(source: string): GoRegexp {
     const key = `${found.matched ? 'm' : ''}${found.pcs.join(',')}`;
     let state = states.get(key);
     if (state === undefined) {
-      if (states.size >= maxDfaStates || transitions >= maxDfaTransitions) [states, transitions, initial] = [new Map(), 0, undefined];
+      if (states.size >= maxDfaStates || transitions >= maxDfaTransitions) {
+        states = new Map();
+        transitions = 0;
+        initial = undefined;
+      }
       state = { ...found, next: new Map(), nextAscii: new Array<DfaState | undefined>(128).fill(undefined), last: new Map() };
       states.set(key, state);
     }

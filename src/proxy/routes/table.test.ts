@@ -65,7 +65,7 @@ describe('references', () => {
   ])('refuses a missing or cyclic reference (%#)', (input, path, message) => {
     const result = compileRouteTable(input);
     expect(result.table).toBeUndefined();
-    expect(result.errors).toContainEqual({ path, message: expect.stringContaining(message) });
+    expect(result.errors.map((e) => ({ path: e.path, matches: e.message.includes(message) }))).toContainEqual({ path, matches: true });
   });
 
   it('resolves middlewares in the order the router names them', () => {
@@ -77,7 +77,7 @@ describe('references', () => {
 
   it('gives table errors the line of their key when it has the file text', () => {
     const text = '[http.routers.r]\nrule = "Path(`/`)"\nservice = "s"\nmiddlewares = ["gone"]\n[http.services.s.loadBalancer]\n';
-    expect(loadRouteFile(text).errors).toEqual([{ path: 'http.routers.r.middlewares.0', line: 4, message: expect.stringContaining('"gone" does not exist') }]);
+    expect(loadRouteFile(text).errors.map((e) => [e.path, e.line, e.message.includes('"gone" does not exist')])).toEqual([['http.routers.r.middlewares.0', 4, true]]);
   });
 });
 
