@@ -56,7 +56,7 @@ export interface ClassItem {
 }
 
 export function literal(c: number, flags: Flags): ReNode {
-  if (!flags.i) return { t: 'char', test: (x) => x === c };
+  if (!flags.i) return { t: 'char', test: (x) => x === c, literal: c };
   const variants = caseVariants(c);
   return { t: 'char', test: (x) => variants.includes(x) };
 }

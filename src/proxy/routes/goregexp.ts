@@ -5,7 +5,7 @@ import { classNode, cp, GoRegexpError, inRanges, isWord, literal, perl, posix, u
 export type AssertKind = 'beginText' | 'endText' | 'beginLine' | 'endLine' | 'wordBoundary' | 'notWordBoundary';
 export type ReNode =
   | { readonly t: 'empty' }
-  | { readonly t: 'char'; readonly test: CharTest }
+  | { readonly t: 'char'; readonly test: CharTest; readonly literal?: number }
   | { readonly t: 'assert'; readonly kind: AssertKind }
   | { readonly t: 'cat' | 'alt'; readonly items: readonly ReNode[] }
   | { readonly t: 'repeat'; readonly node: ReNode; readonly min: number; readonly max: number };

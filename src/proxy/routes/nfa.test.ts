@@ -101,6 +101,8 @@ describe('Go regexp (RE2 syntax, linear-time matching)', () => {
     ['^(?:[a-c]+d|[b-e]{2,5}f)+$', '^(?:[a-c]+d|[b-e]{2,5}f)+$', 'abcdef'],
     ['[a-z]{3}\\.[0-9]+$', '[a-z]{3}\\.[0-9]+$', 'ab.019z'],
     ['^\\p{L}+x', '^\\p{L}+x', 'aαβЖ中x1'],
+    ['ab(?:cd)+e\\b|xyz', 'ab(?:cd)+e\\b|xyz', 'abcdexyz '],
+    ['^[a-c]ab\\.ca(?:b|c)+$', '^[a-c]ab\\.ca(?:b|c)+$', 'abc.'],
     ['(?:\\p{Han}|\\p{Greek}){2}', '(?:\\p{Script=Han}|\\p{Script=Greek}){2}', 'a中αЖ'],
   ])('%j agrees with a reference engine on 5,000 random inputs', (pattern, jsPattern, alphabet) => {
     const ours = compileGoRegexp(pattern);

@@ -82,7 +82,9 @@ interface DfaState {
 export function compileGoRegexp(source: string): GoRegexp {
   const builder = new Builder();
   const match = builder.emit({ op: 'match' });
-  const start = builder.build(parseGoRegexp(source), match);
+  const tree = parseGoRegexp(source);
+  const start = builder.build(tree, match);
+  const required = requiredLiteral(tree);
   const prog = builder.prog;
   const marks = new Uint32Array(prog.length);
   let generation = 0;
@@ -92,7 +94,8 @@ export function compileGoRegexp(source: string): GoRegexp {
   let states = new Map<string, DfaState>();
   let transitions = 0;
   let initial: DfaState | undefined;
-  return { source, test: (text) => (cacheable ? runDfa(text) : runNfa(text)) };
+  // Most texts lack the literal every match contains: `includes` rejects them without running the automaton.
+  return { source, test: (text) => (required.length < 2 || text.includes(required)) && (cacheable ? runDfa(text) : runNfa(text)) };
 
   // The threads reached from `seeds` plus a new thread at `start` (unanchored search).
   function closure(seeds: readonly number[], begin: boolean, end: boolean): { pcs: number[]; matched: boolean } {
@@ -203,6 +206,26 @@ export function compileGoRegexp(source: string): GoRegexp {
     }
     return false;
   }
+}
+
+/** The longest run of literal characters that every match contains ('' when none is known). */
+function requiredLiteral(node: ReNode): string {
+  if (node.t === 'char') return node.literal === undefined ? '' : String.fromCodePoint(node.literal);
+  if (node.t === 'repeat') return node.min > 0 ? requiredLiteral(node.node) : '';
+  if (node.t !== 'cat') return '';
+  let best = '';
+  let run = '';
+  for (const item of node.items) {
+    if (item.t === 'char' && item.literal !== undefined) run += String.fromCodePoint(item.literal);
+    // Assertions consume nothing: the characters around them stay adjacent.
+    else if (item.t !== 'assert' && item.t !== 'empty') {
+      const inner = requiredLiteral(item);
+      if (run.length > best.length) best = run;
+      if (inner.length > best.length) best = inner;
+      run = '';
+    }
+  }
+  return run.length > best.length ? run : best;
 }
 
 function holds(kind: AssertKind, prev: number, c: number, i: number, length: number): boolean {
