@@ -152,6 +152,15 @@ describe('invalid values are errors with paths and lines', () => {
     expect(result.errors.map((e) => e.path)).toEqual(['http.routers.a.rule', 'http.routers.b']);
   });
 
+  it('caps the problems it lists, and many warnings alone do not refuse a file', () => {
+    const routers = Array.from({ length: 1500 }, (_, i) => `[http.routers.r${i}]\nrule = "Path(\`/\`)"\nservice = "s"\nx = 1`).join('\n');
+    const result = parseRouteFile(`${routers}\n[http.services.s.loadBalancer]\n`);
+    expect(result.errors).toEqual([]);
+    expect(result.config).toBeDefined();
+    expect(result.warnings).toHaveLength(1001);
+    expect(result.warnings[1000]).toEqual({ path: '(file)', message: '500 more warnings not shown (at most 1000 problems are)' });
+  });
+
   it('bounds the file size and the number of routers', () => {
     expect(parseRouteFile(`#${'x'.repeat(routeFileLimits.bytes)}`).errors[0]?.message).toMatch(/larger than/);
     const many = Array.from({ length: routeFileLimits.routers + 1 }, (_, i) => `[http.routers.r${i}]\nrule = "Path(\`/\`)"\nservice = "s"`).join('\n');

@@ -16,7 +16,7 @@ const isTable = (value: unknown): value is Table => typeof value === 'object' &&
 export class Reader {
   readonly errors: RouteProblem[] = [];
   readonly warnings: RouteProblem[] = [];
-  #dropped = 0;
+  readonly #dropped = { errors: 0, warnings: 0 };
   readonly #lines: LineIndex;
 
   constructor(lines: LineIndex) {
@@ -24,26 +24,30 @@ export class Reader {
   }
 
   error(path: Path, message: string): undefined {
-    this.#add(this.errors, path, message);
+    this.#add('errors', path, message);
     return undefined;
   }
 
   warn(path: Path, message: string): void {
-    this.#add(this.warnings, path, message);
+    this.#add('warnings', path, message);
   }
 
-  #add(list: RouteProblem[], path: Path, message: string): void {
+  #add(kind: 'errors' | 'warnings', path: Path, message: string): void {
+    const list = this[kind];
     if (this.errors.length + this.warnings.length >= maxProblems) {
-      this.#dropped += 1;
+      this.#dropped[kind] += 1;
       return;
     }
     const line = lineOf(this.#lines, path);
     list.push({ path: formatPath(path), message, ...(line === undefined ? {} : { line }) });
   }
 
-  /** Closes the lists: a last problem says how many were not reported. */
+  /** Closes the lists: a last error (or warning) says how many more there were. */
   finish(): void {
-    if (this.#dropped > 0) this.errors.push({ path: '(file)', message: `${this.#dropped} more problems not shown (at most ${maxProblems} are)` });
+    for (const kind of ['errors', 'warnings'] as const) {
+      const dropped = this.#dropped[kind];
+      if (dropped > 0) this[kind].push({ path: '(file)', message: `${dropped} more ${kind} not shown (at most ${maxProblems} problems are)` });
+    }
   }
 
   table(value: unknown, path: Path): Table | undefined {
