@@ -80,7 +80,8 @@ export class MatchContext {
 
   constructor(facts: RequestFacts) {
     this.facts = facts;
-    this.host = facts.host;
+    // types.ts promises a lower-cased host; lower-casing again costs little and keeps Host exact.
+    this.host = facts.host.toLowerCase();
     this.method = facts.method;
     this.pathBytes = routingPath(facts.path);
   }

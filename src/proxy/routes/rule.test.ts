@@ -17,6 +17,7 @@ const matches = (rule: string, over: Partial<RequestFacts> = {}): boolean => com
 const table: [string, Partial<RequestFacts>, boolean][] = [
   ['Host(`web.example.test`)', {}, true],
   ['Host(`WEB.Example.TEST`)', {}, true],
+  ['Host(`web.example.test`)', { host: 'Web.Example.Test' }, true],
   ['Host(`web.example.test`)', { host: 'api.example.test' }, false],
   ['Host(`web.example.test.`)', {}, true],
   ['Host(`web.example.test`)', { host: 'web.example.test.' }, true],
