@@ -100,6 +100,8 @@ export class MatchContext {
 
   /** Every value of a header, one per header line when the server passes arrays. */
   headerValues(name: string): readonly string[] {
+    // Go moves Host out of Request.Header, so Traefik's Header matchers never see it.
+    if (name === 'host') return [];
     const value = this.facts.headers[name];
     return value === undefined ? [] : typeof value === 'string' ? [value] : value;
   }

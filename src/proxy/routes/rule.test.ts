@@ -52,6 +52,7 @@ const table: [string, Partial<RequestFacts>, boolean][] = [
   ['Header(`x-env`, `prod`)', { headers: { 'x-env': ['dev', 'prod'] } }, true],
   ['Header(`X-Env`, `prod`)', { headers: { 'x-env': 'production' } }, false],
   ['Header(`X-Env`, `prod`)', {}, false],
+  ['Header(`Host`, `web.example.test`)', { headers: { host: 'web.example.test' } }, false],
   ['HeaderRegexp(`X-Env`, `^pro`)', { headers: { 'x-env': ['dev', 'production'] } }, true],
   ['HeaderRegexp(`X-Env`, `^pro`)', { headers: { 'x-env': 'dev' } }, false],
   ['Query(`debug`)', { rawQuery: 'debug' }, true],
