@@ -26,7 +26,7 @@ describe('weft proxy check FILE', () => {
   it('passes a good file, exit 0', async () => {
     const { status, out, err, file } = await check(good);
     expect([status, err]).toEqual([0, '']);
-    expect(out).toBe(`${file}: ok (1 routers, 1 services)\n`);
+    expect(out).toBe(`${file}: ok (1 router, 1 service)\n`);
   });
 
   it('prints warnings as FILE:LINE: path: warning: ... and still exits 0', async () => {

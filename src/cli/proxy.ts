@@ -29,8 +29,10 @@ export const proxyCheck: Command = {
     for (const e of [...result.errors].sort(byLine)) io.err(`${at(e.line)}: ${e.path}: ${e.message}`);
     for (const w of [...result.warnings].sort(byLine)) io.err(`${at(w.line)}: ${w.path}: warning: ${w.message}`);
     if (result.errors.length > 0) return 1;
-    const routers = result.table?.routers.length ?? 0;
-    io.out(`${file}: ok (${routers} routers, ${Object.keys(result.config?.services ?? {}).length} services${result.warnings.length > 0 ? `, ${result.warnings.length} warnings` : ''})`);
+    const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const counts = [count(result.table?.routers.length ?? 0, 'router'), count(Object.keys(result.config?.services ?? {}).length, 'service')];
+    if (result.warnings.length > 0) counts.push(count(result.warnings.length, 'warning'));
+    io.out(`${file}: ok (${counts.join(', ')})`);
     return 0;
   },
 };
