@@ -1,61 +1,10 @@
 // A Go regexp as a Thompson NFA, run as a state set (Pike, without captures) with a bounded lazy DFA
 // cache: time is linear in input length times program size, so no route file can make matching
 // backtrack catastrophically.
-import { GoRegexpError, isWord, parseGoRegexp, type AssertKind, type CharTest, type ReNode } from './goregexp.ts';
+import { isWord, parseGoRegexp, type AssertKind } from './goregexp.ts';
+import { Builder, requiredLiteral, type Inst } from './nfa-program.ts';
 
-type Inst =
-  | { op: 'char'; test: CharTest; next: number }
-  | { op: 'split'; a: number; b: number }
-  | { op: 'assert'; kind: AssertKind; next: number }
-  | { op: 'match' };
-
-/** Program size limit (Go bounds its programs too); `(a{1000}){1000}` is refused, not built. */
-export const maxInstructions = 20_000;
-
-class Builder {
-  readonly prog: Inst[] = [];
-
-  emit(inst: Inst): number {
-    if (this.prog.length >= maxInstructions) throw new GoRegexpError(`expression too large (over ${maxInstructions} instructions)`);
-    this.prog.push(inst);
-    return this.prog.length - 1;
-  }
-
-  // Compiles `node` so that it continues at `next`; returns its entry.
-  build(node: ReNode, next: number): number {
-    switch (node.t) {
-      case 'empty':
-        return next;
-      case 'char':
-        return this.emit({ op: 'char', test: node.test, next });
-      case 'assert':
-        return this.emit({ op: 'assert', kind: node.kind, next });
-      case 'cat': {
-        let entry = next;
-        for (let i = node.items.length - 1; i >= 0; i--) entry = this.build(node.items[i] as ReNode, entry);
-        return entry;
-      }
-      case 'alt': {
-        let entry = this.build(node.items[node.items.length - 1] as ReNode, next);
-        for (let i = node.items.length - 2; i >= 0; i--) entry = this.emit({ op: 'split', a: this.build(node.items[i] as ReNode, next), b: entry });
-        return entry;
-      }
-      case 'repeat': {
-        let entry = next;
-        if (node.max === -1) {
-          const loop = this.emit({ op: 'split', a: -1, b: next });
-          const body = this.build(node.node, loop);
-          (this.prog[loop] as { a: number }).a = body;
-          entry = loop;
-        } else {
-          for (let i = node.min; i < node.max; i++) entry = this.emit({ op: 'split', a: this.build(node.node, entry), b: next });
-        }
-        for (let i = 0; i < node.min; i++) entry = this.build(node.node, entry);
-        return entry;
-      }
-    }
-  }
-}
+export { maxInstructions } from './nfa-program.ts';
 
 export interface GoRegexp {
   readonly source: string;
@@ -206,26 +155,6 @@ export function compileGoRegexp(source: string): GoRegexp {
     }
     return false;
   }
-}
-
-/** The longest run of literal characters that every match contains ('' when none is known). */
-function requiredLiteral(node: ReNode): string {
-  if (node.t === 'char') return node.literal === undefined ? '' : String.fromCodePoint(node.literal);
-  if (node.t === 'repeat') return node.min > 0 ? requiredLiteral(node.node) : '';
-  if (node.t !== 'cat') return '';
-  let best = '';
-  let run = '';
-  for (const item of node.items) {
-    if (item.t === 'char' && item.literal !== undefined) run += String.fromCodePoint(item.literal);
-    // Assertions consume nothing: the characters around them stay adjacent.
-    else if (item.t !== 'assert' && item.t !== 'empty') {
-      const inner = requiredLiteral(item);
-      if (run.length > best.length) best = run;
-      if (inner.length > best.length) best = inner;
-      run = '';
-    }
-  }
-  return run.length > best.length ? run : best;
 }
 
 function holds(kind: AssertKind, prev: number, c: number, i: number, length: number): boolean {

@@ -98,7 +98,8 @@ function readRouter(r: Reader, table: Table, path: Path, name: string): RouterSp
   const service = serviceText === undefined ? undefined : reference(r, serviceText, servicePath);
   const [priorityValue, priorityPath] = f.get('priority');
   // Traefik: priority 0 (or none) means the default, the rule's length.
-  const priority = priorityValue === undefined || priorityValue === 0 ? rule === undefined ? 0 : defaultPriority(rule) : r.integer(priorityValue, priorityPath, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const unset = priorityValue === undefined || priorityValue === 0;
+  const priority = unset ? defaultPriority(rule ?? '') : r.integer(priorityValue, priorityPath, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const [mwValue, mwPath] = f.get('middlewares');
   const mwNames = mwValue === undefined ? [] : r.stringArray(mwValue, mwPath, routeFileLimits.middlewaresPerRouter);
   const middlewares = mwNames?.map((m, i) => reference(r, m, [...mwPath, i]));
