@@ -45,6 +45,7 @@ export const errorCodes = {
   WEFT_E_OVERLAY_LEASE_REJECTED: 'A peer lease does not fit the network config (or covers our subnet or underlay); it is not routed.',
   WEFT_E_PROXY_CONFIG: 'The [proxy] settings are unusable (listen address, trusted network, route file path, timeouts).',
   WEFT_E_PROXY_RELOAD: 'The route file (or a certificate it names) cannot be read or is invalid; the previous table keeps serving.',
+  WEFT_E_PROXY_ROUTES: 'The proxy route file cannot be read or is invalid; every problem carries its key path and line.',
 } as const;
 
 export type WeftErrorCode = keyof typeof errorCodes;

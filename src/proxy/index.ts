@@ -4,3 +4,5 @@ export { createProxyArea, compileRoutes, ProxyArea, type ProxyAreaOptions } from
 export { parseListenAddress, validateProxy, type ListenAddress } from './validate.ts';
 export { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 export type { RouteConfig, RouteTable, ServerHealth } from './types.ts';
+// The route layer is pure and also used by `weft proxy check`.
+export * from './routes/index.ts';
