@@ -4,7 +4,7 @@
 // (host-local by default) whose ranges are this host's subnet and whose routes reach the network.
 import type { PluginConfig } from './spec/config.ts';
 import { delegateVersion } from './spec/version.ts';
-import type { SubnetEnv } from './subnet-env.ts';
+import { gatewayOf, type SubnetEnv } from './subnet-env.ts';
 
 export type DelegateConfig = Record<string, unknown> & { type: string; name: string; cniVersion: string };
 
@@ -21,8 +21,12 @@ export function buildDelegateConfig(config: PluginConfig, env: SubnetEnv): Deleg
   ipam.type ??= 'host-local';
   ipam.ranges = [env.subnet, env.ip6Subnet].filter((s) => s !== undefined).map((subnet) => [{ subnet }]);
   const routes = Array.isArray(config.ipam.routes) ? [...(config.ipam.routes as unknown[])] : [];
-  ipam.routes = [...routes, ...[...env.networks, ...env.ip6Networks].map((dst) => ({ dst }))];
+  // The route names its gateway: bridge's CHECK (plugins 1.1) does not match a route without one.
+  const gw4 = env.subnet === undefined ? {} : { gw: gatewayOf(env.subnet) };
+  const gw6 = env.ip6Subnet === undefined ? {} : { gw: gatewayOf(env.ip6Subnet) };
+  ipam.routes = [...routes, ...env.networks.map((dst) => ({ dst, ...gw4 })), ...env.ip6Networks.map((dst) => ({ dst, ...gw6 }))];
   d.ipam = ipam;
+  if (config.dnsSettings !== undefined) d.dns ??= config.dnsSettings;
   if (Object.keys(config.runtimeConfig).length > 0) d.runtimeConfig = config.runtimeConfig;
   return { ...d, type, name: config.name, cniVersion: delegateVersion(config.cniVersion) };
 }

@@ -47,6 +47,20 @@ export function maskCidr(text: string, key: string): string {
   return `${words.join(':')}/${bits}`;
 }
 
+/** The first address after a masked subnet's network address: host-local's default gateway. */
+export function gatewayOf(subnet: string): string {
+  const [ip = ''] = subnet.split('/');
+  if (isIPv4(ip)) {
+    const parts = ip.split('.').map(Number);
+    return [...parts.slice(0, 3), (parts[3] ?? 0) + 1].join('.');
+  }
+  const bytes = v6Bytes(ip);
+  const last = ((bytes[14] ?? 0) << 8) | (bytes[15] ?? 0);
+  const words: string[] = [];
+  for (let i = 0; i < 14; i += 2) words.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return [...words, (last + 1).toString(16)].join(':');
+}
+
 export function parseSubnetEnv(text: string, path: string): SubnetEnv {
   if (text.length > maxBytes) throw new CniError(CniCode.invalidConfig, `subnet file ${path} is larger than ${maxBytes} bytes`);
   const values = new Map<string, string>();

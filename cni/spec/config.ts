@@ -32,6 +32,8 @@ export interface PluginConfig {
   readonly dns: boolean;
   readonly delegate: Readonly<Record<string, unknown>>;
   readonly ipam: Readonly<Record<string, unknown>>;
+  /** CNI's well-known `dns` object (nameservers, domain, search, options), if given. */
+  readonly dnsSettings: Readonly<Record<string, unknown>> | undefined;
   readonly aliases: readonly string[];
   readonly runtimeConfig: Readonly<Record<string, unknown>>;
   readonly prevResult: unknown;
@@ -101,8 +103,10 @@ export function parseConfig(config: Json, command: string): PluginConfig {
   const ipam = objectAt(config, 'ipam');
   if (ipam.type !== undefined && (typeof ipam.type !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ipam.type))) throw invalid('ipam.type', 'must be a plugin name');
   if (ipam.routes !== undefined && !Array.isArray(ipam.routes)) throw invalid('ipam.routes', 'must be a list of routes');
-  const dns = config.dns ?? configDefaults.dns;
-  if (typeof dns !== 'boolean') throw invalid('dns', 'must be true or false');
+  // `dns` as an object is CNI's well-known key (nameservers, search, ...), passed to the delegate.
+  const dnsObject = typeof config.dns === 'object' && config.dns !== null && !Array.isArray(config.dns);
+  const dns = dnsObject ? configDefaults.dns : (config.dns ?? configDefaults.dns);
+  if (typeof dns !== 'boolean') throw invalid('dns', 'must be true, false, or the CNI dns object');
   const adminSocket = absolutePath(config, 'adminSocket', configDefaults.adminSocket, true);
   if (adminSocket === '' && dns) throw invalid('adminSocket', 'is "" (no daemon), so "dns" must be false');
   const runtimeConfig = objectAt(config, 'runtimeConfig');
@@ -116,6 +120,7 @@ export function parseConfig(config: Json, command: string): PluginConfig {
     dns,
     delegate,
     ipam,
+    dnsSettings: dnsObject ? (config.dns as Json) : undefined,
     aliases: parseAliases(runtimeConfig),
     runtimeConfig,
     prevResult: config.prevResult,
