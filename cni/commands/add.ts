@@ -3,7 +3,7 @@
 // DEL, names removed, state removed) before the error is returned.
 import { daemonReadiness, registerName, type Readiness } from '../daemon.ts';
 import { buildDelegateConfig } from '../delegate-config.ts';
-import { execDelegate } from '../exec.ts';
+import { execDelegate, findPlugin } from '../exec.ts';
 import { containerNames } from '../names.ts';
 import { CniCode, CniError } from '../spec/errors.ts';
 import { containerAddresses, convertResult, parseResult, type Result } from '../spec/result.ts';
@@ -27,6 +27,8 @@ export async function add({ env, config, processEnv }: Invocation): Promise<Resu
     throw new CniError(CniCode.invalidConfig, `the subnet file ${config.subnetFile} does not exist, but the weft daemon is ready`, "set subnetFile in the conflist to the daemon's subnet.subnet_file");
   }
   const delegate = buildDelegateConfig(config, subnet);
+  // Before any state exists: a delegate that is not installed has nothing to undo.
+  findPlugin(delegate.type, env.path);
   const { names, skipped } = config.dns ? containerNames(env.args, config.aliases) : { names: [], skipped: [] };
   if (skipped.length > 0) note('names_skipped', { containerID: env.containerId, names: skipped, reason: 'not a host name' });
   const path = statePath(config.dataDir, config.name, env.containerId, env.ifName);
