@@ -43,6 +43,7 @@ export const errorCodes = {
   WEFT_E_OVERLAY_STATE: 'The persisted VTEP MAC under the state dir cannot be read or written.',
   WEFT_E_OVERLAY_MASQ: 'The ip-masq rules (iptables WEFT-* chains) cannot be installed or removed.',
   WEFT_E_OVERLAY_LEASE_REJECTED: 'A peer lease does not fit the network config (or covers our subnet or underlay); it is not routed.',
+  WEFT_E_CNI_INSTALL: "weft cni install/uninstall cannot write or remove its files, or finds a file there it did not write.",
 } as const;
 
 export type WeftErrorCode = keyof typeof errorCodes;

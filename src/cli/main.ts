@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isWeftError } from '../errors.ts';
 import { weftVersion } from '../version.ts';
 import { processIo, type Command, type CommandIo } from './command.ts';
+import { cniCommands } from './cni.ts';
 import { confdCommand } from './confd.ts';
 import { configCheck, configFlagsCommand, configShow } from './config.ts';
 import { daemonCommand } from './daemon.ts';
@@ -23,7 +24,7 @@ const versionCommand: Command = {
   },
 };
 
-export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, confdCommand, configCheck, configShow, configFlagsCommand, versionCommand];
+export const commands: readonly Command[] = [daemonCommand, statusCommand, networkInit, networkShow, leaseLs, ...dnsCommands, ...cniCommands, confdCommand, configCheck, configShow, configFlagsCommand, versionCommand];
 
 function help(io: CommandIo): void {
   io.out(`weft ${weftVersion}: one daemon per container host (subnets, overlay, DNS, templates, proxy)\n\nusage:`);
