@@ -18,6 +18,8 @@ packages=(
   golang-go          # the Go text/template reference renderer (test oracle)
   dnsmasq-base       # DNS peer for forwarding tests and the dnsmasq benchmark
   dnsperf            # DNS benchmark
+  containernetworking-plugins  # bridge, host-local, portmap in /usr/lib/cni: weft-cni's delegates
+  golang-github-appc-cni-dev   # libcni sources (/usr/share/gocode): the reference runtime driver
   ca-certificates
   nodejs npm         # only to bootstrap: npm ci installs the pinned Node 24 used by every script
 )
