@@ -1,7 +1,8 @@
 // weft-cni's calls to the daemon's admin API over its unix socket: readiness (GET /readyz) and
 // DNS names (POST /v1/dns/records, GET to list this host's, DELETE /v1/dns/records/<name>).
 // Every request has a deadline; an unreachable socket is "not ready", never a hang.
-import { adminRequest, type AdminReply } from '../src/admin/client.ts';
+import type { AdminReply } from '../src/admin/client.ts';
+import { adminCall } from './admin-socket.ts';
 import { CniCode, CniError } from './spec/errors.ts';
 
 export const readyTimeoutMs = 3_000;
@@ -9,9 +10,9 @@ export const recordTimeoutMs = 10_000;
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
-async function request(socket: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<AdminReply | Error> {
+export async function request(socket: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<AdminReply | Error> {
   try {
-    return await adminRequest(socket, method, path, body, timeoutMs);
+    return await adminCall(socket, method, path, body, timeoutMs);
   } catch (error) {
     return error as Error;
   }

@@ -1,14 +1,12 @@
 // CHECK: the delegate checks what it made (bridge: the interfaces and addresses of prevResult;
 // host-local: the reservation); weft-cni checks the daemon is ready and that the container's names
 // are still registered, writing back any a daemon restart lost (they live on its etcd lease).
-import { daemonReadiness, registerName } from '../daemon.ts';
+import { daemonReadiness, recordTimeoutMs, registerName, request } from '../daemon.ts';
 import { execDelegate } from '../exec.ts';
 import { CniCode, CniError } from '../spec/errors.ts';
 import { convertResult, parseResult } from '../spec/result.ts';
 import type { CniVersion } from '../spec/version.ts';
 import { loadState, statePath } from '../state.ts';
-import { adminRequest } from '../../src/admin/client.ts';
-import { recordTimeoutMs } from '../daemon.ts';
 import type { Invocation } from './context.ts';
 
 export async function check({ env, config, processEnv }: Invocation): Promise<void> {
@@ -22,7 +20,7 @@ export async function check({ env, config, processEnv }: Invocation): Promise<vo
   if (config.adminSocket === '' || state.names.length === 0) return;
   const readiness = await daemonReadiness(config.adminSocket);
   if (!readiness.ready) throw new CniError(CniCode.tryAgainLater, 'the weft daemon is not ready', readiness.reason);
-  const listed = await adminRequest(config.adminSocket, 'GET', '/v1/dns/records', undefined, recordTimeoutMs).catch((error: unknown) => error as Error);
+  const listed = await request(config.adminSocket, 'GET', '/v1/dns/records', undefined, recordTimeoutMs);
   if (listed instanceof Error || listed.status !== 200) throw new CniError(CniCode.tryAgainLater, "cannot list weft's DNS names", listed instanceof Error ? listed.message : `HTTP ${listed.status}`);
   const have = new Set(((listed.body as { records?: { name: string; ip: string }[] }).records ?? []).map((r) => `${r.name} ${r.ip}`));
   for (const name of state.names) {
