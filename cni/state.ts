@@ -4,7 +4,6 @@
 // Written before anything is allocated and again after, atomically, so a plugin killed mid-ADD
 // leaves a file that DEL or GC can undo from.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { DelegateConfig } from './delegate-config.ts';
 
@@ -19,6 +18,7 @@ export interface AttachmentState {
 }
 
 const maxStateBytes = 1024 * 1024;
+let tempCounter = 0;
 
 export function stateDir(dataDir: string, network: string): string {
   return join(dataDir, network);
@@ -32,7 +32,8 @@ export function saveState(dataDir: string, network: string, state: AttachmentSta
   const dir = stateDir(dataDir, network);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = statePath(dataDir, network, state.containerID, state.ifname);
-  const temp = join(dir, `.${randomBytes(8).toString('hex')}.tmp`);
+  // pid + counter is unique among live writers ('wx' refuses any leftover); no node:crypto to load.
+  const temp = join(dir, `.${process.pid}-${tempCounter++}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, JSON.stringify(state));
