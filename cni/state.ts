@@ -34,7 +34,15 @@ export function saveState(dataDir: string, network: string, state: AttachmentSta
   const path = statePath(dataDir, network, state.containerID, state.ifname);
   // pid + counter is unique among live writers ('wx' refuses any leftover); no node:crypto to load.
   const temp = join(dir, `.${process.pid}-${tempCounter++}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Left by a killed writer whose pid we now have: ours to replace.
+    rmSync(temp, { force: true });
+    fd = openSync(temp, 'wx', 0o600);
+  }
   try {
     writeSync(fd, JSON.stringify(state));
     fsyncSync(fd);
