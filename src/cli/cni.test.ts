@@ -58,6 +58,11 @@ describe('weft cni install / uninstall', () => {
     expect(readFileSync(join(binDir, 'weft-cni'), 'utf8')).toBe('someone else');
   });
 
+  it("writes the conflist cni/README.md shows first", () => {
+    const readme = readFileSync(new URL('../../cni/README.md', import.meta.url), 'utf8');
+    expect(JSON.parse(/```json\n([\s\S]*?)```/.exec(readme)?.[1] ?? '')).toEqual(JSON.parse(defaultConflist()));
+  });
+
   it('quotes paths with spaces and quotes in the wrapper', () => {
     expect(wrapperScript("/opt/my node/bin/node", "/opt/it's/cni/main.js")).toContain(`exec '/opt/my node/bin/node' '/opt/it'\\''s/cni/main.js' "$@"`);
   });
