@@ -91,7 +91,7 @@ export class CniHost {
   }
 
   /** Runs the plugin in the host netns with the CNI environment a runtime sets. */
-  run(command: string, env: Record<string, string>, stdin: unknown): Promise<PluginRun> {
+  run(command: string, env: Record<string, string>, stdin: unknown, started?: (pid: number) => void): Promise<PluginRun> {
     return new Promise((resolvePromise, reject) => {
       const child = spawn('ip', ['netns', 'exec', this.hostNs, pinnedNode, pluginEntry], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CNI_COMMAND: command, CNI_PATH: '/usr/lib/cni', ...env },
@@ -102,6 +102,7 @@ export class CniHost {
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('error', reject);
+      if (child.pid !== undefined) started?.(child.pid);
       child.on('close', (status) => {
         let json: Record<string, unknown> | undefined;
         if (stdout.trim() !== '') json = JSON.parse(stdout) as Record<string, unknown>;

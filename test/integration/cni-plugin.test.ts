@@ -2,6 +2,8 @@
 // Debian's bridge and host-local, registering names through a real admin API backed by a real DNS
 // area on etcd. ADD wires the container into the host's subnet and into DNS; CHECK passes; DEL
 // and GC undo everything (no veth, no reservation, no DNS key, no state file) and are idempotent.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniHost } from '../cni/fixture.ts';
 import { dig, waitFor } from '../dns/harness.ts';
@@ -98,6 +100,30 @@ describe('GC', () => {
     expect(left.dnsKeys.some((k) => k.includes('/keep'))).toBe(true);
     expect((await host.run('GC', {}, host.conf({ 'cni.dev/valid-attachments': [] }))).status).toBe(0);
     await host.removeContainer(keep);
+    await noLeaks();
+  });
+});
+
+describe('killed mid-ADD', () => {
+  it('GC releases what the orphaned delegate allocated', async () => {
+    // A bridge that announces itself, waits, then runs the real one: weft-cni is killed meanwhile.
+    const bin = join(host.dir, 'slowbin');
+    const mark = join(host.dir, 'delegate-started');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'bridge'), `#!/bin/sh\n[ "$CNI_COMMAND" = ADD ] && touch ${mark} && sleep 1\nexec /usr/lib/cni/bridge\n`);
+    chmodSync(join(bin, 'bridge'), 0o755);
+    const ns = await host.container();
+    let pid = 0;
+    const running = host.run('ADD', host.attachment('killed', ns, { CNI_PATH: `${bin}:/usr/lib/cni` }), host.conf({ dns: false }), (p) => (pid = p));
+    await waitFor(async () => existsSync(mark), 30_000, 20);
+    process.kill(pid, 'SIGKILL');
+    expect((await running).status).toBeNull();
+    // The orphaned bridge finishes its ADD: an address is reserved that nobody will DEL.
+    await waitFor(async () => (await host.leaks()).reservations.length === 1, 30_000, 50);
+    expect((await host.leaks()).stateFiles).toEqual(['killed@eth0']);
+    const collected = await host.run('GC', {}, host.conf({ 'cni.dev/valid-attachments': [] }));
+    expect(collected.status, collected.stdout + collected.stderr).toBe(0);
+    await host.removeContainer(ns);
     await noLeaks();
   });
 });
