@@ -31,7 +31,7 @@ describe('cni/README.md', () => {
 
   it('explains every CNI error code weft-cni returns', () => {
     const table = section('Failure behaviour');
-    const used = [CniCode.incompatibleVersion, CniCode.unknownContainer, CniCode.invalidEnvironment, CniCode.ioFailure, CniCode.decodingFailure, CniCode.invalidConfig, CniCode.tryAgainLater, CniCode.notAvailable, CniCode.internal];
+    const used = [CniCode.incompatibleVersion, CniCode.unknownContainer, CniCode.invalidEnvironment, CniCode.ioFailure, CniCode.decodingFailure, CniCode.invalidConfig, CniCode.tryAgainLater, CniCode.notAvailable, CniCode.attachmentExists, CniCode.internal];
     for (const code of used) expect(table).toContain(`| ${code} |`);
   });
 });

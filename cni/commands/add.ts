@@ -8,7 +8,7 @@ import { containerNames } from '../names.ts';
 import { CniCode, CniError } from '../spec/errors.ts';
 import { containerAddresses, convertResult, parseResult, type Result } from '../spec/result.ts';
 import { note } from '../stderr.ts';
-import { saveState, statePath, type AttachmentState } from '../state.ts';
+import { loadState, saveState, statePath, type AttachmentState } from '../state.ts';
 import { readSubnetFile } from '../subnet-env.ts';
 import type { Invocation } from './context.ts';
 import { releaseAttachment } from './release.ts';
@@ -32,6 +32,8 @@ export async function add({ env, config, processEnv }: Invocation): Promise<Resu
   const { names, skipped } = config.dns ? containerNames(env.args, config.aliases) : { names: [], skipped: [] };
   if (skipped.length > 0) note('names_skipped', { containerID: env.containerId, names: skipped, reason: 'not a host name' });
   const path = statePath(config.dataDir, config.name, env.containerId, env.ifName);
+  // A second ADD without DEL must not run: undoing its failure would tear down the first one.
+  if (loadState(path) !== undefined) throw new CniError(CniCode.attachmentExists, `${env.containerId}/${env.ifName} is already attached to ${config.name}`, 'DEL it before adding it again');
   const base: AttachmentState = { containerID: env.containerId, ifname: env.ifName, delegate, ips: [], names: [] };
   try {
     saveState(config.dataDir, config.name, base);
@@ -56,10 +58,11 @@ export async function add({ env, config, processEnv }: Invocation): Promise<Resu
   const registered: AttachmentState = { ...base, ips, names };
   try {
     saveState(config.dataDir, config.name, registered);
-    for (const name of names) {
-      for (const ip of ips) {
-        if ((await registerName(socket, name, ip)) === undefined) note('name_refused', { containerID: env.containerId, name, reason: 'the daemon says it is not a host name in its zone' });
-      }
+    const registrations = await Promise.allSettled(names.flatMap((name) => ips.map(async (ip) => ({ name, stored: await registerName(socket, name, ip) }))));
+    const failed = registrations.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    for (const r of registrations) {
+      if (r.status === 'fulfilled' && r.value.stored === undefined) note('name_refused', { containerID: env.containerId, name: r.value.name, reason: 'the daemon says it is not a host name in its zone' });
     }
   } catch (error) {
     return undo(registered, error instanceof CniError ? error : new CniError(CniCode.ioFailure, 'cannot record the attachment', (error as Error).message));

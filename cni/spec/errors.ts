@@ -11,6 +11,8 @@ export const CniCode = {
   tryAgainLater: 11,
   notAvailable: 50,
   limitedConnectivity: 51,
+  /** weft-cni's own (100+ is the plugin's range): ADD of an attachment that exists, without DEL. */
+  attachmentExists: 100,
   internal: 999,
 } as const;
 

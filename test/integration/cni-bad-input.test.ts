@@ -63,6 +63,21 @@ describe('bad input gets a clear CNI error and leaks nothing', () => {
     await host.removeContainer(ns);
   });
 
+  it('a second ADD of an attached container is 100 and leaves the first attachment alone', async () => {
+    const ns = await host.container();
+    const env = host.attachment('twice', ns, named);
+    const first = await host.run('ADD', env, host.conf());
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const second = await host.run('ADD', env, host.conf());
+    expect(second.json).toMatchObject({ code: 100, msg: expect.stringContaining('already attached') as string });
+    const address = (first.json as { ips: { address: string }[] }).ips[0]?.address ?? '';
+    expect((await host.bed.exec(ns, 'ip', ['-o', 'addr', 'show', 'eth0'])).stdout).toContain(address);
+    expect((await host.leaks()).reservations).toHaveLength(1);
+    expect((await host.run('DEL', env, host.conf())).status).toBe(0);
+    await host.removeContainer(ns);
+    await expectNoLeaks();
+  });
+
   it('STATUS with the daemon down is 50', async () => {
     const run = await host.run('STATUS', {}, host.conf({ adminSocket: `${host.dir}/gone.sock` }));
     expect(run.status).toBe(1);
