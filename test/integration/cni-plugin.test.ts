@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminRequest } from '../../src/admin/client.ts';
 import { CniHost } from '../cni/fixture.ts';
 import { dig, waitFor } from '../dns/harness.ts';
 
@@ -50,6 +51,11 @@ describe('ADD, CHECK, DEL', () => {
 
     const checked = await host.run('CHECK', env, host.conf({ runtimeConfig: { aliases: ['www'] }, prevResult: result }));
     expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+    // A daemon restart loses the names (they live on its etcd lease): CHECK writes them back.
+    expect((await adminRequest(host.socket, 'DELETE', '/v1/dns/records/www.weft.internal')).status).toBe(200);
+    await answersSoon('www.weft.internal', 'A', []);
+    expect((await host.run('CHECK', env, host.conf({ runtimeConfig: { aliases: ['www'] }, prevResult: result }))).status).toBe(0);
+    await answersSoon('www.weft.internal', 'A', [address]);
 
     for (let i = 0; i < 2; i++) {
       const deleted = await host.run('DEL', env, host.conf({ runtimeConfig: { aliases: ['www'] }, prevResult: result }));
