@@ -1,52 +1,79 @@
 #!/usr/bin/env node
-// weft-cni: the CNI plugin the container runtime executes. For now it answers VERSION (and says
-// clearly that the other commands come later); the CNI issue implements ADD/DEL/CHECK/STATUS/GC.
+// weft-cni: the CNI plugin the container runtime executes (ADD, DEL, CHECK, STATUS, GC, VERSION).
+// It starts small: only the spec modules load up front; each command imports what it needs.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decodeConfig, parseConfig, requestedVersion } from './spec/config.ts';
+import { CniCode, CniError, errorJson } from './spec/errors.ts';
+import { parseEnv } from './spec/env.ts';
+import { currentVersion, isSupported, supportedVersions } from './spec/version.ts';
 
-export const supportedVersions = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
-export const cniVersion = '1.1.0';
+export { supportedVersions };
+export const cniVersion = currentVersion;
+/** Larger stdin is refused (CNI error 5): a conflist is a few KiB. */
+export const maxStdinBytes = 1024 * 1024;
 
-export interface CniError {
-  cniVersion: string;
-  code: number;
-  msg: string;
-  details?: string;
+export interface CniOutcome {
+  readonly stdout: string;
+  readonly status: number;
 }
 
-/** Runs one CNI invocation; returns what goes to stdout and the exit status. */
-export function runCni(env: Readonly<Record<string, string | undefined>>, stdin: string): { stdout: string; status: number } {
-  const command = env.CNI_COMMAND;
-  let requested = cniVersion;
-  if (stdin.trim() !== '') {
-    try {
-      const config = JSON.parse(stdin) as { cniVersion?: unknown };
-      if (typeof config.cniVersion === 'string') requested = config.cniVersion;
-    } catch (error) {
-      return fail({ cniVersion, code: 6, msg: 'failed to decode network configuration', details: (error as Error).message });
+/** Runs one CNI invocation; resolves to what goes to stdout and the exit status. */
+export async function runCni(env: Readonly<Record<string, string | undefined>>, stdin: string): Promise<CniOutcome> {
+  let requested: string = currentVersion;
+  try {
+    if (Buffer.byteLength(stdin) > maxStdinBytes) throw new CniError(CniCode.ioFailure, `network configuration on stdin is larger than ${maxStdinBytes} bytes`);
+    if (env.CNI_COMMAND === 'VERSION') {
+      if (stdin.trim() !== '') requested = requestedVersion(decodeConfig(stdin));
+      const { version } = await import('./commands/version.ts');
+      return { stdout: JSON.stringify(version(requested)), status: 0 };
     }
+    const raw = decodeConfig(stdin);
+    requested = requestedVersion(raw);
+    const cniEnv = parseEnv(env);
+    const config = parseConfig(raw, cniEnv.command);
+    const processEnv: NodeJS.ProcessEnv = { ...env };
+    const invocation = { env: cniEnv, config, processEnv };
+    switch (cniEnv.command) {
+      case 'ADD': {
+        const { add } = await import('./commands/add.ts');
+        return { stdout: JSON.stringify(await add(invocation)), status: 0 };
+      }
+      case 'DEL':
+        await (await import('./commands/del.ts')).del(invocation);
+        return { stdout: '', status: 0 };
+      case 'CHECK':
+        await (await import('./commands/check.ts')).check(invocation);
+        return { stdout: '', status: 0 };
+      case 'STATUS':
+        await (await import('./commands/status.ts')).status(config, cniEnv.path, processEnv);
+        return { stdout: '', status: 0 };
+      case 'GC':
+        await (await import('./commands/gc.ts')).gc(config, cniEnv.path, processEnv);
+        return { stdout: '', status: 0 };
+    }
+  } catch (error) {
+    return { stdout: JSON.stringify(errorJson(error, isSupported(requested) ? requested : currentVersion)), status: 1 };
   }
-  if (command === 'VERSION') {
-    return { stdout: JSON.stringify({ cniVersion: requested, supportedVersions }), status: 0 };
-  }
-  if (command === undefined || command === '') return fail({ cniVersion: requested, code: 4, msg: 'CNI_COMMAND is not set', details: 'weft-cni is run by the container runtime with CNI_COMMAND=ADD|DEL|CHECK|STATUS|GC|VERSION' });
-  return fail({ cniVersion: requested, code: 4, msg: `CNI_COMMAND ${command} is not implemented by this weft-cni yet`, details: 'this build answers VERSION only' });
-}
-
-function fail(error: CniError): { stdout: string; status: number } {
-  return { stdout: JSON.stringify(error), status: 1 };
+  return { stdout: JSON.stringify(errorJson(new CniError(CniCode.invalidEnvironment, 'unknown CNI_COMMAND'), requested)), status: 1 };
 }
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    // Keep one byte past the bound so runCni sees it is too large, without holding more.
+    if (size > maxStdinBytes + 1) break;
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 const invokedAs = process.argv[1] === undefined ? '' : realpathSync(process.argv[1]);
 if (invokedAs === fileURLToPath(import.meta.url)) {
-  const { stdout, status } = runCni(process.env, await readStdin());
-  process.stdout.write(`${stdout}\n`);
+  const { stdout, status } = await runCni(process.env, await readStdin());
+  if (stdout !== '') process.stdout.write(`${stdout}\n`);
   process.exitCode = status;
 }
