@@ -39,8 +39,9 @@ async function freePort(): Promise<number> {
 /** A backend answering `name` (and /health with whatever `health.status` says, counting the checks). */
 async function backend(name: string, health = { status: 200, checks: 0 }): Promise<{ url: string; health: { status: number; checks: number } }> {
   const server: Server = createServer((req, res) => {
-    if (req.url === '/health') (health.checks++, res.writeHead(health.status).end());
-    else res.end(name);
+    if (req.url !== '/health') return void res.end(name);
+    health.checks++;
+    res.writeHead(health.status).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => server.close());
@@ -118,8 +119,11 @@ describe('weft proxy --proxy-workers 2', () => {
     let inARow = 0;
     await until('every thread serving the new table', async () => {
       for (const answer of await many(port, 8)) {
-        if (answer.body === 'a') (lastA = performance.now()), (inARow = 0);
-        else if (answer.body === 'b') inARow++;
+        if (answer.body === 'b') inARow++;
+        else {
+          lastA = performance.now();
+          inARow = 0;
+        }
       }
       return inARow >= 60;
     });
