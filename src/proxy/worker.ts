@@ -4,6 +4,7 @@
 // its own table) and the servers its checks find down. Metrics go back on request, for /metrics.
 import type { SecureContextOptions } from 'node:tls';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { createLogger, type LogLevel } from '../log.ts';
 import { createProxyServer, createUpstreams, loadRouteFile, type ProxyCertificates, type Upstreams } from './layers.ts';
@@ -63,7 +64,10 @@ const port = parentPort;
 if (port !== null) {
   const data = workerData as WorkerData;
   const settings = data.settings;
-  const log = createLogger(data.logLevel as LogLevel).child({ area: 'proxy', thread: threadId });
+  // Straight to stdout, one write per line (atomic in a pipe), never through the main thread; sonic-boom
+  // retries EAGAIN on a full non-blocking pipe. It is a stream in all but its typings.
+  const stdoutLines = pino.destination({ dest: 1, sync: true }) as unknown as NodeJS.WritableStream;
+  const log = createLogger(data.logLevel as LogLevel, stdoutLines).child({ area: 'proxy', thread: threadId });
   const metrics = createProxyMetrics();
   const send = (message: FromWorker): void => port.postMessage(message);
   const upstreams = createUpstreams({ settings, metrics, logger: log, followActiveHealth: true });
