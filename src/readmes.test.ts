@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Field } from './config/fields.ts';
 import { loadConfig, schema, type SectionName } from './config/index.ts';
 import { parseDuration } from './net/index.ts';
+import { loadRouteFile } from './proxy/index.ts';
 import { errorCodes } from './errors.ts';
 import { parseResource } from './templates/confd/index.ts';
 
@@ -219,8 +220,17 @@ describe('README examples', () => {
     },
   );
 
+  it.each(toml.filter(({ block }) => block.flags.includes('route')).map(({ area, block }) => [area, block.line, block.text] as const))(
+    '%s README line %i is a valid proxy route file, without a warning',
+    (_area, _line, text) => {
+      const result = loadRouteFile(text);
+      expect([...result.errors, ...result.warnings]).toEqual([]);
+      expect(result.table?.routers.length).toBeGreaterThan(0);
+    },
+  );
+
   it('no toml block carries an unknown marker', () => {
-    expect(toml.flatMap(({ block }) => block.flags.filter((flag) => flag !== 'bad' && flag !== 'confd'))).toEqual([]);
+    expect(toml.flatMap(({ block }) => block.flags.filter((flag) => flag !== 'bad' && flag !== 'confd' && flag !== 'route'))).toEqual([]);
   });
 
   const typescript = blocksOf('ts').filter(({ block }) => !block.flags.includes('no-check'));

@@ -1,6 +1,6 @@
 // The proxy's upstream layer: RouteConfig -> per-service pickers (balancing), per-origin pools
 // (connections), per-server health. `update` is called with every new table; pickers of the old
-// table stay valid for requests still using it. Decisions and differences: NOTES.md.
+// table stay valid for requests still using it. Decisions and differences: src/proxy/README.md ("Balancing, health and pools").
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../log.ts';
