@@ -46,6 +46,7 @@ export const errorCodes = {
   WEFT_E_PROXY_CONFIG: 'The [proxy] settings are unusable (listen address, trusted network, route file path, timeouts).',
   WEFT_E_PROXY_RELOAD: 'The route file (or a certificate it names) cannot be read or is invalid; the previous table keeps serving.',
   WEFT_E_PROXY_ROUTES: 'The proxy route file cannot be read or is invalid; every problem carries its key path and line.',
+  WEFT_E_PROXY_WORKER: 'A proxy worker thread (proxy.workers) cannot start or listen, or stopped; the other threads keep serving.',
   WEFT_E_CNI_INSTALL: "weft cni install/uninstall cannot write or remove its files, or finds a file there it did not write.",
 } as const;
 

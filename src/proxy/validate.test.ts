@@ -34,8 +34,11 @@ describe('[proxy] validation', () => {
     ]);
   });
 
-  it('workers are refused until they are built; an enabled proxy needs somewhere to listen', () => {
-    expect(check({ workers: 2 })).toEqual(['proxy.workers: extra proxy worker threads are not built yet; set proxy.workers = 0 (got 2)']);
+  it('workers from 0 to 64; an enabled proxy needs somewhere to listen', () => {
+    expect(check({ workers: 2 })).toEqual([]);
+    expect(check({ workers: 64 })).toEqual([]);
+    expect(check({ workers: 65 })).toEqual(['proxy.workers: must be a whole number of extra threads from 0 to 64 (got 65)']);
+    expect(check({ workers: 1.5 })).toEqual(['proxy.workers: must be a whole number of extra threads from 0 to 64 (got 1.5)']);
     expect(check({ enabled: true, listen: [] })).toEqual([expect.stringContaining('proxy.listen: the proxy is enabled but listens nowhere')]);
   });
 });

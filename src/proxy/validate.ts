@@ -24,6 +24,9 @@ export function trustedNetworkProblem(text: string): string | undefined {
   return `"${text}" is not a network in CIDR notation${single}, e.g. 10.0.0.0/8`;
 }
 
+/** Extra listener threads: more than a few per core only adds memory (each holds a table and pools). */
+const maxWorkers = 64;
+
 export function validateProxy(config: Pick<Config, 'proxy'>): Problem[] {
   const p = config.proxy;
   const problems: Problem[] = [];
@@ -40,8 +43,8 @@ export function validateProxy(config: Pick<Config, 'proxy'>): Problem[] {
       seen.add(id);
     }
   }
-  // The server layer has no SO_REUSEPORT worker threads yet: refused rather than silently ignored.
-  if (p.workers > 0) problems.push(problem('proxy.workers', `extra proxy worker threads are not built yet; set proxy.workers = 0 (got ${p.workers})`));
+  // The schema bounds it too; a config built in code (tests, compose) passes here only.
+  if (!Number.isInteger(p.workers) || p.workers < 0 || p.workers > maxWorkers) problems.push(problem('proxy.workers', `must be a whole number of extra threads from 0 to ${maxWorkers} (got ${p.workers})`));
   if (p.enabled && p.listen.length === 0 && p.tls_listen.length === 0) problems.push(problem('proxy.listen', 'the proxy is enabled but listens nowhere; set proxy.listen or proxy.tls_listen'));
   for (const text of p.trusted_ips) {
     const bad = trustedNetworkProblem(text);

@@ -186,13 +186,13 @@ const accepts = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-describe('proxy', () => {
+describe.each([0, 1])('proxy (workers = %i)', (workers) => {
   areaConformance(async () => {
     const { config: base, dir } = fixtureConfig();
     const port = await freePort();
     const routeFile = join(dir, 'routes.toml');
     writeFileSync(routeFile, '[http.routers.web]\nrule = "Host(`web.test`)"\nservice = "web"\n\n[http.services.web.loadBalancer]\n[[http.services.web.loadBalancer.servers]]\nurl = "http://127.0.0.1:9"\n');
-    const config: Config = { ...base, proxy: { ...base.proxy, enabled: true, listen: [`127.0.0.1:${port}`], route_file: routeFile } };
+    const config: Config = { ...base, proxy: { ...base.proxy, enabled: true, listen: [`127.0.0.1:${port}`], route_file: routeFile, workers } };
     return {
       build: () => createProxyArea({ config, logger: silentLogger }),
       observe: () => outside(dir),

@@ -1,7 +1,6 @@
 // The proxy's sockets: HTTP and HTTPS listeners on Node's parser (configured strictly, never the
 // lenient one), requests and WebSocket upgrades handed to the handlers, a drain on stop.
-// TODO(proxy area): `workers`: run one createProxyServer per worker thread with `reusePort` (the
-// threads, their tables and pools are the area's); the listeners here already bind with SO_REUSEPORT.
+// With `proxy.workers`, the area runs one of these per thread (threads.ts), all bound with SO_REUSEPORT.
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';

@@ -154,3 +154,32 @@ describe('health check request', () => {
     expect(healthyStatus(status, expected === undefined ? check : { ...check, status: expected })).toBe(healthy);
   });
 });
+
+describe('health across worker threads', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('the checking monitor says when a result flips; a follower copies the servers down and back', async () => {
+    const { monitor, answers } = setup();
+    const flips: number[] = [];
+    const metrics = createProxyMetrics();
+    const checking = new HealthMonitor({ checker: async (target) => { if (answers.get(target) === 'fail') throw new Error('answered 500'); }, serverUp: metrics.serverUp, logger: silentLogger, onActiveChange: () => flips.push(Date.now()) });
+    checking.update([{ service: 'web', url, check }]);
+    monitor.update([{ service: 'web', url }]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(flips).toHaveLength(0);
+    answers.set(url, 'fail');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(flips).toHaveLength(1);
+    expect(checking.activeDown()).toEqual([{ service: 'web', url, reason: 'answered 500' }]);
+    monitor.followActive(checking.activeDown());
+    expect(monitor.cell('web', url).up).toBe(false);
+    expect(monitor.list()[0]).toMatchObject({ up: false, reason: 'answered 500' });
+    answers.delete(url);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(flips).toHaveLength(2);
+    monitor.followActive(checking.activeDown());
+    expect(monitor.cell('web', url).up).toBe(true);
+    checking.close();
+  });
+});

@@ -22,6 +22,15 @@ export interface HealthMonitorOptions {
   readonly logger: Logger;
   /** How long a passive failure keeps a server out (nginx fail_timeout, Traefik failureWindow: 10 s). */
   readonly passiveCooldownMs?: number;
+  /** A server's active (checked) state changed: the thread that runs the checks tells the others. */
+  readonly onActiveChange?: () => void;
+}
+
+/** A server whose active check fails (what worker threads copy from the thread that checks). */
+export interface ActiveDown {
+  readonly service: string;
+  readonly url: string;
+  readonly reason?: string;
 }
 
 export const defaultPassiveCooldownMs = 10_000;
@@ -114,6 +123,17 @@ export class HealthMonitor {
     for (const [key, state] of this.servers) this.remove(key, state);
   }
 
+  /** Servers whose active check fails now. */
+  activeDown(): ActiveDown[] {
+    return [...this.servers.values()].filter((s) => !s.activeUp).map((s) => ({ service: s.service, url: s.url, ...(s.activeReason === undefined ? {} : { reason: s.activeReason }) }));
+  }
+
+  /** Worker threads run no checks: every server's active state is copied from the thread that does. */
+  followActive(down: readonly ActiveDown[]): void {
+    const reasons = new Map(down.map((d) => [keyOf(d.service, d.url), d.reason ?? 'health check failed']));
+    for (const [key, state] of this.servers) this.setActive(state, !reasons.has(key), reasons.get(key));
+  }
+
   private add(key: string, target: HealthTarget, checkKey: string): void {
     const state: ServerState = {
       up: true, service: target.service, url: target.url, check: target.check, checkKey,
@@ -172,9 +192,11 @@ export class HealthMonitor {
   }
 
   private setActive(state: ServerState, up: boolean, reason: string | undefined): void {
+    const changed = state.activeUp !== up;
     state.activeUp = up;
     state.activeReason = reason;
     this.recompute(state);
+    if (changed) this.options.onActiveChange?.();
   }
 
   private endCooldown(state: ServerState): void {

@@ -8,13 +8,14 @@ import type { ProxyMetrics } from '../metrics.ts';
 import type { RouteConfig, ServerHealth, Upstream } from '../types.ts';
 import { createHttpChecker } from './check.ts';
 import { connectionFailureCode } from './failures.ts';
-import { HealthMonitor, type HealthChecker, type HealthTarget } from './health.ts';
+import { HealthMonitor, type ActiveDown, type HealthChecker, type HealthTarget } from './health.ts';
 import { buildPickers, originOf, smoothPeerOf, usableServerUrl, type ServicePicker } from './pickers.ts';
 import { UpstreamPools, type PoolFactory } from './pools.ts';
 import { penalizeSmooth } from './wrr.ts';
 
 export type { PickedUpstream, ServicePicker } from './pickers.ts';
 export { originOf } from './pickers.ts';
+export type { ActiveDown } from './health.ts';
 
 export type UpstreamSettings = Pick<Config['proxy'], 'dial_timeout' | 'upstream_idle_timeout' | 'response_header_timeout' | 'drain_timeout'>;
 
@@ -27,6 +28,10 @@ export interface UpstreamsDeps {
   readonly poolFactory?: PoolFactory;
   /** How long a passive failure keeps a server out (default 10 s). */
   readonly passiveCooldownMs?: number;
+  /** Worker threads: run no active checks; `followActive` brings the main thread's results. */
+  readonly followActiveHealth?: boolean;
+  /** The main thread with worker threads: an active check result changed (send `activeDown()` on). */
+  readonly onActiveHealthChange?: () => void;
 }
 
 export interface Upstreams {
@@ -41,6 +46,10 @@ export interface Upstreams {
   /** A request to `upstream` got a response: a running cool-down ends (nginx marks the peer live). */
   reportSuccess(upstream: Upstream): void;
   health(): ServerHealth[];
+  /** Servers whose active check fails now (for worker threads). */
+  activeDown(): ActiveDown[];
+  /** Worker threads: the active state of every server, as the thread running the checks found it. */
+  followActive(down: readonly ActiveDown[]): void;
   /** Stops checks and drains every pool; whatever is open at `deadline` is destroyed. */
   close(deadline: Date): Promise<void>;
 }
@@ -62,6 +71,7 @@ export function createUpstreams(deps: UpstreamsDeps): Upstreams {
     serverUp: deps.metrics.serverUp,
     logger,
     ...(deps.passiveCooldownMs === undefined ? {} : { passiveCooldownMs: deps.passiveCooldownMs }),
+    ...(deps.onActiveHealthChange === undefined ? {} : { onActiveChange: deps.onActiveHealthChange }),
   });
   let pickers: ReadonlyMap<string, ServicePicker> = new Map();
   let closed = false;
@@ -76,7 +86,8 @@ export function createUpstreams(deps: UpstreamsDeps): Upstreams {
           if (server.weight > 0 && usableServerUrl(server.url)) targets.push({ service, url: server.url, ...(spec.healthCheck === undefined ? {} : { check: spec.healthCheck }) });
         }
       }
-      monitor.update(targets);
+      // A follower's monitor gets no checks (no timers): its active state comes by followActive.
+      monitor.update(deps.followActiveHealth === true ? targets.map(({ service, url }) => ({ service, url })) : targets);
       const built = buildPickers(config, (service, url) => monitor.cell(service, url), pickers);
       pickers = built.pickers;
       for (const problem of new Set(built.problems)) logger.warn({ event: 'upstream_service_unusable', problem });
@@ -98,6 +109,8 @@ export function createUpstreams(deps: UpstreamsDeps): Upstreams {
       monitor.reportSuccess(upstream.service, upstream.url);
     },
     health: () => monitor.list(),
+    activeDown: () => monitor.activeDown(),
+    followActive: (down) => monitor.followActive(down),
     async close(deadline) {
       closed = true;
       monitor.close();
