@@ -46,7 +46,10 @@ export interface CniHostOptions {
   /** The daemon's subnet file and admin socket, linked as /run/weft/subnet.env and weft.sock. */
   subnetFile?: string;
   adminSocket?: string;
-  /** Try `weft cni install` first (default true); without it, the wrapper runs cni/main.ts. */
+  /**
+   * Try `weft cni install` first (default true); without it, the wrapper runs cni/main.ts, or the
+   * file named by WEFT_TEST_CNI_PLUGIN (a plugin's main.ts elsewhere, e.g. a branch's worktree).
+   */
   useInstall?: boolean;
 }
 
@@ -67,8 +70,10 @@ export async function createCniHost(options: CniHostOptions): Promise<CniHost> {
   for (const plugin of readdirSync(referencePluginDir)) symlinkSync(join(referencePluginDir, plugin), join(dirs.binDir, plugin));
   if (options.subnetFile !== undefined) symlinkSync(options.subnetFile, join(dirs.runDir, 'subnet.env'));
   if (options.adminSocket !== undefined) symlinkSync(options.adminSocket, join(dirs.runDir, 'weft.sock'));
-  const installed = options.useInstall === false ? undefined : await installWeftCni(root);
-  const plugin = installed === undefined ? `"${nodeBinary}" "${join(repo, 'cni', 'main.ts')}"` : `"${installed}"`;
+  const override = process.env.WEFT_TEST_CNI_PLUGIN;
+  const installed = override !== undefined || options.useInstall === false ? undefined : await installWeftCni(root);
+  const main = override ?? join(repo, 'cni', 'main.ts');
+  const plugin = installed === undefined ? `"${nodeBinary}" "${main}"` : `"${installed}"`;
   // exec keeps the PID: the one recorded is the plugin's own, for tests that SIGKILL it mid-ADD.
   writeFileSync(join(dirs.binDir, 'weft-cni'), [
     '#!/bin/sh',
