@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressesOf, linksIn, pluginVeths, type CniContainer } from '../cni/containers.ts';
 import { digA, dnsZone, eventually, smallestConflist, startCniCluster, type CniCluster } from '../cni/cluster.ts';
-import { cniAttachment, describeRun, podArgs, type DriverOptions } from '../cni/driver.ts';
+import { cniAttachment, cniStatus, describeRun, podArgs, type DriverOptions } from '../cni/driver.ts';
 import type { CniHost } from '../cni/host.ts';
 
 interface Attached {
@@ -111,6 +111,35 @@ describe('weft-cni in a 3-host cluster, through the reference runtime', () => {
     // The leak checks below look for exactly these keys: they must be found while the names live.
     const keys = dnsKeysOf(await cni.etcdctl(['get', '--prefix', '--keys-only', '/skydns/']), attached);
     expect(keys.length, keys.join('\n')).toBe(attached.length * 2);
+  });
+
+  it('registers the runtime\'s aliases as podman passes them (runtimeConfig.aliases: network name -> names)', async () => {
+    // libcni hands `aliases` only to a plugin declaring the capability; podman's CNI backend (and
+    // the dnsname plugin reading it) key the list by network name.
+    const h = 3;
+    const list = hostOf(h).conflist('20-weft-aliases.conflist', { ...smallestConflist, plugins: [{ type: 'weft-cni', capabilities: { aliases: true } }] });
+    const container = await cni.containers.create(h);
+    const opts = hostOf(h).driverOptions({ args: podArgs('db', container.containerID), capabilityArgs: { aliases: { weft: ['db-primary', 'postgres'] } } });
+    const add = await cniAttachment('add', container, list, opts);
+    expect(add.ok, describeRun('ADD db with aliases', add)).toBe(true);
+    const ip = ((add.json?.ips ?? []) as { address: string }[])[0]?.address.split('/')[0] ?? '';
+    for (const name of ['db', 'db-primary', 'postgres']) {
+      const answer = await eventually(`A ${name} from host 1`, () => digA(cni.bed, cni.bed.host(1).ns, '127.0.0.1', `${name}.${dnsZone}`), (r) => r.addresses.includes(ip));
+      expect(answer.addresses).toEqual([ip]);
+    }
+    const del = await cniAttachment('del', container, list, opts);
+    expect(del.ok, describeRun('DEL db with aliases', del)).toBe(true);
+    for (const name of ['db', 'db-primary', 'postgres']) {
+      await eventually(`NXDOMAIN for ${name} from host 2`, () => digA(cni.bed, cni.bed.host(2).ns, '127.0.0.1', `${name}.${dnsZone}`), (r) => r.status === 'NXDOMAIN');
+    }
+    await cni.containers.remove(container);
+  });
+
+  it('answers STATUS (CNI 1.1) with success on a host whose daemon is ready', async () => {
+    for (let h = 1; h <= 3; h++) {
+      const status = await cniStatus(conflistOf.get(h)!, hostOf(h).driverOptions());
+      expect(status.ok, describeRun(`STATUS on host ${h}`, status)).toBe(true);
+    }
   });
 
   it('DEL removes the name (NXDOMAIN from every host), the address and the veth; a second DEL succeeds', async () => {
