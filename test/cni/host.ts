@@ -60,7 +60,10 @@ async function installWeftCni(root: string): Promise<string | undefined> {
   mkdirSync(confDir, { recursive: true });
   const out = await execOutcome(nodeBinary, [join(repo, 'src', 'cli', 'main.ts'), 'cni', 'install', '--bin-dir', binDir, '--conf-dir', confDir], { timeoutMs: 60_000 });
   const installed = join(binDir, 'weft-cni');
-  return out.code === 0 && existsSync(installed) ? installed : undefined;
+  if (out.code !== 0 || !existsSync(installed)) return undefined;
+  // An install that cannot answer VERSION (e.g. no build in dist/) is no install to test.
+  const version = await execOutcome('sh', ['-c', `echo '{"cniVersion":"1.0.0"}' | "$0"`, installed], { timeoutMs: 30_000, env: { ...process.env, CNI_COMMAND: 'VERSION' } });
+  return version.code === 0 && version.stdout.includes('supportedVersions') ? installed : undefined;
 }
 
 export async function createCniHost(options: CniHostOptions): Promise<CniHost> {
