@@ -1,13 +1,13 @@
 // The reference runtime (test/cni/driver: Debian's libcni, as containerd and podman use it) drives
 // Debian's bridge + host-local on a namespace, with no weft in the loop: proof that the driver and
 // the per-host view are sound before weft-cni's own tests rely on them.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestbed, leftovers, type Testbed } from '../harness/netns.ts';
 import { addressesOf, ContainerNamespaces, linksIn, pluginVeths } from '../cni/containers.ts';
-import { cniAttachment, describeRun, podArgs } from '../cni/driver.ts';
+import { cniAttachment, cniGC, cniStatus, describeRun, podArgs } from '../cni/driver.ts';
 import { createCniHost, type CniHost } from '../cni/host.ts';
 
 let bed: Testbed;
@@ -89,5 +89,23 @@ describe('the reference CNI runtime (libcni 1.1.2) with bridge + host-local', ()
     const del = await cniAttachment('del', c, conflist, options);
     expect(del.ok, describeRun('DEL', del)).toBe(true);
     await containers.remove(c);
+  });
+
+  it('sends GC and STATUS as CNI 1.1 does: cniVersion 1.1.0, the valid attachments, CNI_COMMAND and CNI_PATH', async () => {
+    // A recording plugin: what libcni 1.1.2 cannot send, the driver must send right.
+    const recorder = join(host.binDir, 'weft-record');
+    writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\n' "$CNI_COMMAND|$CNI_PATH|$CNI_CONTAINERID" >> "${dir}/record.env"\ncat >> "${dir}/record.json"\necho >> "${dir}/record.json"\n`);
+    chmodSync(recorder, 0o755);
+    const conflist = host.conflist('record.conflist', { cniVersion: '1.0.0', name: 'weft-rec', plugins: [{ type: 'weft-record', keep: 1 }] });
+    const gc = await cniGC(conflist, [{ containerID: 'c1', ifName: 'eth0' }], host.driverOptions());
+    expect(gc.ok, describeRun('GC', gc)).toBe(true);
+    const status = await cniStatus(conflist, host.driverOptions());
+    expect(status.ok, describeRun('STATUS', status)).toBe(true);
+    const sent = readFileSync(join(dir, 'record.json'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(sent).toEqual([
+      { cniVersion: '1.1.0', name: 'weft-rec', type: 'weft-record', keep: 1, 'cni.dev/valid-attachments': [{ containerID: 'c1', ifname: 'eth0' }] },
+      { cniVersion: '1.1.0', name: 'weft-rec', type: 'weft-record', keep: 1 },
+    ]);
+    expect(readFileSync(join(dir, 'record.env'), 'utf8').trim().split('\n')).toEqual([`GC|${host.binDir}|`, `STATUS|${host.binDir}|`]);
   });
 });
