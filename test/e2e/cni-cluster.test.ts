@@ -184,4 +184,30 @@ describe('weft-cni in a 3-host cluster, through the reference runtime', () => {
       expect(answer.addresses).toEqual([]);
     }
   });
+
+  it('with the daemon down: STATUS is 50, ADD is 11 ("try again later") and leaves nothing; both recover with it', async () => {
+    const h = 3;
+    const host = hostOf(h);
+    const list = conflistOf.get(h)!;
+    expect(await cni.cluster.stopDaemon(h)).toBe(0);
+    const status = await cniStatus(list, host.driverOptions());
+    expect(status.json?.code, describeRun('STATUS with the daemon down', status)).toBe(50);
+    const container = await cni.containers.create(h);
+    const add = await cniAttachment('add', container, list, options(h, 'late', container.containerID));
+    expect(add.json?.code, describeRun('ADD with the daemon down', add)).toBe(11);
+    expect(await linksIn(container.name)).toEqual(['lo']);
+    expect(host.allocations('weft')).toEqual([]);
+    expect(await pluginVeths(cni.bed.host(h).ns, [cni.bed.host(h).link])).toEqual([]);
+    const del = await cniAttachment('del', container, list, options(h, 'late', container.containerID));
+    expect(del.ok, describeRun('DEL after the failed ADD', del)).toBe(true);
+    await cni.cluster.startDaemon(h);
+    const again = await cniStatus(list, host.driverOptions());
+    expect(again.ok, describeRun('STATUS with the daemon back', again)).toBe(true);
+    const retry = await cniAttachment('add', container, list, options(h, 'late', container.containerID));
+    expect(retry.ok, describeRun('ADD with the daemon back', retry)).toBe(true);
+    const cleanup = await cniAttachment('del', container, list, options(h, 'late', container.containerID));
+    expect(cleanup.ok, describeRun('DEL', cleanup)).toBe(true);
+    expect(host.allocations('weft')).toEqual([]);
+    await cni.containers.remove(container);
+  });
 });
