@@ -20,8 +20,9 @@ const cycles = Number(process.env.WEFT_CNI_CYCLES ?? 1000);
 const parallel = Number(process.env.WEFT_CNI_PARALLEL ?? 4);
 const survivorsWanted = 5;
 const killEvery = 10;
-// Upper bound of the random delay before the SIGKILL: past node's start, into the delegate's work.
-const killDelayMaxMs = 400;
+// The SIGKILL comes after a random share of a typical ADD (the median so far; 300 ms before any).
+const killDelayMs = (addMs: readonly number[]): number => Math.random() * 0.9 * (addMs.length < 5 ? 300 : median(addMs));
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 let cni: CniCluster;
 let host: CniHost;
@@ -117,7 +118,7 @@ describe(`weft-cni over ${cycles} ADD/DEL cycles, some with the plugin killed mi
       let finished = false;
       const t0 = performance.now();
       const adding = cniAttachment('add', container, conflist, opts).finally(() => (finished = true));
-      const hit = kill ? await killPluginOf(container.containerID, Math.random() * killDelayMaxMs, () => finished) : false;
+      const hit = kill ? await killPluginOf(container.containerID, killDelayMs(stats.addMs), () => finished) : false;
       const add: DriverResult = await adding;
       stats.addMs.push(performance.now() - t0);
       if (kill && !hit) stats.killMissed++;
