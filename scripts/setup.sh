@@ -16,6 +16,8 @@ packages=(
   systemd            # systemd-notify (sd_notify from the daemon)
   python3            # the test stand-in for systemd's notify socket
   golang-go          # the Go text/template reference renderer (test oracle)
+  golang-github-appc-cni-dev    # libcni: the reference CNI runtime driver (test/cni/driver)
+  containernetworking-plugins   # bridge + host-local: weft-cni's delegates and the CNI bench baseline
   dnsmasq-base       # DNS peer for forwarding tests and the dnsmasq benchmark
   dnsperf            # DNS benchmark
   nginx              # reverse proxy and backend of the proxy benchmark
