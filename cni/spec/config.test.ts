@@ -26,6 +26,12 @@ describe('plugin config', () => {
     expect(c.validAttachments).toEqual([{ containerID: 'a', ifname: 'eth0' }]);
   });
 
+  it("reads podman's aliases map: this network's names only", () => {
+    const c = parseConfig({ ...base, runtimeConfig: { aliases: { weft: ['web'], other: ['db'] } } }, 'ADD');
+    expect(c.aliases).toEqual(['web']);
+    expect(parseConfig({ ...base, runtimeConfig: { aliases: { other: ['db'] } } }, 'ADD').aliases).toEqual([]);
+  });
+
   it('dns: a boolean switches names; an object is CNI dns settings for the delegate', () => {
     expect(parseConfig({ ...base, dns: false }, 'ADD').dns).toBe(false);
     const c = parseConfig({ ...base, dns: { nameservers: ['10.5.0.10'] } }, 'ADD');

@@ -60,8 +60,13 @@ function absolutePath(config: Json, key: string, fallback: string, allowEmpty = 
   return v;
 }
 
-function parseAliases(runtimeConfig: Json): string[] {
-  const v = runtimeConfig.aliases;
+/**
+ * The `aliases` capability: podman (and the dnsname plugin that reads it) send a map from network
+ * name to names, `{"weft": ["web", "db"]}`; a plain list is accepted too. Other networks' names are not ours.
+ */
+function parseAliases(runtimeConfig: Json, network: string): string[] {
+  const raw = runtimeConfig.aliases;
+  const v = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? ((raw as Json)[network] ?? []) : raw;
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.length > maxAliases || !v.every((a) => typeof a === 'string' && a !== '' && a.length <= 253)) {
     throw invalid('runtimeConfig.aliases', `must be a list of at most ${maxAliases} names of 1-253 characters`);
@@ -121,7 +126,7 @@ export function parseConfig(config: Json, command: string): PluginConfig {
     delegate,
     ipam,
     dnsSettings: dnsObject ? (config.dns as Json) : undefined,
-    aliases: parseAliases(runtimeConfig),
+    aliases: parseAliases(runtimeConfig, name),
     runtimeConfig,
     prevResult: config.prevResult,
     validAttachments: parseAttachments(config['cni.dev/valid-attachments']),
