@@ -97,7 +97,7 @@ export interface Answer {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   /** The backend's JSON, when a backend answered. */
-  readonly seen?: Seen;
+  readonly seen?: Seen | undefined;
 }
 
 /** One request through the proxy with node:http (a Host header of our choosing); status 0: no answer. */
