@@ -2,7 +2,7 @@
 // file, the rule operators and priorities (each request must land on the backend named for it, curl
 // as the client), and the proxy's own error answers 404, 502, 503 and 504.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curlLands, freePort, router, send, service, startBackend, startWeftProxy, until, type Backend, type RunningProxy } from './proxy-acceptance-fixture.ts';
+import { curl, curlLands, freePort, router, send, service, startBackend, startWeftProxy, until, type Backend, type RunningProxy } from './proxy-acceptance-fixture.ts';
 
 const names = ['host', 'hostre', 'path', 'prefix', 'pathre', 'method', 'header', 'headerre', 'query', 'queryre', 'client', 'client2', 'logic', 'explicit', 'explicitlow', 'short', 'long', 'slow', 'sick'] as const;
 type Name = (typeof names)[number];
@@ -143,6 +143,14 @@ describe("the proxy's own error answers", () => {
   it('404 when no router matches', async () => {
     const answer = await send(proxy.port, 'nobody.test', '/');
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 404, body: '404 page not found\n' });
+  });
+
+  it('400 for a broken %-escape in the path, as Go: never forwarded, even on a Host-only router', async () => {
+    const hits = backends.host.hits;
+    const run = await curl(['-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: web.example.test', `http://127.0.0.1:${proxy.port}/a%zz`]);
+    expect(run.stdout).toBe('400');
+    expect(await curlLands(proxy.port, 'web.example.test', '/a%2Fb?q=%zz')).toBe('host');
+    expect(backends.host.hits).toBe(hits + 1);
   });
 
   it('502 when no upstream answers (connection refused)', async () => {
