@@ -108,7 +108,7 @@ export function send(port: number, host: string, path = '/', options: { method?:
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
         let seen: Seen | undefined;
-        if (res.headers['content-type'] === 'application/json') seen = JSON.parse(body) as Seen;
+        if (res.headers['content-type'] === 'application/json' && body !== '') seen = JSON.parse(body) as Seen;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, seen });
       });
     });

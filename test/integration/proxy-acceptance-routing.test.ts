@@ -153,6 +153,14 @@ describe("the proxy's own error answers", () => {
     expect(backends.host.hits).toBe(hits + 1);
   });
 
+  it("OPTIONS * is answered by the proxy (200, no body), as by Go's server, never forwarded", async () => {
+    const hits = backends.host.hits;
+    const run = await curl(['-i', '-X', 'OPTIONS', '--request-target', '*', '-H', 'Host: web.example.test', `http://127.0.0.1:${proxy.port}`]);
+    expect(run.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(run.stdout).toMatch(/^content-length: 0\r$/im);
+    expect(backends.host.hits).toBe(hits);
+  });
+
   it('502 when no upstream answers (connection refused)', async () => {
     const answer = await send(proxy.port, 'e502.test', '/');
     expect(answer.status).toBe(502);
