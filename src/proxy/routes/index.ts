@@ -1,6 +1,7 @@
 // The route layer (pure): route file text -> RouteConfig -> RouteTable, and the rule matchers.
 import type { RouteConfig, RouteProblem, RouteTable } from '../types.ts';
-import { parseRouteFile } from './parse.ts';
+import { readRouteFile } from './parse.ts';
+import { maxProblems } from './reader.ts';
 import { compileRouteTable } from './table.ts';
 
 export { parseRouteFile, routeFileLimits } from './parse.ts';
@@ -19,9 +20,14 @@ export interface RouteFileCheck {
 
 /** Parse, then compile: every problem of a route file, with lines (what `weft proxy check` and a reload run). */
 export function loadRouteFile(text: string): RouteFileCheck {
-  const parsed = parseRouteFile(text);
-  if (parsed.config === undefined) return { errors: parsed.errors, warnings: parsed.warnings };
-  const compiled = compileRouteTable(parsed.config, text);
-  if (compiled.table === undefined) return { config: parsed.config, errors: compiled.errors, warnings: parsed.warnings };
-  return { table: compiled.table, config: parsed.config, errors: [], warnings: parsed.warnings };
+  const parsed = readRouteFile(text);
+  if (parsed.errors.length > 0) {
+    // The references of what did parse are checked too, so one run lists every problem (bounded).
+    const room = maxProblems - parsed.errors.length - parsed.warnings.length;
+    const references = room > 0 ? compileRouteTable(parsed.partial, text, parsed.invalid).errors.slice(0, room) : [];
+    return { errors: [...parsed.errors, ...references], warnings: parsed.warnings };
+  }
+  const compiled = compileRouteTable(parsed.partial, text);
+  if (compiled.table === undefined) return { config: parsed.partial, errors: compiled.errors, warnings: parsed.warnings };
+  return { table: compiled.table, config: parsed.partial, errors: [], warnings: parsed.warnings };
 }

@@ -20,25 +20,34 @@ export function parseRouteFile(text: string): ParseResult {
   return errors.length > 0 ? { errors, warnings } : { config: partial, errors, warnings };
 }
 
-/** The file's problems and what of it was valid. */
-function readRouteFile(text: string): { partial: RouteConfig; errors: RouteProblem[]; warnings: RouteProblem[] } {
+/** What of a route file was valid, and the names of entries left out for an error of their own. */
+export interface PartialRouteFile {
+  readonly partial: RouteConfig;
+  readonly invalid: { readonly services: ReadonlySet<string>; readonly middlewares: ReadonlySet<string> };
+  readonly errors: RouteProblem[];
+  readonly warnings: RouteProblem[];
+}
+
+/** The file's problems and what of it was valid (`weft proxy check` checks its references too). */
+export function readRouteFile(text: string): PartialRouteFile {
   const empty: RouteConfig = { routers: {}, services: {}, middlewares: {}, certificates: [] };
-  if (Buffer.byteLength(text, 'utf8') > routeFileLimits.bytes) return { partial: empty, errors: [{ path: '(file)', message: `the file is larger than ${routeFileLimits.bytes} bytes` }], warnings: [] };
+  const invalid = { services: new Set<string>(), middlewares: new Set<string>() };
+  if (Buffer.byteLength(text, 'utf8') > routeFileLimits.bytes) return { partial: empty, invalid, errors: [{ path: '(file)', message: `the file is larger than ${routeFileLimits.bytes} bytes` }], warnings: [] };
   let document: Table;
   try {
     document = parse(text, { maxDepth: 32 });
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
-    return { partial: empty, errors: [{ path: '(file)', message: `not valid TOML: ${error.message.split('\n')[0] ?? ''}`, line: error.line }], warnings: [] };
+    return { partial: empty, invalid, errors: [{ path: '(file)', message: `not valid TOML: ${error.message.split('\n')[0] ?? ''}`, line: error.line }], warnings: [] };
   }
   const r = new Reader(indexLines(text));
   const top = r.fields(document, [], ['http', 'tls'], { tcp: 'TCP routers and services', udp: 'UDP routers and services' });
   const [httpValue, httpPath] = top.get('http');
   const http = httpValue === undefined ? {} : r.table(httpValue, httpPath);
   const h = r.fields(http ?? {}, httpPath, ['routers', 'services', 'middlewares'], { serversTransports: 'servers transports', models: 'router models' });
-  const routers = named(r, h.get('routers'), routeFileLimits.routers, readRouter);
-  const services = named(r, h.get('services'), routeFileLimits.services, readService);
-  const middlewares = named<MiddlewareSpec>(r, h.get('middlewares'), routeFileLimits.middlewares, readMiddleware);
+  const routers = named(r, h.get('routers'), routeFileLimits.routers, readRouter, new Set());
+  const services = named(r, h.get('services'), routeFileLimits.services, readService, invalid.services);
+  const middlewares = named<MiddlewareSpec>(r, h.get('middlewares'), routeFileLimits.middlewares, readMiddleware, invalid.middlewares);
   for (const [name, service] of Object.entries(services)) {
     if (service.kind !== 'weighted') continue;
     services[name] = { kind: 'weighted', services: service.services.map((s, i) => ({ ...s, name: reference(r, s.name, [...httpPath, 'services', name, 'weighted', 'services', i, 'name']) ?? s.name })) };
@@ -46,11 +55,11 @@ function readRouteFile(text: string): { partial: RouteConfig; errors: RouteProbl
   const [tlsValue, tlsPath] = top.get('tls');
   const tls = tlsValue === undefined ? { certificates: [] } : readTls(r, tlsValue, tlsPath);
   r.finish();
-  return { partial: { routers, services, middlewares, ...tls }, errors: r.errors, warnings: r.warnings };
+  return { partial: { routers, services, middlewares, ...tls }, invalid, errors: r.errors, warnings: r.warnings };
 }
 
-/** A name-keyed section (`[http.routers.*]`): each entry read by `read`, names checked and bounded. */
-function named<T>(r: Reader, [value, path]: [unknown, Path], max: number, read: (r: Reader, table: Table, path: Path, name: string) => T | undefined): Record<string, T> {
+/** A name-keyed section (`[http.routers.*]`): each entry read by `read`, names checked and bounded; names left out for an error go into `invalid`. */
+function named<T>(r: Reader, [value, path]: [unknown, Path], max: number, read: (r: Reader, table: Table, path: Path, name: string) => T | undefined, invalid: Set<string>): Record<string, T> {
   const out: [string, T][] = [];
   if (value === undefined) return {};
   const table = r.table(value, path);
@@ -58,6 +67,7 @@ function named<T>(r: Reader, [value, path]: [unknown, Path], max: number, read: 
   const entries = Object.entries(table);
   if (entries.length > max) {
     r.error(path, `more than ${max} entries`);
+    for (const [name] of entries) invalid.add(name);
     return {};
   }
   for (const [name, body] of entries) {
@@ -65,9 +75,11 @@ function named<T>(r: Reader, [value, path]: [unknown, Path], max: number, read: 
       r.error([...path, name], `invalid name: 1 to ${routeFileLimits.nameLength} characters, no '@' (Traefik reserves it for providers) and no control characters`);
       continue;
     }
+    const errorsBefore = r.errors.length;
     const entry = r.table(body, [...path, name]);
     const spec = entry === undefined ? undefined : read(r, entry, [...path, name], name);
     if (spec !== undefined) out.push([name, spec]);
+    else if (r.errors.length > errorsBefore) invalid.add(name);
   }
   return Object.fromEntries(out);
 }

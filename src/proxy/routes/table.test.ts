@@ -79,6 +79,24 @@ describe('references', () => {
     const text = '[http.routers.r]\nrule = "Path(`/`)"\nservice = "s"\nmiddlewares = ["gone"]\n[http.services.s.loadBalancer]\n';
     expect(loadRouteFile(text).errors.map((e) => [e.path, e.line, e.message.includes('"gone" does not exist')])).toEqual([['http.routers.r.middlewares.0', 4, true]]);
   });
+
+  it('reports missing references beside value errors, but not names left out for an error of their own', () => {
+    const text = [
+      '[http.routers.bad]', 'rule = "Hots(`a.test`)"', 'service = "s"',
+      '[http.routers.r]', 'rule = "Path(`/`)"', 'service = "gone"', 'middlewares = ["broken", "absent"]',
+      '[http.routers.q]', 'rule = "Path(`/q`)"', 'service = "invalid"',
+      '[http.middlewares.broken.addPrefix]', 'prefix = 3',
+      '[http.services.invalid.loadBalancer]', 'passHostHeader = "yes"',
+      '[http.services.s.loadBalancer]', '',
+    ].join('\n');
+    expect(loadRouteFile(text).errors.map((e) => [e.line, e.path])).toEqual([
+      [2, 'http.routers.bad.rule'],
+      [14, 'http.services.invalid.loadBalancer.passHostHeader'],
+      [12, 'http.middlewares.broken.addPrefix.prefix'],
+      [6, 'http.routers.r.service'],
+      [7, 'http.routers.r.middlewares.1'],
+    ]);
+  });
 });
 
 describe('the host index answers exactly as trying every router in order', () => {

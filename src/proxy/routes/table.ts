@@ -45,12 +45,20 @@ class Lane {
 
 const routerPath = (name: string, key?: string): string[] => ['http', 'routers', name, ...(key === undefined ? [] : [key])];
 
+/** Names the file declares but that were left out for an error of their own (not "missing"). */
+export interface InvalidNames {
+  readonly services: ReadonlySet<string>;
+  readonly middlewares: ReadonlySet<string>;
+}
+
+const none: InvalidNames = { services: new Set(), middlewares: new Set() };
+
 /**
  * Compiles a parsed route file into a table, or returns every error (unknown service or
  * middleware, weighted-service cycles, rules that do not compile). With the file's text the
- * errors carry lines.
+ * errors carry lines. `invalid` names (of a partly valid file) fail their references silently.
  */
-export function compileRouteTable(config: RouteConfig, text?: string): { table?: RouteTable; errors: RouteProblem[] } {
+export function compileRouteTable(config: RouteConfig, text?: string, invalid: InvalidNames = none): { table?: RouteTable; errors: RouteProblem[] } {
   const lines: LineIndex | undefined = text === undefined ? undefined : indexLines(text);
   const errors: RouteProblem[] = [];
   const fail = (segments: readonly (string | number)[], message: string): void => {
@@ -58,14 +66,14 @@ export function compileRouteTable(config: RouteConfig, text?: string): { table?:
     errors.push({ path: segments.join('.'), message, ...(line === undefined ? {} : { line }) });
   };
   const has = <T>(record: Readonly<Record<string, T>>, name: string): boolean => Object.hasOwn(record, name);
-  checkWeighted(config, has, fail);
+  checkWeighted(config, has, fail, invalid.services);
   const entries: Entry[] = [];
   for (const name of Object.keys(config.routers).sort()) {
     const spec = config.routers[name];
     if (spec === undefined) continue;
     let ok = true;
     if (!has(config.services, spec.service)) {
-      fail(routerPath(name, 'service'), `service "${spec.service}" does not exist (or is of a type weft does not support)`);
+      if (!invalid.services.has(spec.service)) fail(routerPath(name, 'service'), `service "${spec.service}" does not exist (or is of a type weft does not support)`);
       ok = false;
     }
     const middlewares: MiddlewareSpec[] = [];
@@ -73,7 +81,7 @@ export function compileRouteTable(config: RouteConfig, text?: string): { table?:
       const middleware = has(config.middlewares, m) ? config.middlewares[m] : undefined;
       if (middleware !== undefined) middlewares.push(middleware);
       else {
-        fail([...routerPath(name, 'middlewares'), i], `middleware "${m}" does not exist (or is of a type weft does not support)`);
+        if (!invalid.middlewares.has(m)) fail([...routerPath(name, 'middlewares'), i], `middleware "${m}" does not exist (or is of a type weft does not support)`);
         ok = false;
       }
     });
@@ -111,7 +119,7 @@ export function compileRouteTable(config: RouteConfig, text?: string): { table?:
 }
 
 // Every weighted service names existing services, and no chain of them leads back to itself.
-function checkWeighted(config: RouteConfig, has: <T>(record: Readonly<Record<string, T>>, name: string) => boolean, fail: (segments: readonly (string | number)[], message: string) => void): void {
+function checkWeighted(config: RouteConfig, has: <T>(record: Readonly<Record<string, T>>, name: string) => boolean, fail: (segments: readonly (string | number)[], message: string) => void, invalid: ReadonlySet<string>): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, trail: readonly string[]): void => {
     const service = config.services[name];
@@ -119,7 +127,9 @@ function checkWeighted(config: RouteConfig, has: <T>(record: Readonly<Record<str
     state.set(name, 'visiting');
     service.services.forEach((child, i) => {
       const at = ['http', 'services', name, 'weighted', 'services', i, 'name'];
-      if (!has(config.services, child.name)) fail(at, `service "${child.name}" does not exist (or is of a type weft does not support)`);
+      if (!has(config.services, child.name)) {
+        if (!invalid.has(child.name)) fail(at, `service "${child.name}" does not exist (or is of a type weft does not support)`);
+      }
       else if (state.get(child.name) === 'visiting') fail(at, `weighted services form a cycle: ${[...trail, name, child.name].join(' -> ')}`);
       else visit(child.name, [...trail, name]);
     });

@@ -72,6 +72,12 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   const { settings, upstreams, metrics } = context;
   // Answered without 100 Continue, the client never sends its body: the connection cannot be reused (as Go).
   const close = expectsContinue ? ['connection', 'close'] : [];
+  // Go's server answers `OPTIONS *` itself (globalOptionsHandler), so Traefik never routes it.
+  if (req.method === 'OPTIONS' && req.url === '*') {
+    req.resume();
+    res.writeHead(200, ['content-length', '0', ...close]).end();
+    return;
+  }
   const routed = routeRequest(context, req, tls, false, record);
   if ('status' in routed) {
     if (routed.status !== 404) metrics.rejected.inc({ code: String(routed.status) });

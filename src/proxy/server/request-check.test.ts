@@ -24,6 +24,9 @@ describe('checkRequest', () => {
     expect(checkRequest(req('x', ['Host', 'a']))).toMatchObject({ ok: false, status: 400 });
     expect(checkRequest(req('http://u@a.test/', ['Host', 'a']))).toMatchObject({ ok: false, status: 400 });
     expect(checkRequest(req('*', ['Host', 'a'], 'OPTIONS'))).toMatchObject({ ok: true });
+    // A broken %-escape in the path (not in the query), as Go's url.ParseRequestURI.
+    for (const url of ['/%zz', '/a%', '/a%4', 'http://a.test/%g0']) expect(checkRequest(req(url, ['Host', 'a']))).toMatchObject({ ok: false, status: 400 });
+    expect(checkRequest(req('/a%2Fb%c3%A9?q=%zz', ['Host', 'a']))).toMatchObject({ ok: true, path: '/a%2Fb%c3%A9', rawQuery: 'q=%zz' });
   });
 
   it('clientAddress unmaps IPv4 and drops zones', () => {

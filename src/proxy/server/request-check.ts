@@ -2,6 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import { splitHostPort, validHostHeader } from './headers.ts';
 
+const brokenEscape = /%(?![0-9a-fA-F]{2})/;
+
 export type RequestCheck =
   | { readonly ok: true; readonly hostHeader: string; readonly host: string; readonly path: string; readonly rawQuery: string }
   | { readonly ok: false; readonly status: number; readonly reason: string };
@@ -31,6 +33,8 @@ export function checkRequest(req: Pick<IncomingMessage, 'rawHeaders' | 'url' | '
   if (hash >= 0) pathAndQuery = pathAndQuery.slice(0, hash);
   const question = pathAndQuery.indexOf('?');
   const path = question < 0 ? pathAndQuery : pathAndQuery.slice(0, question);
+  // Go's url.ParseRequestURI refuses a path with a broken %-escape (the query is not checked): 400.
+  if (brokenEscape.test(path)) return { ok: false, status: 400, reason: 'invalid URL escape in the path' };
   const rawQuery = question < 0 ? '' : pathAndQuery.slice(question + 1);
   return { ok: true, hostHeader, host: splitHostPort(hostHeader).host, path, rawQuery };
 }
