@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 5);
 const host = 'web.bench.test';
-const all = ['weft', 'nginx', 'haproxy'] as const;
+const all = ['weft', 'nginx', 'haproxy', 'node'] as const;
 const only = process.env.WEFT_BENCH_PROXY_ONLY?.split(',').map((s) => s.trim());
 const measured = all.filter((name) => only === undefined || only.includes(name));
 
@@ -87,7 +87,7 @@ async function wrk(port: number, duration: number): Promise<Omit<Round, 'proxy' 
 }
 
 async function main(): Promise<void> {
-  const ports = { backend: await freePort(), weft: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const ports = { backend: await freePort(), weft: await freePort(), nginx: await freePort(), haproxy: await freePort(), node: await freePort() };
   writeFileSync(join(dir, 'index.html'), 'x'.repeat(1023) + '\n');
   for (const sub of ['backend', 'nginx']) mkdirSync(join(dir, sub), { mode: 0o755 });
   writeFileSync(join(dir, 'backend', 'nginx.conf'), nginxBackendConfig(ports.backend, dir));
@@ -102,6 +102,8 @@ async function main(): Promise<void> {
   if (measured.includes('weft')) {
     start('weft', 0, process.execPath, [weftMain, 'proxy', '--routes', join(dir, 'routes.toml'), '--listen', `127.0.0.1:${ports.weft}`, '--no-proxy-access-log', '--log-level', 'warn']);
   }
+  // The ceiling of the runtime: a bare Node forwarder (node-floor.ts), pinned like the others.
+  if (measured.includes('node')) start('node', 0, process.execPath, [join(import.meta.dirname, 'proxy', 'node-floor.ts'), String(ports.node), String(ports.backend)]);
   for (const name of measured) await serving(name, ports[name]);
 
   const versions = {

@@ -137,7 +137,7 @@ export function summarize(results: readonly Round[], proxies: readonly string[])
   const of = (proxy: string): Round[] => results.filter((r) => r.proxy === proxy).sort((a, b) => a.round - b.round);
   const medians = Object.fromEntries(proxies.map((p) => [p, { rps: median(of(p).map((r) => r.rps)), p99Ms: median(of(p).map((r) => r.p99Ms)) }]));
   const ratios: Summary['ratios'] = {};
-  for (const other of ['nginx', 'haproxy']) {
+  for (const other of ['nginx', 'haproxy', 'node']) {
     const mine = medians.weft;
     const theirs = medians[other];
     if (mine === undefined || theirs === undefined) continue;
