@@ -3,10 +3,8 @@
 // It starts small: only the spec modules load up front; each command imports what it needs.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeConfig, parseConfig, requestedVersion } from './spec/config.ts';
 import { CniCode, CniError, errorJson } from './spec/errors.ts';
-import { parseEnv } from './spec/env.ts';
-import { currentVersion, isSupported, supportedVersions } from './spec/version.ts';
+import { currentVersion, decodeConfig, isSupported, requestedVersion, supportedVersions } from './spec/version.ts';
 
 export { supportedVersions };
 export const cniVersion = currentVersion;
@@ -24,10 +22,11 @@ export async function runCni(env: Readonly<Record<string, string | undefined>>, 
   try {
     if (Buffer.byteLength(stdin) > maxStdinBytes) throw new CniError(CniCode.ioFailure, `network configuration on stdin is larger than ${maxStdinBytes} bytes`);
     if (env.CNI_COMMAND === 'VERSION') {
+      // Answered from the two modules already loaded: runtimes call VERSION before anything else.
       if (stdin.trim() !== '') requested = requestedVersion(decodeConfig(stdin));
-      const { version } = await import('./commands/version.ts');
-      return { stdout: JSON.stringify(version(requested)), status: 0 };
+      return { stdout: JSON.stringify({ cniVersion: requested, supportedVersions }), status: 0 };
     }
+    const [{ parseConfig }, { parseEnv }] = await Promise.all([import('./spec/config.ts'), import('./spec/env.ts')]);
     const raw = decodeConfig(stdin);
     requested = requestedVersion(raw);
     const cniEnv = parseEnv(env);

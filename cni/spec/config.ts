@@ -4,7 +4,9 @@
 // type-checked here; defaults live here and in cni/README.md's Config table.
 import { CniCode, CniError } from './errors.ts';
 import { validateNetworkName } from './env.ts';
-import { requireVersion, type CniVersion } from './version.ts';
+import { decodeConfig, requestedVersion, requireVersion, type CniVersion } from './version.ts';
+
+export { decodeConfig, requestedVersion };
 
 export const configDefaults = {
   subnetFile: '/run/weft/subnet.env',
@@ -82,22 +84,6 @@ function parseAttachments(v: unknown): Attachment[] | undefined {
 }
 
 /** Decodes stdin (CNI error 6 when it is not a JSON object). */
-export function decodeConfig(stdin: string): Json {
-  let value: unknown;
-  try {
-    value = JSON.parse(stdin);
-  } catch (error) {
-    throw new CniError(CniCode.decodingFailure, 'failed to decode network configuration', (error as Error).message);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CniError(CniCode.decodingFailure, 'failed to decode network configuration', 'stdin must hold a JSON object');
-  return value as Json;
-}
-
-/** The requested version: libcni reads a missing cniVersion as 0.1.0, which we do not speak. */
-export function requestedVersion(config: Json): string {
-  return typeof config.cniVersion === 'string' ? config.cniVersion : '0.1.0';
-}
-
 export function parseConfig(config: Json, command: string): PluginConfig {
   const cniVersion = requireVersion(requestedVersion(config), command);
   const name = validateNetworkName(config.name);

@@ -39,3 +39,21 @@ export function requireVersion(version: string, command: string): CniVersion {
 export function delegateVersion(version: CniVersion): CniVersion {
   return compareVersions(version, '1.0.0') > 0 ? '1.0.0' : version;
 }
+
+type Json = Record<string, unknown>;
+
+export function decodeConfig(stdin: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdin);
+  } catch (error) {
+    throw new CniError(CniCode.decodingFailure, 'failed to decode network configuration', (error as Error).message);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CniError(CniCode.decodingFailure, 'failed to decode network configuration', 'stdin must hold a JSON object');
+  return value as Json;
+}
+
+/** The requested version: libcni reads a missing cniVersion as 0.1.0, which we do not speak. */
+export function requestedVersion(config: Json): string {
+  return typeof config.cniVersion === 'string' ? config.cniVersion : '0.1.0';
+}
