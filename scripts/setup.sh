@@ -23,8 +23,8 @@ packages=(
   nginx              # reverse proxy and backend of the proxy benchmark
   haproxy            # reverse proxy of the proxy benchmark
   wrk                # HTTP load generator (proxy benchmark, reload under load)
-  containernetworking-plugins  # bridge, host-local, portmap in /usr/lib/cni: weft-cni's delegates
-  golang-github-appc-cni-dev   # libcni sources (/usr/share/gocode): the reference runtime driver
+  curl               # HTTP client of the admin and proxy tests
+  openssl            # certificates for the proxy's TLS tests
   ca-certificates
   nodejs npm         # only to bootstrap: npm ci installs the pinned Node 24 used by every script
 )
