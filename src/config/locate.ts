@@ -25,7 +25,8 @@ export function locateKey(text: string, section: string, key?: string): number |
   return undefined;
 }
 
-function skipSpace(line: string, at: number): number {
+/** The index of the first character at or after `at` that is not a space or tab. */
+export function skipSpace(line: string, at: number): number {
   while (line[at] === ' ' || line[at] === '\t') at += 1;
   return at;
 }

@@ -2,6 +2,8 @@
 // key path (`http.routers.web.rule`, `...servers.1.url`) finds its line without rescanning the file.
 // Best effort: multi-line strings and arrays are not followed, a path not found uses its nearest parent.
 
+import { readTomlKey as readKey, skipTomlSpace as skipSpace } from '../../config/index.ts';
+
 export type LineIndex = ReadonlyMap<string, number>;
 const sep = '\u0000';
 
@@ -49,43 +51,4 @@ export function lineOf(index: LineIndex, path: readonly (string | number)[]): nu
     if (line !== undefined) return line;
   }
   return undefined;
-}
-
-function skipSpace(line: string, at: number): number {
-  while (line[at] === ' ' || line[at] === '\t') at += 1;
-  return at;
-}
-
-const bareKeyChar = (c: string | undefined): boolean =>
-  c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '-');
-
-function readKey(line: string, at: number): { segments: string[]; end: number } | undefined {
-  const segments: string[] = [];
-  for (;;) {
-    at = skipSpace(line, at);
-    const segment = readSegment(line, at);
-    if (segment === undefined) return undefined;
-    segments.push(segment.value);
-    at = skipSpace(line, segment.end);
-    if (line[at] !== '.') return { segments, end: at };
-    at += 1;
-  }
-}
-
-// A bare or quoted key segment; escapes in basic strings are kept simple (\" and \\ only).
-function readSegment(line: string, at: number): { value: string; end: number } | undefined {
-  const quote = line[at];
-  if (quote === '"' || quote === "'") {
-    let value = '';
-    for (let i = at + 1; i < line.length; i++) {
-      const c = line[i] as string;
-      if (c === quote) return { value, end: i + 1 };
-      if (c === '\\' && quote === '"' && i + 1 < line.length) value += line[++i];
-      else value += c;
-    }
-    return undefined;
-  }
-  let end = at;
-  while (bareKeyChar(line[end])) end += 1;
-  return end === at ? undefined : { value: line.slice(at, end), end };
 }
