@@ -1,11 +1,11 @@
 // `weft proxy` alone and the proxy area inside `weft daemon`, as an operator runs them: the route
 // file loaded, changed, refused (previous table kept), readiness and `weft status`, SIGTERM.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminRequest } from '../../src/admin/client.ts';
+import { freePort } from '../harness/etcd.ts';
 import { runWeft, WeftProcess } from '../harness/weft-process.ts';
 
 const cleanups: (() => void)[] = [];
@@ -25,13 +25,6 @@ function start(args: string[]): WeftProcess {
   return child;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const begun = Date.now();

@@ -4,11 +4,11 @@
 // the main thread's health checks reach every thread, /metrics adds the threads up, SIGTERM drains.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminRequest } from '../../src/admin/client.ts';
+import { freePort } from '../harness/etcd.ts';
 import { WeftProcess } from '../harness/weft-process.ts';
 
 const cleanups: (() => void)[] = [];
@@ -28,13 +28,6 @@ function start(args: string[]): WeftProcess {
   return child;
 }
 
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A backend answering `name` (and /health with whatever `health.status` says, counting the checks). */
 async function backend(name: string, health = { status: 200, checks: 0 }): Promise<{ url: string; health: { status: number; checks: number } }> {
