@@ -102,6 +102,12 @@ export const schema = {
     max_connections: integer(10000, 1, 1000000, 'Client connections open at once per listener; more are refused.'),
     drain_timeout: duration('30s', '1s', 'How long a server removed from the route file keeps its in-flight requests before its connections are closed.'),
     access_log: boolean(true, 'One JSON line per request on stdout (pino, event proxy_access).'),
+    services: boolean(true, 'Render the services keyspace (services.prefix) into route_file with the shipped confd resource (needs etcd).'),
+  },
+  services: {
+    enabled: boolean(true, 'Offer service registration on the admin socket (POST/DELETE /v1/services/<name>/servers), written under this host\'s etcd lease.'),
+    prefix: string('/weft/services', 'etcd prefix of the services keyspace: <prefix>/<service>/config and <prefix>/<service>/servers/<id>.'),
+    register_allow: list([], 'Networks whose addresses may be registered as servers besides the cluster network.'),
   },
   admin: {
     socket: string('/run/weft/weft.sock', 'Unix socket of the admin API (mode from socket_mode).'),
