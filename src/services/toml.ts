@@ -9,7 +9,6 @@ const escapes: Readonly<Record<string, string>> = { '\b': '\\b', '\t': '\\t', '\
 /** A TOML basic string: quotes, backslashes and control characters escaped. */
 export function tomlString(text: string): string {
   if (!text.isWellFormed()) throw new Error('string holds a lone UTF-16 surrogate; TOML cannot carry it');
-  // eslint-disable-next-line no-control-regex
   return `"${text.replace(/["\\\u0000-\u001f\u007f]/g, (c) => escapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
@@ -42,7 +41,7 @@ export function tomlValue(value: GoValue, depth = 0): string {
   if (value instanceof GoInt) return String(value.value);
   if (Array.isArray(value)) return `[${(value as readonly GoValue[]).map((item) => tomlValue(item, depth + 1)).join(', ')}]`;
   if (typeof value === 'object' && isPlainMap(value)) {
-    const entries: [string, GoValue][] = value instanceof Map ? [...(value as ReadonlyMap<string, GoValue>)] : Object.entries(value);
+    const entries: [string, GoValue][] = value instanceof Map ? [...(value as ReadonlyMap<string, GoValue>)] : Object.entries(value as Readonly<Record<string, GoValue>>);
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return entries.length === 0 ? '{}' : `{ ${entries.map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v, depth + 1)}`).join(', ')} }`;
   }
