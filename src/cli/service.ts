@@ -106,8 +106,9 @@ export const serviceAdd: Command = {
     if ('problem' in config) return config.code === 'WEFT_E_USAGE' ? usage(io, config.problem, this) : (io.err(`WEFT_E_SERVICE_VALUE: ${config.problem}`), 2);
     return withServicesEtcd(config.rest, io, async (client, prefix) => {
       const key = `${prefix}/${name}/config`;
-      const before = await client.put(key).value(config.text).getPrevious();
-      io.out(`${before === undefined ? 'added' : 'updated'} ${key}: ${config.text}`);
+      // etcd3 answers an object either way; only a previous value carries a key.
+      const before = (await client.put(key).value(config.text).getPrevious()) as { key?: unknown };
+      io.out(`${before.key === undefined ? 'added' : 'updated'} ${key}: ${config.text}`);
       return 0;
     });
   },
