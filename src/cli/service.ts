@@ -94,14 +94,22 @@ export function serviceConfigFromFlags(args: readonly string[]): { text: string;
   return parsed.ok ? { text, rest: middlewares.rest } : { problem: parsed.reason, code: 'WEFT_E_SERVICE_VALUE' };
 }
 
+/** The one service NAME a command starts with, checked; or the exit status of a usage error. */
+function serviceName(args: readonly string[], io: CommandIo, command: Command): { name: string; rest: string[] } | number {
+  const { names, rest } = positionals(args);
+  const [name, ...extra] = names;
+  if (name === undefined || extra.length > 0) return usage(io, 'one service NAME first', command);
+  const nameProblem = serviceNameProblem(name);
+  if (nameProblem !== undefined) return (io.err(`WEFT_E_SERVICE_VALUE: ${nameProblem}`), 2);
+  return { name, rest };
+}
+
 export const serviceAdd: Command = {
   ...spec('service add'),
   async run(args, io) {
-    const { names, rest } = positionals(args);
-    const [name, ...extra] = names;
-    if (name === undefined || extra.length > 0) return usage(io, 'one service NAME first', this);
-    const nameProblem = serviceNameProblem(name);
-    if (nameProblem !== undefined) return (io.err(`WEFT_E_SERVICE_VALUE: ${nameProblem}`), 2);
+    const named = serviceName(args, io, this);
+    if (typeof named === 'number') return named;
+    const { name, rest } = named;
     const config = serviceConfigFromFlags(rest);
     if ('problem' in config) return config.code === 'WEFT_E_USAGE' ? usage(io, config.problem, this) : (io.err(`WEFT_E_SERVICE_VALUE: ${config.problem}`), 2);
     return withServicesEtcd(config.rest, io, async (client, prefix) => {
@@ -117,11 +125,9 @@ export const serviceAdd: Command = {
 export const serviceRm: Command = {
   ...spec('service rm'),
   async run(args, io) {
-    const { names, rest } = positionals(args);
-    const [name, ...extra] = names;
-    if (name === undefined || extra.length > 0) return usage(io, 'one service NAME', this);
-    const nameProblem = serviceNameProblem(name);
-    if (nameProblem !== undefined) return (io.err(`WEFT_E_SERVICE_VALUE: ${nameProblem}`), 2);
+    const named = serviceName(args, io, this);
+    if (typeof named === 'number') return named;
+    const { name, rest } = named;
     return withServicesEtcd(rest, io, async (client, prefix) => {
       const removed = await client.delete().prefix(`${prefix}/${name}/`).getPrevious();
       if (removed.length === 0) {

@@ -53,8 +53,9 @@ export function normalizeServer(name: string, input: unknown, host: string, pref
 /** This host's registrations, read back from the keys its lease holds. */
 export function listRegistrations(keys: ReadonlyMap<string, string>, prefix: string): Registration[] {
   const out: Registration[] = [];
+  const pattern = new RegExp(`^${prefix.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/servers/([^/]+)$`);
   for (const [key, value] of keys) {
-    const match = new RegExp(`^${prefix.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/servers/([^/]+)$`).exec(key);
+    const match = pattern.exec(key);
     const server = match === null ? undefined : parseServer(value);
     if (match === null || server === undefined || !server.ok) continue;
     out.push({ service: match[1] ?? '', id: match[2] ?? '', key, url: server.value.url, weight: server.value.weight });
