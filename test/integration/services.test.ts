@@ -192,6 +192,25 @@ describe('services through etcd and the admin API', () => {
   });
 });
 
+describe('the mirror bound', () => {
+  it('skips keys beyond the bound, counts them in the status, and keeps the ones it holds', async () => {
+    const small = '/it/bounded';
+    for (const id of ['a', 'b', 'c']) await client.put(`${small}/db/servers/${id}`).value('{"url":"http://10.5.3.1:80"}');
+    const base = defaults();
+    const bounded = createServicesArea({ config: { services: { ...base.services, prefix: small }, proxy: base.proxy }, etcd: etcdHandle(client), logger: silentLogger, clusterNetworks: () => [], watch: true, maxKeys: 2 });
+    try {
+      await bounded.start();
+      await until('bounded area ready', () => bounded.ready());
+      expect(bounded.status()).toMatchObject({ servers: 2, skippedOverLimit: 1 });
+      await client.put(`${small}/db/servers/d`).value('{"url":"http://10.5.3.2:80"}');
+      await until('the fourth key counted', () => (bounded.status() as { skippedOverLimit?: number }).skippedOverLimit === 2);
+      expect(bounded.model.services[0]?.servers.map((s) => s.id)).toEqual(['a', 'b']);
+    } finally {
+      await bounded.stop();
+    }
+  });
+});
+
 describe('serviceConfig with the proxy\'s real route-file checker', () => {
   const funcs = serviceTemplateFuncs({ checkService: (toml) => loadRouteFile(toml).errors.map((e) => `${e.path}: ${e.message}`) });
   const t = parse('t', '{{with serviceConfig .k .v}}{{.rule}} {{len .middlewares}}{{else}}nil{{end}}', { funcs });
