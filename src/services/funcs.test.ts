@@ -13,36 +13,43 @@ const good = JSON.stringify({ rule: 'Host(`web.test`)', priority: 7, healthCheck
 
 describe('serviceConfig', () => {
   it('gives the config as a Go map: ints, bools, health check and middlewares', () => {
-    const out = render('{{with serviceConfig "/k" .}}{{.rule}}|{{.priority}}|{{.passHostHeader}}|{{.healthCheck.path}} {{.healthCheck.interval}} {{.healthCheck.port}} {{printf "%T" .healthCheck.port}}|{{range .middlewares}}{{.type}}={{.options.attempts}}{{end}}{{end}}', good);
+    const out = render('{{with serviceConfig "/web/config" .}}{{.rule}}|{{.priority}}|{{.passHostHeader}}|{{.healthCheck.path}} {{.healthCheck.interval}} {{.healthCheck.port}} {{printf "%T" .healthCheck.port}}|{{range .middlewares}}{{.type}}={{.options.attempts}}{{end}}{{end}}', good);
     expect(out).toBe('Host(`web.test`)|7|false|/healthz 2s 8081 int|retry=3');
   });
 
   it('has a nil health check when none is set, and passHostHeader true by default', () => {
-    expect(render('{{with serviceConfig "/k" .}}{{if .healthCheck}}hc{{else}}no hc{{end}} {{.passHostHeader}} {{len .middlewares}}{{end}}', '{"rule":"Host(`a`)"}')).toBe('no hc true 0');
+    expect(render('{{with serviceConfig "/web/config" .}}{{if .healthCheck}}hc{{else}}no hc{{end}} {{.passHostHeader}} {{len .middlewares}}{{end}}', '{"rule":"Host(`a`)"}')).toBe('no hc true 0');
   });
 
   it('is nil for a bad value with nothing remembered', () => {
-    expect(render('{{if serviceConfig "/k" .}}routed{{else}}skipped{{end}}', '{"rule":')).toBe('skipped');
+    expect(render('{{if serviceConfig "/web/config" .}}routed{{else}}skipped{{end}}', '{"rule":')).toBe('skipped');
   });
 
   it('keeps the last good config of the same key when the value turns bad, and tells why once', () => {
     const told: string[] = [];
     const funcs = serviceTemplateFuncs({ onInvalid: (key, reason) => told.push(`${key}: ${reason}`) });
     const t = parse('t', '{{with serviceConfig .k .v}}{{.rule}}{{else}}nil{{end}}', { funcs });
-    expect(t.execute({ k: '/a', v: '{"rule":"Host(`one`)"}' })).toBe('Host(`one`)');
-    expect(t.execute({ k: '/a', v: '{"rule":""}' })).toBe('Host(`one`)');
-    expect(t.execute({ k: '/a', v: '{"rule":""}' })).toBe('Host(`one`)');
-    expect(t.execute({ k: '/b', v: '{"rule":""}' })).toBe('nil');
-    expect(told).toEqual(['/a: rule must be a non-empty string, e.g. "Host(`web.example.test`)"', '/b: rule must be a non-empty string, e.g. "Host(`web.example.test`)"']);
-    expect(t.execute({ k: '/a', v: '{"rule":"Host(`two`)"}' })).toBe('Host(`two`)');
+    expect(t.execute({ k: '/a/config', v: '{"rule":"Host(`one`)"}' })).toBe('Host(`one`)');
+    expect(t.execute({ k: '/a/config', v: '{"rule":""}' })).toBe('Host(`one`)');
+    expect(t.execute({ k: '/a/config', v: '{"rule":""}' })).toBe('Host(`one`)');
+    expect(t.execute({ k: '/b/config', v: '{"rule":""}' })).toBe('nil');
+    expect(told).toEqual(['/a/config: rule must be a non-empty string, e.g. "Host(`web.example.test`)"', '/b/config: rule must be a non-empty string, e.g. "Host(`web.example.test`)"']);
+    expect(t.execute({ k: '/a/config', v: '{"rule":"Host(`two`)"}' })).toBe('Host(`two`)');
+  });
+
+  it('refuses a key whose service name is no DNS label, or that is no <service>/config key', () => {
+    const funcs = serviceTemplateFuncs();
+    const t = parse('t', '{{with serviceConfig .k .v}}{{.rule}}{{else}}nil{{end}}', { funcs });
+    expect(t.execute({ k: '/weft/services/web/config', v: '{"rule":"Host(`a`)"}' })).toBe('Host(`a`)');
+    for (const k of ['/Bad_Name/config', '/-web/config', '/web/servers/x', '/config']) expect(t.execute({ k, v: '{"rule":"Host(`a`)"}' }), k).toBe('nil');
   });
 
   it('refuses a config the route-file checker refuses, and hands it the one-service snippet', () => {
     const seen: string[] = [];
     const checkService = (toml: string): string[] => (seen.push(toml), toml.includes('[http.middlewares.weft-check-0-nosuch]') ? ['unknown middleware nosuch'] : []);
     const funcs = serviceTemplateFuncs({ checkService });
-    expect(render('{{with serviceConfig "/k" .}}{{.rule}}{{else}}nil{{end}}', '{"rule":"Host(`a`)","middlewares":[{"nosuch":{}}]}', funcs)).toBe('nil');
-    expect(render('{{with serviceConfig "/k" .}}{{.rule}}{{else}}nil{{end}}', '{"rule":"Host(`a`)"}', funcs)).toBe('Host(`a`)');
+    expect(render('{{with serviceConfig "/web/config" .}}{{.rule}}{{else}}nil{{end}}', '{"rule":"Host(`a`)","middlewares":[{"nosuch":{}}]}', funcs)).toBe('nil');
+    expect(render('{{with serviceConfig "/web/config" .}}{{.rule}}{{else}}nil{{end}}', '{"rule":"Host(`a`)"}', funcs)).toBe('Host(`a`)');
     expect(seen).toHaveLength(2);
     expect(parseToml(seen[1] ?? '')).toEqual({
       http: { routers: { 'weft-check': { rule: 'Host(`a`)', priority: 0, service: 'weft-check' } }, services: { 'weft-check': { loadBalancer: { passHostHeader: true, servers: [{ url: 'http://127.0.0.1:9' }] } } } },

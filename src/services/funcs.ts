@@ -2,7 +2,7 @@
 // values are parsed and checked here, so the template only lays them out. A config that turns bad
 // keeps its last good form (per key), so a typo in etcd never empties a running service.
 import { defineFunc, type GoFunc, type GoMap, type GoValue } from '../gotemplate/index.ts';
-import { parseServer, parseServiceConfig, type ServiceConfig } from './keyspace.ts';
+import { parseServer, parseServiceConfig, serviceNameProblem, type ServiceConfig } from './keyspace.ts';
 import { serviceCheckSnippet, tomlValue } from './toml.ts';
 
 export interface ServiceTemplateOptions {
@@ -58,7 +58,11 @@ export function serviceTemplateFuncs(options: ServiceTemplateOptions = {}): Reco
       result: 'map[string]interface {}',
       fn: (key, value) => {
         const k = key as string;
-        const parsed = check(value as string);
+        // The key names the service (`/web/config`, or the full etcd key): a name that is no DNS
+        // label would make bad TOML keys and Traefik names, so it is never rendered.
+        const name = /([^/]*)\/config$/.exec(k)?.[1];
+        const nameProblem = name === undefined ? `${k} is not a <service>/config key` : serviceNameProblem(name);
+        const parsed = nameProblem === undefined ? check(value as string) : { ok: false as const, reason: nameProblem };
         if (parsed.ok) {
           const map = configMap(parsed.value);
           remember(lastGood, k, map);

@@ -1,2 +1,3 @@
-export { createTemplatesArea, validateTemplates, type TemplatesDeps } from './area.ts';
-export { backendProblem, closeShellRunner, ConfdEngine, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, defaultConfdStateDir, type ConfdSettings } from './confd/index.ts';
+export { createTemplatesArea, validateTemplates, type TemplatesDeps, type TemplatesExtras } from './area.ts';
+export type { BuiltinCommands, BuiltinResource } from './confd/index.ts';
+export { backendProblem, closeShellRunner, ConfdEngine, parseResource, renderResource, ConfdUsageError, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, defaultConfdStateDir, type ConfdSettings } from './confd/index.ts';
