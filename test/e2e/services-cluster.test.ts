@@ -105,6 +105,7 @@ describe('services from etcd to the proxy, in a 3-host cluster', () => {
     expect(Object.keys(by).sort()).toEqual(['web-h2', 'web-h3']);
     expect(by['web-h2']! + by['web-h3']!).toBe(200);
     expect(Math.min(by['web-h2']!, by['web-h3']!), JSON.stringify(by)).toBeGreaterThanOrEqual(60);
+    console.info(`services e2e: 200 requests answered by ${JSON.stringify(by)}`);
   });
 
   it('drops host 3\'s server once its killed daemon\'s lease expires, failing no request', async () => {
@@ -123,6 +124,7 @@ describe('services from etcd to the proxy, in a 3-host cluster', () => {
     expect(failed(results)).toEqual([]);
     // Gone after the lease TTL, not before (the server kept answering until then).
     expect(removedAt - killedAt).toBeGreaterThanOrEqual(leaseTtlSeconds * 1000 - 500);
+    console.info(`services e2e: host 3 killed -> its server out of the route file in ${removedAt - killedAt} ms (lease TTL ${leaseTtlSeconds} s); ${results.length} requests meanwhile, ${failed(results).length} failed`);
     expect(answeredBy(results.filter(([start]) => start < killedAt))['web-h3'] ?? 0).toBeGreaterThan(0);
     // The route file is replaced before the proxy reloads (same event-loop turn on host 1): allow 200 ms.
     const after = results.filter(([start]) => start > removedAt + 200);
@@ -141,6 +143,31 @@ describe('services from etcd to the proxy, in a 3-host cluster', () => {
     const results = await load(['--count', '100']);
     expect(failed(results)).toEqual([]);
     expect(answeredBy(results)['web-h2-b'] ?? 0).toBeGreaterThanOrEqual(20);
+  });
+
+  it('fails no request when a host dies with its server (retry + health check), and drops the server with the lease', async () => {
+    await cni.cluster.startDaemon(3);
+    const h3 = servers.get('web-h3')!;
+    const url = `http://${h3.ip}:${h3.port}`;
+    await weft(3, ['service', 'register', 'web', url, '--socket', host(3).socket]);
+    await eventually('host 3\'s server back in the route file', async () => routes(), (text) => text.includes(url));
+    const loader = cni.bed.exec(host(1).host.ns, process.execPath, [loadScript, 'http://127.0.0.1:8080/', hostName, '--seconds', String(leaseTtlSeconds * 2 + 2)], 120_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The host dies: its daemon and its server at once.
+    host(3).daemon?.kill('SIGKILL');
+    h3.process.kill('SIGKILL');
+    const diedAt = Date.now();
+    await eventually('the dead server gone from the route file', async () => routes(), (text) => !text.includes(url), 30_000);
+    const run = await loader;
+    const results = (JSON.parse(run.stdout) as { results: Result[] }).results;
+    // Requests on the dead server's connections are sent once more (as Go's transport does for
+    // Traefik), refused connections go to the next server (retry), the health check takes it out.
+    const failures = failed(results).map(([start, end, status, body]) => ({ since: start - diedAt, ms: end - start, status, body }));
+    expect(failures).toEqual([]);
+    expect(results.filter(([start]) => start > diedAt + 100).length).toBeGreaterThan(100);
+    expect(answeredBy(results.filter(([start]) => start < diedAt))['web-h3'] ?? 0).toBeGreaterThan(0);
+    expect(answeredBy(results.filter(([start]) => start > diedAt))['web-h3'] ?? 0).toBe(0);
+    console.info(`services e2e: host 3 died with its server: ${results.length} requests, ${failures.length} failed, answered by ${JSON.stringify(answeredBy(results))}`);
   });
 
   it('keeps the service and its servers through a malformed server and a malformed config, and lists both', async () => {

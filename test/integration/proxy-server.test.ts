@@ -247,6 +247,50 @@ describe('middlewares', () => {
   });
 });
 
+describe('a connection the server closes before answering', () => {
+  // A server that reads each request and closes the connection without a word (a keep-alive
+  // connection it dropped, or a server dying mid-request).
+  async function dropper(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+    const { createServer: createTcpServer } = await import('node:net');
+    let requests = 0;
+    const server = createTcpServer((socket) => {
+      let head = '';
+      socket.on('data', (chunk) => {
+        head += chunk.toString('latin1');
+        if (head.includes('\r\n\r\n')) {
+          requests++;
+          socket.destroy();
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('sends a GET once more (as Go\'s transport and nginx do), and not a POST', async () => {
+    const drop = await dropper();
+    try {
+      upstreams.setService('web', [drop.url, a.url]);
+      const got = await send(started.port, { host: 'web.test', path: '/resent' });
+      expect(got.status).toBe(200);
+      expect(echoOf(got.body).server).toBe('a');
+      const seen = drop.requests();
+      upstreams.setService('web', [drop.url]);
+      const posted = await send(started.port, { method: 'POST', host: 'web.test', path: '/once', body: 'pay' });
+      expect(posted.status).toBe(502);
+      expect(drop.requests() - seen).toBe(1);
+      const only = await send(started.port, { host: 'web.test', path: '/twice' });
+      expect(only.status).toBe(502);
+      expect(drop.requests() - seen).toBe(3);
+    } finally {
+      upstreams.setService('web', [a.url, b.url]);
+      await drop.close();
+    }
+  });
+});
+
 describe('errors', () => {
   it('404 when no router matches, 502 when nothing answers, 503 when every server is down, 504 on a slow upstream', async () => {
     const none = await send(started.port, { host: 'nowhere.test' });

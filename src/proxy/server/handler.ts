@@ -104,6 +104,7 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   const attempts = outcome.retry !== undefined && idempotentMethods.has(draft.method) ? Math.max(1, outcome.retry.attempts) : 1;
   const tried = new Set<string>();
   const withBody = hasBody(req);
+  let resent = false;
   for (let attempt = 1; ; attempt++) {
     const upstream = picker.pick(tried) ?? (tried.size > 0 ? picker.pick() : undefined);
     if (upstream === undefined) {
@@ -134,6 +135,15 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
       return;
     }
     upstreams.reportFailure(upstream, result.error);
+    if (!resent && result.connected && !withBody && replayable(draft.method, headers) && closedByServer(result.error)) {
+      // Go's http.Transport (so Traefik) sends such a request once more, on a new connection, when
+      // the server closed the connection before any answer (a keep-alive connection it dropped, or
+      // it died); nginx's default proxy_next_upstream does too. Not a retry middleware attempt.
+      resent = true;
+      attempt--;
+      metrics.retries.inc({ service: router.service });
+      continue;
+    }
     const nothingSent = !result.connected && body?.started() !== true;
     if (attempt < attempts && nothingSent) {
       metrics.retries.inc({ service: router.service });
@@ -147,4 +157,15 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
     record.bytes = sendError(res, statusForUpstreamError(result.error));
     return;
   }
+}
+
+/** Go's isReplayable: no body, and GET/HEAD/OPTIONS/TRACE or an Idempotency-Key header. */
+function replayable(method: string, headers: ReadonlyMap<string, readonly string[]>): boolean {
+  return ['GET', 'HEAD', 'OPTIONS', 'TRACE'].includes(method) || headers.has('idempotency-key') || headers.has('x-idempotency-key');
+}
+
+/** The server closed or reset the connection (undici: "other side closed"), as opposed to a timeout or a bad response. */
+function closedByServer(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
