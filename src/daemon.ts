@@ -95,7 +95,7 @@ async function buildEtcdAreas(config: Config, logger: Logger, proxy: { reload():
     areas.push(createServicesArea({ config, logger, etcd: etcd.handle, clusterNetworks, watch: rendersServices(config) }));
   }
   if (runsTemplates(config)) {
-    const extras = proxy !== undefined && rendersServices(config) ? (await import('./compose/services-proxy.ts')).servicesTemplatesExtras(config, proxy) : undefined;
+    const extras = proxy !== undefined && rendersServices(config) ? await (await import('./compose/services-proxy.ts')).servicesTemplatesExtras(config, proxy) : undefined;
     areas.push((await import('./templates/index.ts')).createTemplatesArea({ config, logger, etcd: etcd.handle, ...(extras === undefined ? {} : { extras }) }));
   }
   return areas;

@@ -12,9 +12,9 @@ const testdata = join(import.meta.dirname, 'testdata');
 const golden = join(testdata, 'services-routes.toml');
 const keyspace = new Map(Object.entries(JSON.parse(readFileSync(join(testdata, 'services-keyspace.json'), 'utf8')) as Record<string, string>));
 
-function shippedResource(routeFile = '/run/weft/routes.toml') {
+async function shippedResource(routeFile = '/run/weft/routes.toml') {
   const config = { ...defaults(), proxy: { ...defaults().proxy, route_file: routeFile } };
-  const extras = servicesTemplatesExtras(config, { reload: async () => undefined });
+  const extras = await servicesTemplatesExtras(config, { reload: async () => undefined });
   const builtin = extras.builtinResources?.[0];
   if (builtin === undefined) throw new Error('no builtin resource');
   const resource = parseResource(builtin.file, builtin.text, { templateDir: builtin.templateDir, globalPrefix: '', checkTimeout: 1000, reloadTimeout: 1000, lookupUser: () => undefined, lookupGroup: () => undefined });
@@ -23,7 +23,7 @@ function shippedResource(routeFile = '/run/weft/routes.toml') {
 
 describe('the shipped services resource', () => {
   it('renders the keyspace fixture to the golden route file', async () => {
-    const { resource, extras } = shippedResource();
+    const { resource, extras } = await shippedResource();
     const rendered = await renderResource(resource, keyspace, extras.extraFuncs === undefined ? {} : { extraFuncs: extras.extraFuncs });
     if (process.env.WEFT_UPDATE_GOLDEN === '1') writeFileSync(golden, rendered);
     expect(rendered).toBe(readFileSync(golden, 'utf8'));
@@ -50,7 +50,7 @@ describe('the shipped services resource', () => {
   });
 
   it('keeps the last good config of a service whose config turns bad', async () => {
-    const { resource, extras } = shippedResource();
+    const { resource, extras } = await shippedResource();
     const options = extras.extraFuncs === undefined ? {} : { extraFuncs: extras.extraFuncs };
     const good = new Map([['/weft/services/shop/config', '{"rule": "Host(`shop.example.test`)"}'], ['/weft/services/shop/servers/a', '{"url": "http://10.5.9.9:80"}']]);
     const first = await renderResource(resource, good, options);

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.ts';
 import { checkRouteFile, loadRouteFile } from '../proxy/index.ts';
-import { serviceTemplateFuncs } from '../services/index.ts';
+import { loadServiceTemplateFuncs } from '../services/index.ts';
 import type { BuiltinCommands, TemplatesExtras } from '../templates/index.ts';
 
 export const servicesResourceFile = 'weft-services.toml';
@@ -59,13 +59,13 @@ export const proxyCheckBuiltin: BuiltinCommands = new Map([
 ]);
 
 /** What the templates area needs to render services for `proxy` (reloaded the moment its file is replaced). */
-export function servicesTemplatesExtras(config: Pick<Config, 'services' | 'proxy'>, proxy: { reload(): Promise<void> }): TemplatesExtras {
+export async function servicesTemplatesExtras(config: Pick<Config, 'services' | 'proxy'>, proxy: { reload(): Promise<void> }): Promise<TemplatesExtras> {
   const confdir = shippedConfdir();
   return {
     builtinResources: [{ file: servicesResourceFile, text: servicesResourceText(config), templateDir: join(confdir, 'templates') }],
     // One service's config is checked with the proxy's own route-file checker, so a rule or
     // middleware the proxy would refuse drops that service, not the whole file.
-    extraFuncs: serviceTemplateFuncs({ checkService: (toml: string) => loadRouteFile(toml).errors.map((e) => `${e.path}: ${e.message}`) }),
+    extraFuncs: await loadServiceTemplateFuncs({ checkService: (toml: string) => loadRouteFile(toml).errors.map((e) => `${e.path}: ${e.message}`) }),
     builtins: proxyCheckBuiltin,
     onUpdated: (resource) => {
       if (resource.dest === config.proxy.route_file) void proxy.reload();

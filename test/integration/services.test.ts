@@ -15,7 +15,7 @@ import { etcdHandle, HostLease } from '../../src/etcd/index.ts';
 import { parse } from '../../src/gotemplate/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { loadRouteFile } from '../../src/proxy/index.ts';
-import { createServicesArea, serviceTemplateFuncs, type ServicesArea } from '../../src/services/index.ts';
+import { createServicesArea, loadServiceTemplateFuncs, type ServicesArea } from '../../src/services/index.ts';
 import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
 import { testClient } from '../harness/etcd-client.ts';
 import { runWeft } from '../harness/weft-process.ts';
@@ -212,8 +212,11 @@ describe('the mirror bound', () => {
 });
 
 describe('serviceConfig with the proxy\'s real route-file checker', () => {
-  const funcs = serviceTemplateFuncs({ checkService: (toml) => loadRouteFile(toml).errors.map((e) => `${e.path}: ${e.message}`) });
-  const t = parse('t', '{{with serviceConfig .k .v}}{{.rule}} {{len .middlewares}}{{else}}nil{{end}}', { funcs });
+  let t: ReturnType<typeof parse>;
+  beforeAll(async () => {
+    const funcs = await loadServiceTemplateFuncs({ checkService: (toml) => loadRouteFile(toml).errors.map((e) => `${e.path}: ${e.message}`) });
+    t = parse('t', '{{with serviceConfig .k .v}}{{.rule}} {{len .middlewares}}{{else}}nil{{end}}', { funcs });
+  });
 
   it.each([
     ['a supported middleware and health check', '{"rule":"Host(`a`)","middlewares":[{"retry":{"attempts":3}}],"healthCheck":{"path":"/h","interval":"2s","port":8080}}', 'Host(`a`) 1'],
@@ -221,6 +224,7 @@ describe('serviceConfig with the proxy\'s real route-file checker', () => {
     ['bad middleware options', '{"rule":"Host(`a`)","middlewares":[{"retry":{"attempts":"x"}}]}', 'nil'],
     ['a rule that does not parse', '{"rule":"Host(`a`"}', 'nil'],
   ])('%s', (_what, value, expected) => {
-    expect(t.execute({ k: `/fresh/${expected}/${value.length}`, v: value })).toBe(expected);
+    // A fresh key per case (no last good config to fall back on).
+    expect(t.execute({ k: `/fresh-${value.length}/config`, v: value })).toBe(expected);
   });
 });
