@@ -19,6 +19,9 @@ import { parseResource, resourceSees, ResourceError, type ResourceDefaults, type
 export interface EngineOptions {
   readonly confdir: string;
   readonly prefix: string;
+  readonly prefixMode?: ResourceDefaults['prefixMode'];
+  /** confd's -keep-stage-file. */
+  readonly keepStageFile?: boolean;
   readonly noop: boolean;
   readonly syncOnly: boolean;
   readonly checkTimeout: number;
@@ -69,6 +72,7 @@ export async function loadResources(options: EngineOptions): Promise<{ resources
   const defaults: ResourceDefaults = {
     templateDir: join(options.confdir, 'templates'),
     globalPrefix: options.prefix,
+    ...(options.prefixMode === undefined ? {} : { prefixMode: options.prefixMode }),
     checkTimeout: options.checkTimeout,
     reloadTimeout: options.reloadTimeout,
     lookupUser: options.lookupUser,
@@ -148,6 +152,7 @@ export class ConfdEngine {
     for (const error of errors) this.#log.error({ event: 'resource_invalid', err: error.message }, 'template resource skipped');
     for (const r of resources) {
       if (r.unknownKeys.length > 0) this.#log.warn({ event: 'resource_unknown_keys', resource: r.file, keys: r.unknownKeys }, 'unknown keys in template resource ignored');
+      for (const warning of r.warnings ?? []) this.#log.warn({ event: 'resource_warning', resource: r.file }, warning);
       if (r.modeLooksOctal) this.#log.warn({ event: 'resource_mode_decimal', resource: r.file, mode: `0${(r.mode ?? 0).toString(8)}` }, 'mode has no leading 0, so confd (and weft) read it as decimal; write "0644" for rw-r--r--');
     }
     const old = new Map(this.#slots.map((s) => [s.resource.file, s]));
@@ -309,6 +314,7 @@ export class ConfdEngine {
     try {
       result = await processResource(resource, this.mirror, {
         noop: this.#options.noop,
+        keepStageFile: this.#options.keepStageFile === true,
         syncOnly: this.#options.syncOnly,
         reloadPending: slot.pending,
         signal: this.#abort.signal,

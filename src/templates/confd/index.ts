@@ -2,7 +2,10 @@ export { ConfdEngine, commonPrefix, loadResources, type EngineOptions, type Reso
 export { ConfdMetrics } from './metrics.ts';
 export { processResource, renderResource, storeFor, runShell } from './render.ts';
 export { closeShellRunner } from './shell.ts';
-export { parseResource, parseConfdMode, parseWait, effectivePrefix, type ResourceSpec } from './resource.ts';
-export { backendProblem, ConfdUsageError, defaultConfdStateDir, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from './settings.ts';
+export { parseResource, parseConfdMode, parseWait, effectivePrefix, type PrefixMode, type ResourceSpec } from './resource.ts';
+export { ConfdUsageError, defaultConfdStateDir, parseConfdArgs, resolveConfdSettings, withSrvNodes, type ConfdSettings } from './settings.ts';
+export { backendProblem } from './backend.ts';
 export { lookupGroup, lookupUser } from './users.ts';
 export { MemKV, type KVPair } from './memkv.ts';
+export { discoverSrv, type LookupOptions } from './resolve.ts';
+export { keyringProblem } from './crypt.ts';

@@ -3,6 +3,7 @@
 // (Go's flag package). Pure: the caller reads the file.
 import { parse, TomlError } from 'smol-toml';
 import { parseDuration } from '../../net/index.ts';
+import { confdEnv, nodesFromSrv, nodeUrl, otherBackendFlagProblem, srvRecordName, type SrvTarget } from './backend.ts';
 
 export interface ConfdSettings {
   backend: string;
@@ -20,6 +21,16 @@ export interface ConfdSettings {
   clientCert: string;
   clientKey: string;
   clientCaKeys: string;
+  /** DNS SRV discovery of the etcd nodes (confd's -srv-domain / -srv-record); replaces -node. */
+  srvDomain: string;
+  srvRecord: string;
+  /** Accepted as confd does; its etcdv3 backend never uses it (see backend.ts nodesFromSrv). */
+  scheme: string;
+  keepStageFile: boolean;
+  /** Armored OpenPGP secret keyring file for cget/cgets/cgetv/cgetvs. */
+  secretKeyring: string;
+  /** weft: join the global prefix with each resource's instead of replacing it (confd 0.16 replaces). */
+  prefixJoin: boolean;
   basicAuth: boolean;
   username: string;
   password: string;
@@ -47,6 +58,12 @@ export function defaultConfdSettings(): ConfdSettings {
     clientCert: '',
     clientKey: '',
     clientCaKeys: '',
+    srvDomain: '',
+    srvRecord: '',
+    scheme: 'http',
+    keepStageFile: false,
+    secretKeyring: '',
+    prefixJoin: false,
     basicAuth: false,
     username: '',
     password: '',
@@ -79,6 +96,12 @@ const flags: Record<string, Option> = {
   'client-cert': { field: 'clientCert', kind: 'string' },
   'client-key': { field: 'clientKey', kind: 'string' },
   'client-ca-keys': { field: 'clientCaKeys', kind: 'string' },
+  'srv-domain': { field: 'srvDomain', kind: 'string' },
+  'srv-record': { field: 'srvRecord', kind: 'string' },
+  scheme: { field: 'scheme', kind: 'string' },
+  'keep-stage-file': { field: 'keepStageFile', kind: 'bool' },
+  'secret-keyring': { field: 'secretKeyring', kind: 'string' },
+  'prefix-join': { field: 'prefixJoin', kind: 'bool' },
   'basic-auth': { field: 'basicAuth', kind: 'bool' },
   username: { field: 'username', kind: 'string' },
   password: { field: 'password', kind: 'string' },
@@ -88,6 +111,9 @@ const flags: Record<string, Option> = {
   version: { field: 'version', kind: 'bool' },
 };
 
+// confd.toml keys, lower-cased: BurntSushi/toml matches a key to a struct field's tag, else to its
+// tag or field name case-insensitively, so `Backend`, `ONETIME` (field OneTime) and `keepstagefile`
+// (field KeepStageFile, no tag) all count. Keys of other backends are ignored with a warning.
 const tomlKeys: Record<string, Option> = {
   backend: flags.backend!,
   nodes: flags.node!,
@@ -102,12 +128,18 @@ const tomlKeys: Record<string, Option> = {
   client_cert: flags['client-cert']!,
   client_key: flags['client-key']!,
   client_cakeys: flags['client-ca-keys']!,
+  srv_domain: flags['srv-domain']!,
+  srv_record: flags['srv-record']!,
+  scheme: flags.scheme!,
+  keepstagefile: flags['keep-stage-file']!,
+  secret_keyring: flags['secret-keyring']!,
   basic_auth: flags['basic-auth']!,
   username: flags.username!,
   password: flags.password!,
   check_timeout: flags['check-timeout']!,
   reload_timeout: flags['reload-timeout']!,
   state_dir: flags['state-dir']!,
+  prefix_join: flags['prefix-join']!,
 };
 
 export class ConfdUsageError extends Error {
@@ -167,7 +199,7 @@ export function parseConfdArgs(args: readonly string[]): ParsedArgs {
     if (m === null) throw new ConfdUsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with -)`);
     const name = m[1] ?? '';
     const option = flags[name];
-    if (option === undefined) throw new ConfdUsageError(`flag provided but not defined: -${name}`);
+    if (option === undefined) throw new ConfdUsageError(otherBackendFlagProblem(name) ?? `flag provided but not defined: -${name}`);
     let value: string | true | undefined = m[2];
     if (value === undefined) {
       if (option.kind === 'bool') value = true;
@@ -186,8 +218,12 @@ export interface SettingsResult {
   readonly ignoredKeys: readonly string[];
 }
 
-/** Applies confd.toml (if text is given) and then the flags, over confd's defaults. */
-export function resolveConfdSettings(args: ParsedArgs, configText: string | undefined): SettingsResult {
+/**
+ * Applies confd.toml (if text is given), then the flags, then the CONFD_CLIENT_* variables where
+ * both left a value empty (confd's processEnv), over confd's defaults. With SRV discovery the nodes
+ * are left to the caller (withSrvNodes); otherwise confd's etcdv3 default is 127.0.0.1:2379.
+ */
+export function resolveConfdSettings(args: ParsedArgs, configText: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): SettingsResult {
   const settings = defaultConfdSettings();
   if (args.configFile !== undefined) settings.configFile = args.configFile;
   const ignoredKeys: string[] = [];
@@ -200,7 +236,7 @@ export function resolveConfdSettings(args: ParsedArgs, configText: string | unde
       throw new ConfdUsageError(`${settings.configFile}${where}: not valid TOML: ${(error as Error).message.split('\n')[0]}`);
     }
     for (const [key, value] of Object.entries(doc)) {
-      const option = tomlKeys[key];
+      const option = tomlKeys[key.toLowerCase()];
       if (option === undefined) ignoredKeys.push(key);
       else assign(settings, option, value, `${settings.configFile}: ${key}`, false);
     }
@@ -208,8 +244,14 @@ export function resolveConfdSettings(args: ParsedArgs, configText: string | unde
   const nodesFromFlags = args.flags.some(([option]) => option.field === 'nodes');
   if (nodesFromFlags) settings.nodes = [];
   for (const [option, value, where] of args.flags) assign(settings, option, value, where, true);
-  if (settings.nodes.length === 0) settings.nodes = ['http://127.0.0.1:2379'];
-  settings.nodes = settings.nodes.map((node) => (/^[a-z]+:\/\//.test(node) ? node : `${settings.clientCaKeys === '' ? 'http' : 'https'}://${node}`));
+  for (const [field, value] of Object.entries(confdEnv(env))) {
+    const target = settings as unknown as Record<string, string>;
+    if (target[field] === '') target[field] = value;
+  }
+  settings.srvRecord = srvRecordName(settings.backend, settings.srvDomain, settings.srvRecord);
+  if (settings.srvRecord !== '') settings.nodes = [];
+  else if (settings.nodes.length === 0) settings.nodes = ['127.0.0.1:2379'];
+  settings.nodes = settings.nodes.map((node) => nodeUrl(node, settings));
   return { settings, ignoredKeys };
 }
 
@@ -220,9 +262,7 @@ export function defaultConfdStateDir(env: Readonly<Record<string, string | undef
   return `${base}/weft/confd`;
 }
 
-/** Only etcd v3 is a backend weft speaks; anything else is a clear error. */
-export function backendProblem(backend: string): string | undefined {
-  if (backend === 'etcdv3') return undefined;
-  if (backend === 'etcd') return "backend 'etcd' is etcd's v2 API, which weft does not speak; use -backend etcdv3 (the same cluster serves v3)";
-  return `backend '${backend}' is not supported by weft confd; only etcdv3 is`;
+/** The nodes found through the SRV record replace any -node (confd's initConfig). */
+export function withSrvNodes(settings: ConfdSettings, records: readonly SrvTarget[]): ConfdSettings {
+  return { ...settings, nodes: nodesFromSrv(records).map((node) => nodeUrl(node, settings)) };
 }
