@@ -81,8 +81,10 @@ describe('weft confd -onetime', () => {
     for (const [k, v] of [['web/b', '10.0.1.1'], ['web/c', '10.0.1.2'], ['web/a', '10.0.1.3'], ['db/primary', '10.0.2.1']]) {
       await client.put(`/prod/services/${k}`).value(v ?? '');
     }
-    await client.put('/prod/myapp/db/host').value('db.prod');
-    await client.put('/prod/myapp/db/user').value('app');
+    // -prefix /prod replaces prefixed.toml's own prefix "myapp", as in confd 0.16.
+    await client.put('/prod/db/host').value('db.prod');
+    await client.put('/prod/db/user').value('app');
+    await client.put('/prod/myapp/db/host').value('not read: the global prefix replaces the resource prefix');
     await client.put('/prod/json/object').value('{"name":"api","port":8443,"tags":["blue","green"]}');
     await client.put('/prod/json/array').value('["x", 2, true]');
     for (let i = 0; i < 200; i++) await client.put(`/prod/many/k${String(i).padStart(3, '0')}`).value(`v${String(i).padStart(3, '0')}`);
@@ -111,7 +113,7 @@ describe('weft confd -onetime', () => {
   it('refuses the etcd v2 backend and unknown flags with a clear error', async () => {
     const v2 = await runWeft(['confd', '-onetime', '-backend', 'etcd']);
     expect(v2.code).toBe(2);
-    expect(v2.stderr).toContain("backend 'etcd' is etcd's v2 API");
+    expect(v2.stderr).toContain("backend 'etcd' (confd's default) is etcd's v2 API");
     const consul = await runWeft(['confd', '-onetime', '-backend=consul']);
     expect(consul.stderr).toContain("backend 'consul' is not supported");
     const unknown = await runWeft(['confd', '-bogus']);
