@@ -51,7 +51,8 @@ async function decryptOnce(value: string, keyringText: string): Promise<Decrypte
   }
   try {
     const message = await readMessage({ binaryMessage: bytes });
-    const { data } = await decrypt({ message, decryptionKeys: keys, format: 'binary' });
+    // openpgp's result type names web-stream-tools types (an optional peer): say what 'binary' gives.
+    const { data } = (await decrypt({ message, decryptionKeys: keys, format: 'binary' })) as unknown as { data: Uint8Array };
     return { value: gunzipSync(data, { maxOutputLength: maxPlaintextBytes }).toString('utf8') };
   } catch (error) {
     return { error: (error as Error).message };
