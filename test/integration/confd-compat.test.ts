@@ -69,6 +69,20 @@ describe('-prefix', () => {
   });
 });
 
+describe('templates.prefix and templates.prefix_mode in weft daemon', () => {
+  it('replace by default, join with prefix_mode = "join"', async () => {
+    await client.put('/dm/global/k').value('replaced');
+    await client.put('/dm/global/own/k').value('joined');
+    for (const [mode, expected] of [[[], 'replaced'], [['--templates-prefix-mode', 'join'], 'joined']] as const) {
+      const { dir, out } = confdir('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nprefix = "own"\nkeys = ["/k"]\n', '{{getv "/k"}}');
+      const daemon = new WeftProcess(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', join(dir, 'weft.sock'), '--etcd-endpoints', etcd.endpoint, '--daemon-state-dir', join(dir, 'state'), '--templates-enabled', '--templates-confdir', dir, '--templates-prefix', '/dm/global', ...mode]);
+      await eventually(() => readOr(join(out, 'app.conf')) === expected);
+      daemon.kill('SIGTERM');
+      expect((await daemon.exited).code).toBe(0);
+    }
+  });
+});
+
 describe('confd 0.16 flags, confd.toml and environment', () => {
   it('refuses -backend etcd with the v2/v3 keyspace explanation, and flags of other backends naming them', async () => {
     const v2 = await runWeft(['confd', '-onetime', '-backend', 'etcd']);
