@@ -124,6 +124,21 @@ describe('confd 0.16 flags, confd.toml and environment', () => {
     expect(readFileSync(join(out, staged[0] ?? ''), 'utf8')).toBe('v');
   });
 
+  it('-basic-auth -username -password log in to an etcd with authentication on; without -basic-auth confd sends no credentials', async () => {
+    const secured = await startEtcd();
+    cleanups.push(() => secured.destroy());
+    const etcdctl = (args: string[]) => execFileSync('etcdctl', ['--endpoints', secured.endpoint, ...args], { timeout: 30_000 });
+    etcdctl(['put', '/auth/k', 'behind auth']);
+    etcdctl(['user', 'add', 'root', '--new-user-password=pw']);
+    etcdctl(['auth', 'enable']);
+    const { dir, out } = confdir('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/auth"]\n', '{{getv "/auth/k"}}');
+    const withoutFlag = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', secured.endpoint, '-username', 'root', '-password', 'pw']);
+    expect(withoutFlag.code).toBe(1);
+    const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', secured.endpoint, '-basic-auth', '-username', 'root', '-password', 'pw']);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('behind auth');
+  });
+
   it('-sync-only writes the file without running check_cmd or reload_cmd', async () => {
     await client.put('/sync/k').value('v');
     const { dir, out } = confdir(`[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/sync"]\ncheck_cmd = "touch @OUT@/checked"\nreload_cmd = "touch @OUT@/reloaded"\n`, '{{getv "/sync/k"}}');
