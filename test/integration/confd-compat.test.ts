@@ -1,7 +1,7 @@
 // `weft confd` as a drop-in for confd 0.16 on etcdv3 (issue 16): the global prefix, the flags and
 // confd.toml keys confd has, CONFD_* variables, SRV discovery, resources as BurntSushi/toml reads
 // them, and cget & co. over values GnuPG encrypted as the crypt project does. Real etcd, real CLI.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdClient } from '../../src/etcd/index.ts';
 import { discoverSrv, withSrvNodes, parseConfdArgs, resolveConfdSettings } from '../../src/templates/index.ts';
 import { Dnsmasq } from '../dns/harness.ts';
-import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
+import { findEtcdBinary, freePort, startEtcd, type EtcdCluster } from '../harness/etcd.ts';
 import { testClient } from '../harness/etcd-client.ts';
 import { runWeft, WeftProcess } from '../harness/weft-process.ts';
 
@@ -137,6 +137,48 @@ describe('confd 0.16 flags, confd.toml and environment', () => {
     const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', secured.endpoint, '-basic-auth', '-username', 'root', '-password', 'pw']);
     expect(run.code).toBe(0);
     expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('behind auth');
+  });
+
+  it('-client-cert -client-key -client-ca-keys (or CONFD_CLIENT_*) reach an etcd that demands client certificates', async () => {
+    const pki = tempDir('pki');
+    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' });
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=weft-test-ca']);
+    for (const [name, usage] of [['server', 'serverAuth'], ['client', 'clientAuth']] as const) {
+      writeFileSync(join(pki, `${name}.ext`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=weft-${name}`]);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`]);
+    }
+    const [port, peer] = [await freePort(), await freePort()];
+    const child = spawn(findEtcdBinary(), [
+      '--name', 'weft-tls', '--data-dir', join(pki, 'data'), '--cert-file', join(pki, 'server.pem'), '--key-file', join(pki, 'server.key'),
+      '--client-cert-auth', '--trusted-ca-file', join(pki, 'ca.pem'),
+      '--listen-client-urls', `https://127.0.0.1:${port}`, '--advertise-client-urls', `https://127.0.0.1:${port}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `weft-tls=http://127.0.0.1:${peer}`,
+    ], { stdio: 'ignore' });
+    cleanups.push(async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    });
+    const tls = ['--cacert', join(pki, 'ca.pem'), '--cert', join(pki, 'client.pem'), '--key', join(pki, 'client.key')];
+    const put = (): boolean => {
+      try {
+        execFileSync('etcdctl', ['--endpoints', `https://127.0.0.1:${port}`, ...tls, '--command-timeout', '2s', 'put', '/tls/k', 'over mutual TLS'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(put, 20_000);
+    const { dir, out } = confdir('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/tls"]\n', '{{getv "/tls/k"}}');
+    const files = { cert: join(pki, 'client.pem'), key: join(pki, 'client.key'), ca: join(pki, 'ca.pem') };
+    const flags = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', `127.0.0.1:${port}`, '-client-cert', files.cert, '-client-key', files.key, '-client-ca-keys', files.ca]);
+    expect(flags.code).toBe(0);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('over mutual TLS');
+    rmSync(join(out, 'app.conf'));
+    const env = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', `127.0.0.1:${port}`], { CONFD_CLIENT_CERT: files.cert, CONFD_CLIENT_KEY: files.key, CONFD_CLIENT_CAKEYS: files.ca });
+    expect(env.code).toBe(0);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('over mutual TLS');
   });
 
   it('-sync-only writes the file without running check_cmd or reload_cmd', async () => {
