@@ -2,52 +2,26 @@
 // confd.toml keys confd has, CONFD_* variables, SRV discovery, resources as BurntSushi/toml reads
 // them, and cget & co. over values GnuPG encrypted as the crypt project does. Real etcd, real CLI.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdClient } from '../../src/etcd/index.ts';
 import { discoverSrv, withSrvNodes, parseConfdArgs, resolveConfdSettings } from '../../src/templates/index.ts';
 import { Dnsmasq } from '../dns/harness.ts';
 import { findEtcdBinary, freePort, startEtcd, type EtcdCluster } from '../harness/etcd.ts';
-import { testClient } from '../harness/etcd-client.ts';
 import { runWeft, WeftProcess } from '../harness/weft-process.ts';
+import { cleanups, confdTestbed, eventually, singleResource, tempDir } from './confd-fixture.ts';
 
 let etcd: EtcdCluster;
 let client: Etcd3;
-const cleanups: (() => void | Promise<void>)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = testClient(etcd.endpoints);
+confdTestbed((started, startedClient) => {
+  etcd = started;
+  client = startedClient;
 });
-afterAll(async () => {
-  client?.close();
-  await etcd?.destroy();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function tempDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `weft-${name}-`));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A confdir with one resource (conf.d/app.toml, templates/app.tmpl); @OUT@ is its output dir. */
-function confdir(resource: string, template: string): { dir: string; out: string } {
-  const dir = tempDir('confd');
-  const out = join(dir, 'out');
-  mkdirSync(join(dir, 'conf.d'), { recursive: true });
-  mkdirSync(join(dir, 'templates'));
-  mkdirSync(out);
-  writeFileSync(join(dir, 'conf.d', 'app.toml'), resource.replaceAll('@OUT@', out));
-  writeFileSync(join(dir, 'templates', 'app.tmpl'), template);
-  return { dir, out };
-}
+const confdir = singleResource;
 
 const onetime = (dir: string, ...extra: string[]) => runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint, ...extra]);
 
@@ -207,14 +181,6 @@ function readOr(file: string): string | undefined {
     return readFileSync(file, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const begun = Date.now();
-  while (!check()) {
-    if (Date.now() - begun > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

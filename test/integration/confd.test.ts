@@ -3,26 +3,18 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
-import { putWithRetry, testClient } from '../harness/etcd-client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdCluster } from '../harness/etcd.ts';
+import { putWithRetry } from '../harness/etcd-client.ts';
 import { runWeft, WeftProcess } from '../harness/weft-process.ts';
+import { cleanups, confdTestbed, eventually, singleResource } from './confd-fixture.ts';
 
 const fixtures = new URL('../confd/', import.meta.url).pathname;
 let etcd: EtcdCluster;
 let client: Etcd3;
-const cleanups: (() => void | Promise<void>)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = testClient(etcd.endpoints);
-});
-afterAll(async () => {
-  client?.close();
-  await etcd?.destroy();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+confdTestbed((started, startedClient) => {
+  etcd = started;
+  client = startedClient;
 });
 
 /** A confdir made from a fixture, with @OUT@ in the resources replaced by a fresh output dir. */
@@ -39,30 +31,8 @@ function confdir(fixture: string): { dir: string; out: string } {
   return { dir, out };
 }
 
-/** A confdir with one resource written by the test. */
-function singleResource(resource: string, template: string): { dir: string; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-confd-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const out = join(dir, 'out');
-  mkdirSync(join(dir, 'conf.d'), { recursive: true });
-  mkdirSync(join(dir, 'templates'));
-  mkdirSync(out);
-  writeFileSync(join(dir, 'conf.d', 'app.toml'), resource.replaceAll('@OUT@', out).replaceAll('@DIR@', dir));
-  writeFileSync(join(dir, 'templates', 'app.tmpl'), template);
-  return { dir, out };
-}
-
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
-
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<number> {
-  const begun = Date.now();
-  while (!check()) {
-    if (Date.now() - begun > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - begun;
 }
 
 function watchConfd(dir: string, extra: string[] = []): WeftProcess {
