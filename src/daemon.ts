@@ -23,7 +23,13 @@ export interface DaemonOptions {
   readonly areas?: readonly Area[];
 }
 
-const needsEtcd = (config: Config): boolean => config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled;
+/** The proxy serves the services keyspace (rendered by the templates area from etcd). */
+const rendersServices = (config: Config): boolean => config.proxy.enabled && config.proxy.services;
+const needsEtcd = (config: Config): boolean => config.subnet.enabled || config.overlay.enabled || config.dns.enabled || config.templates.enabled || rendersServices(config);
+/** Service registration runs wherever this host talks to etcd. */
+const runsServices = (config: Config): boolean => config.services.enabled && needsEtcd(config);
+/** The templates area runs for the operator's confdir, or only for the services resource. */
+const runsTemplates = (config: Config): boolean => config.templates.enabled || rendersServices(config);
 
 /** Every area's check of its config section, in start order, each loaded only when its area runs. */
 const areaValidators: readonly { readonly runs: (config: Config) => boolean; readonly load: () => Promise<ConfigValidator> }[] = [
@@ -31,7 +37,8 @@ const areaValidators: readonly { readonly runs: (config: Config) => boolean; rea
   { runs: (config) => config.subnet.enabled, load: async () => (await import('./subnet/index.ts')).validateSubnet },
   { runs: (config) => config.overlay.enabled, load: async () => (await import('./overlay/index.ts')).validateOverlay },
   { runs: (config) => config.dns.enabled, load: async () => (await import('./dns/index.ts')).validateDns },
-  { runs: (config) => config.templates.enabled, load: async () => (await import('./templates/index.ts')).validateTemplates },
+  { runs: runsServices, load: async () => (await import('./services/index.ts')).validateServices },
+  { runs: runsTemplates, load: async () => (await import('./templates/index.ts')).validateTemplates },
   { runs: (config) => config.proxy.enabled, load: async () => (await import('./proxy/index.ts')).validateProxy },
 ];
 
@@ -50,15 +57,17 @@ export async function validateConfig(config: Config, scope: 'enabled' | 'all' = 
 /** The areas the config enables, in start order: the daemon's explicit list. Loads only those. */
 async function buildAreas(config: Config, logger: Logger): Promise<Area[]> {
   const areas: Area[] = [];
-  if (needsEtcd(config)) areas.push(...(await buildEtcdAreas(config, logger)));
   // The proxy serves its route file and needs no etcd; last to start, first to stop (it drains
-  // while the templates that render its route file still run).
-  if (config.proxy.enabled) areas.push((await import('./proxy/index.ts')).createProxyArea({ config, logger }));
+  // while the templates that render its route file still run). Built first: the services resource
+  // reloads it (construction has no side effects).
+  const proxy = config.proxy.enabled ? (await import('./proxy/index.ts')).createProxyArea({ config, logger }) : undefined;
+  if (needsEtcd(config)) areas.push(...(await buildEtcdAreas(config, logger, proxy)));
+  if (proxy !== undefined) areas.push(proxy);
   return areas;
 }
 
 /** etcd, then the areas that use it. */
-async function buildEtcdAreas(config: Config, logger: Logger): Promise<Area[]> {
+async function buildEtcdAreas(config: Config, logger: Logger, proxy: { reload(): Promise<void> } | undefined): Promise<Area[]> {
   const { createEtcdArea } = await import('./etcd/index.ts');
   const etcd = createEtcdArea({ config, logger });
   const areas: Area[] = [etcd];
@@ -81,7 +90,14 @@ async function buildEtcdAreas(config: Config, logger: Logger): Promise<Area[]> {
     }
   }
   if (config.dns.enabled) areas.push((await import('./dns/index.ts')).createDnsArea({ config, logger, etcd: etcd.handle, clusterNetworks }));
-  if (config.templates.enabled) areas.push((await import('./templates/index.ts')).createTemplatesArea({ config, logger, etcd: etcd.handle }));
+  if (runsServices(config)) {
+    const { createServicesArea } = await import('./services/index.ts');
+    areas.push(createServicesArea({ config, logger, etcd: etcd.handle, clusterNetworks, watch: rendersServices(config) }));
+  }
+  if (runsTemplates(config)) {
+    const extras = proxy !== undefined && rendersServices(config) ? (await import('./compose/services-proxy.ts')).servicesTemplatesExtras(config, proxy) : undefined;
+    areas.push((await import('./templates/index.ts')).createTemplatesArea({ config, logger, etcd: etcd.handle, ...(extras === undefined ? {} : { extras }) }));
+  }
   return areas;
 }
 

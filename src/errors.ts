@@ -47,6 +47,9 @@ export const errorCodes = {
   WEFT_E_PROXY_RELOAD: 'The route file (or a certificate it names) cannot be read or is invalid; the previous table keeps serving.',
   WEFT_E_PROXY_ROUTES: 'The proxy route file cannot be read or is invalid; every problem carries its key path and line.',
   WEFT_E_PROXY_WORKER: 'A proxy worker thread (proxy.workers) cannot start or listen, or stopped; the other threads keep serving.',
+  WEFT_E_SERVICE_VALUE: 'A service config or server value (admin API, CLI or etcd) is invalid: name, rule, URL, weight or id.',
+  WEFT_E_SERVICE_REGISTER_DENIED: 'A server registration names an address outside the cluster network and services.register_allow.',
+  WEFT_E_SERVICE_NOT_FOUND: 'The service or server registration named does not exist (in etcd, or on this host).',
   WEFT_E_CNI_INSTALL: "weft cni install/uninstall cannot write or remove its files, or finds a file there it did not write.",
 } as const;
 

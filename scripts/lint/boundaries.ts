@@ -5,7 +5,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Rule } from 'eslint';
 
-export const areas: readonly string[] = ['admin', 'dns', 'overlay', 'subnet', 'templates', 'proxy'];
+export const areas: readonly string[] = ['admin', 'dns', 'overlay', 'subnet', 'templates', 'proxy', 'services'];
 /** Modules every layer may use (files, or folders entered through index.ts). */
 export const foundation: readonly string[] = ['area.ts', 'config', 'errors.ts', 'etcd', 'gotemplate', 'log.ts', 'machine.ts', 'net', 'systemd.ts', 'version.ts'];
 const composers: readonly string[] = ['daemon.ts', 'compose', 'cli'];

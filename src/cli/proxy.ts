@@ -1,11 +1,10 @@
 // `weft proxy`: the HTTP reverse proxy on its own (the daemon's proxy area without the rest),
 // foreground, JSON logs on stdout; SIGHUP re-reads the route file, SIGTERM/SIGINT drain within
 // daemon.shutdown_timeout.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isWeftError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { createProxyArea, loadRouteFile, routeFileLimits, type RouteProblem } from '../proxy/index.ts';
+import { checkRouteFile, createProxyArea } from '../proxy/index.ts';
 import type { Command } from './command.ts';
 import { spec } from './commands.ts';
 import { loadValidatedFromArgs } from './config.ts';
@@ -86,25 +85,9 @@ export const proxyCheck: Command = {
       io.err(`WEFT_E_USAGE: usage: ${this.usage}`);
       return 2;
     }
-    let text: string;
-    try {
-      const bytes = readFileSync(file);
-      if (bytes.length > routeFileLimits.bytes) throw new Error(`larger than ${routeFileLimits.bytes} bytes`);
-      text = bytes.toString('utf8');
-    } catch (error) {
-      io.err(`WEFT_E_PROXY_ROUTES: ${file}: cannot read the route file: ${(error as Error).message}`);
-      return 1;
-    }
-    const result = loadRouteFile(text);
-    const at = (line: number | undefined): string => (line === undefined ? file : `${file}:${line}`);
-    const byLine = (a: RouteProblem, b: RouteProblem): number => (a.line ?? 0) - (b.line ?? 0);
-    for (const e of [...result.errors].sort(byLine)) io.err(`${at(e.line)}: ${e.path}: ${e.message}`);
-    for (const w of [...result.warnings].sort(byLine)) io.err(`${at(w.line)}: ${w.path}: warning: ${w.message}`);
-    if (result.errors.length > 0) return 1;
-    const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-    const counts = [count(result.table?.routers.length ?? 0, 'router'), count(Object.keys(result.config?.services ?? {}).length, 'service')];
-    if (result.warnings.length > 0) counts.push(count(result.warnings.length, 'warning'));
-    io.out(`${file}: ok (${counts.join(', ')})`);
-    return 0;
+    const report = checkRouteFile(file);
+    for (const line of report.err) io.err(line);
+    for (const line of report.out) io.out(line);
+    return report.code;
   },
 };

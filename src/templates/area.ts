@@ -6,12 +6,22 @@ import { onceStop, type Area } from '../area.ts';
 import { problem, type Config, type Problem } from '../config/index.ts';
 import type { EtcdHandle } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
-import { closeShellRunner, ConfdEngine, ConfdMetrics, lookupGroup, lookupUser } from './confd/index.ts';
+import type { GoFunc } from '../gotemplate/index.ts';
+import { closeShellRunner, ConfdEngine, ConfdMetrics, lookupGroup, lookupUser, type BuiltinCommands, type BuiltinResource } from './confd/index.ts';
 
 export interface TemplatesDeps {
   readonly config: Pick<Config, 'templates' | 'daemon'>;
   readonly etcd: EtcdHandle;
   readonly logger: Logger;
+  /** What the daemon adds (the services resource, its functions, the in-process proxy check). */
+  readonly extras?: TemplatesExtras;
+}
+
+export interface TemplatesExtras {
+  readonly builtinResources?: readonly BuiltinResource[];
+  readonly extraFuncs?: Readonly<Record<string, GoFunc>>;
+  readonly builtins?: BuiltinCommands;
+  readonly onUpdated?: (resource: { readonly name: string; readonly dest: string }) => void;
 }
 
 /** Checks `[templates]` before anything starts (also `weft config check`). */
@@ -42,6 +52,9 @@ export function createTemplatesArea(deps: TemplatesDeps): Area {
     metrics: new ConfdMetrics(metrics),
     // Pending reloads survive restarts under <state_dir>/templates/.
     stateDir: join(deps.config.daemon.state_dir, 'templates'),
+    // With [templates] off the area runs only for the daemon's own resources: conf.d is not read.
+    readConfdir: settings.enabled,
+    ...deps.extras,
   });
   let loadErrors: string[] = [];
   let started = false;
@@ -76,7 +89,7 @@ export function createTemplatesArea(deps: TemplatesDeps): Area {
     },
 
     status: () => ({
-      confdir: settings.confdir,
+      confdir: settings.enabled ? settings.confdir : null,
       watch: engine.watchStatus() ?? null,
       invalidResources: loadErrors,
       resources: engine.states(),

@@ -27,7 +27,7 @@ export interface CniCluster {
 
 export const daemonDnsArgs = ['--dns-enabled', '--dns-listen', '0.0.0.0:53', '--no-dns-forward'];
 
-export async function startCniCluster(hostCount: number, extraDaemonArgs: readonly string[] = []): Promise<CniCluster> {
+export async function startCniCluster(hostCount: number, extraDaemonArgs: readonly string[] = [], hostDaemonArgs?: (n: number, dir: string) => readonly string[]): Promise<CniCluster> {
   const bed = await createTestbed({ hosts: hostCount });
   const dir = mkdtempSync(join(tmpdir(), 'weft-cni-cluster-'));
   const containers = new ContainerNamespaces(bed.prefix);
@@ -46,7 +46,12 @@ export async function startCniCluster(hostCount: number, extraDaemonArgs: readon
   try {
     etcd = await startEtcd({ netns: bed.underlay.ns, host: bed.underlay.ip });
     mkdirSync(join(dir, 'daemons'));
-    cluster = new WeftCluster(bed, etcd, join(dir, 'daemons'), { hosts: hostCount, containersPerHost: 0, extraDaemonArgs: [...daemonDnsArgs, ...extraDaemonArgs] });
+    cluster = new WeftCluster(bed, etcd, join(dir, 'daemons'), {
+      hosts: hostCount,
+      containersPerHost: 0,
+      extraDaemonArgs: [...daemonDnsArgs, ...extraDaemonArgs],
+      ...(hostDaemonArgs === undefined ? {} : { hostDaemonArgs: (n: number) => hostDaemonArgs(n, dir) }),
+    });
     const init = await cluster.weft(bed.host(1), ['network', 'init', '--etcd-endpoints', etcd.endpoint, '--network', clusterNetwork, '--subnet-len', '24', '--backend', 'vxlan', '--vni', '1']);
     if (init.code !== 0) throw new WeftError('WEFT_E_HARNESS', `weft network init failed: ${init.stderr}`);
     const hosts: CniHost[] = [];

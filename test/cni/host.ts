@@ -58,7 +58,9 @@ async function installWeftCni(root: string): Promise<string | undefined> {
   const confDir = join(root, 'net.d');
   mkdirSync(binDir, { recursive: true });
   mkdirSync(confDir, { recursive: true });
-  const out = await execOutcome(nodeBinary, [join(repo, 'src', 'cli', 'main.ts'), 'cni', 'install', '--bin-dir', binDir, '--conf-dir', confDir], { timeoutMs: 60_000 });
+  // WEFT_TEST_CNI_FROM_DIST=1 (the bench): install from the build in dist/, as a package would.
+  const weftEntry = process.env.WEFT_TEST_CNI_FROM_DIST === '1' ? join(repo, 'dist', 'src', 'cli', 'main.js') : join(repo, 'src', 'cli', 'main.ts');
+  const out = await execOutcome(nodeBinary, [weftEntry, 'cni', 'install', '--bin-dir', binDir, '--conf-dir', confDir], { timeoutMs: 60_000 });
   const installed = join(binDir, 'weft-cni');
   if (out.code !== 0 || !existsSync(installed)) return undefined;
   // An install that cannot answer VERSION (e.g. no build in dist/) is no install to test.

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   /** Overlay resync interval for the daemons (repair tests use a short one). */
   readonly resyncInterval?: string;
   readonly extraDaemonArgs?: readonly string[];
+  /** Flags for the daemon of host `n` only (1-based), after extraDaemonArgs. */
+  readonly hostDaemonArgs?: (n: number) => readonly string[];
   /** The cluster network written by `weft network init`; default 10.5.0.0/16 with /24 subnets. */
   readonly network?: string;
   /** How many of the hosts (the first ones) run weft; default all. The others are left bare. */
@@ -74,6 +76,7 @@ export class WeftCluster {
       '--overlay-resync-interval', this.#options.resyncInterval ?? '30s',
       '--log-level', 'info',
       ...(this.#options.extraDaemonArgs ?? []),
+      ...(this.#options.hostDaemonArgs?.(h.host.index) ?? []),
     ];
   }
 
@@ -105,7 +108,11 @@ export class WeftCluster {
   async stopDaemon(n: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const h = this.hosts[n - 1];
     const child = h?.daemon;
-    if (h === undefined || child === undefined || child.exitCode !== null) return child?.exitCode ?? null;
+    // A daemon killed by a signal (a test's kill -9) has exited with exitCode null and signalCode set.
+    if (h === undefined || child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      if (h !== undefined) h.daemon = undefined;
+      return child?.exitCode ?? null;
+    }
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
     const code = await exited;

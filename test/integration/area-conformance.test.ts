@@ -13,6 +13,7 @@ import { createEtcdArea, etcdHandle } from '../../src/etcd/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createOverlayArea, type OverlayView } from '../../src/overlay/index.ts';
 import { createProxyArea } from '../../src/proxy/index.ts';
+import { createServicesArea } from '../../src/services/index.ts';
 import type { Runner } from '../../src/overlay/masq.ts';
 import { createMemoryBackend } from '../../src/overlay/memory-backend.ts';
 import { createSubnetArea } from '../../src/subnet/index.ts';
@@ -47,6 +48,7 @@ function fixtureConfig(): { config: Config; dir: string } {
     overlay: { ...base.overlay, resync_interval: 60_000 },
     dns: { ...base.dns, enabled: true, listen: ['127.0.0.1:0'], forward: false, path: `/conformance/${n}/skydns` },
     templates: { ...base.templates, enabled: true, confdir: join(dir, 'confd'), prefix: `/conformance/${n}/app` },
+    services: { ...base.services, prefix: `/conformance/${n}/services` },
   };
   return { config, dir };
 }
@@ -105,6 +107,16 @@ describe('subnet', () => {
 
 describe('dns', () => {
   areaConformance(withEtcd((config, client) => () => createDnsArea({ config, etcd: etcdHandle(client), logger: silentLogger }), { becomesReady: true }));
+});
+
+describe.each([true, false])('services (watch = %s)', (watch) => {
+  areaConformance(withEtcd((config, client) => () => createServicesArea({ config, etcd: etcdHandle(client), logger: silentLogger, clusterNetworks: () => ['10.77.0.0/16'], watch }), {
+    becomesReady: true,
+    prepare: async (config, client) => {
+      await client.put(`${config.services.prefix}/web/config`).value('{"rule":"Host(`web.test`)"}');
+      await client.put(`${config.services.prefix}/web/servers/a`).value('{"url":"http://10.77.1.2:80"}');
+    },
+  }));
 });
 
 describe('templates', () => {

@@ -9,6 +9,8 @@ import type { Etcd3 } from 'etcd3';
 import { PrefixWatch, type KeyValue } from '../../etcd/index.ts';
 import { WeftError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../log.ts';
+import type { GoFunc } from '../../gotemplate/index.ts';
+import type { BuiltinCommands } from './builtin.ts';
 import { discardStagedFiles } from './files.ts';
 import type { ConfdMetrics } from './metrics.ts';
 import { ReloadMarkers } from './pending.ts';
@@ -37,6 +39,24 @@ export interface EngineOptions {
   readonly stateDir?: string;
   /** Resolver settings for lookupIP/lookupSRV (tests point them at a local server). */
   readonly lookup?: LookupOptions;
+  /** false: read no conf.d (the daemon with only its own resources); default true. */
+  readonly readConfdir?: boolean;
+  /** Resources the host program ships, used unless conf.d has a file of the same name (the operator's copy wins). */
+  readonly builtinResources?: readonly BuiltinResource[];
+  /** Functions added to confd's for every template. */
+  readonly extraFuncs?: Readonly<Record<string, GoFunc>>;
+  /** check_cmd/reload_cmd commands run in-process. */
+  readonly builtins?: BuiltinCommands;
+  /** Called after a resource replaced its destination (the daemon tells the proxy at once). */
+  readonly onUpdated?: (resource: ResourceSpec) => void;
+}
+
+/** A resource file's text and the directory its `src` is relative to. */
+export interface BuiltinResource {
+  /** The name it has (and an operator's copy in conf.d would have), e.g. `weft-services.toml`. */
+  readonly file: string;
+  readonly text: string;
+  readonly templateDir: string;
 }
 
 export interface ResourceState {
@@ -63,11 +83,14 @@ export function commonPrefix(resources: readonly ResourceSpec[]): string {
 /** Reads conf.d/*.toml in name order. Bad files are reported and skipped (the others still run). */
 export async function loadResources(options: EngineOptions): Promise<{ resources: ResourceSpec[]; errors: Error[] }> {
   const confd = join(options.confdir, 'conf.d');
-  let names: string[];
-  try {
-    names = (await readdir(confd)).filter((n) => n.endsWith('.toml')).sort();
-  } catch (error) {
-    return { resources: [], errors: [new WeftError('WEFT_E_TEMPLATE_RESOURCE', `cannot read ${confd}: ${(error as Error).message}`)] };
+  let names: string[] = [];
+  const errors: Error[] = [];
+  if (options.readConfdir !== false) {
+    try {
+      names = (await readdir(confd)).filter((n) => n.endsWith('.toml')).sort();
+    } catch (error) {
+      errors.push(new WeftError('WEFT_E_TEMPLATE_RESOURCE', `cannot read ${confd}: ${(error as Error).message}`));
+    }
   }
   const defaults: ResourceDefaults = {
     templateDir: join(options.confdir, 'templates'),
@@ -79,14 +102,24 @@ export async function loadResources(options: EngineOptions): Promise<{ resources
     lookupGroup: options.lookupGroup,
   };
   const resources: ResourceSpec[] = [];
-  const errors: Error[] = [];
-  for (const name of names) {
-    const file = join(confd, name);
+  const parseInto = (file: string, text: string, templateDir: string, globalPrefix = defaults.globalPrefix): void => {
     try {
-      resources.push(parseResource(file, await readFile(file, 'utf8'), defaults));
+      resources.push(parseResource(file, text, { ...defaults, templateDir, globalPrefix }));
     } catch (error) {
       errors.push(error instanceof ResourceError ? new WeftError('WEFT_E_TEMPLATE_RESOURCE', error.message) : (error as Error));
     }
+  };
+  for (const name of names) {
+    const file = join(confd, name);
+    try {
+      parseInto(file, await readFile(file, 'utf8'), defaults.templateDir);
+    } catch (error) {
+      errors.push(new WeftError('WEFT_E_TEMPLATE_RESOURCE', `cannot read ${file}: ${(error as Error).message}`));
+    }
+  }
+  for (const builtin of options.builtinResources ?? []) {
+    // weft's own resources name absolute keys (services.prefix): the global prefix would replace them.
+    if (!names.includes(builtin.file)) parseInto(join(builtin.templateDir, '..', 'conf.d', builtin.file), builtin.text, builtin.templateDir, '');
   }
   return { resources, errors };
 }
@@ -318,6 +351,8 @@ export class ConfdEngine {
         syncOnly: this.#options.syncOnly,
         reloadPending: slot.pending,
         signal: this.#abort.signal,
+        ...(this.#options.builtins === undefined ? {} : { builtins: this.#options.builtins }),
+        ...(this.#options.extraFuncs === undefined ? {} : { extraFuncs: this.#options.extraFuncs }),
         ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
         ...(this.#options.env === undefined ? {} : { env: this.#options.env }),
       });
@@ -350,6 +385,7 @@ export class ConfdEngine {
       state.renders += 1;
       this.#options.metrics?.record(resource.name, result.status);
       if (result.diff !== undefined) this.#options.onDiff?.(resource, result.diff);
+      if (result.status === 'updated') this.#options.onUpdated?.(resource);
       this.#log.info({ event: result.status === 'updated' ? 'render_updated' : 'render_noop', resource: resource.name, dest: resource.dest, ms, reloadOutput: result.reloadOutput }, result.status === 'updated' ? 'target updated' : 'target would change (noop)');
     }
     return true;

@@ -46,7 +46,7 @@ export async function stage(resource: ResourceSpec, content: Buffer, wanted: Wan
     stagedFiles.add(staged);
     try {
       await handle.writeFile(content);
-      await handle.datasync();
+      if (resource.sync) await handle.datasync();
       // chown first: it may clear set-id bits that chmod then sets.
       if (process.geteuid?.() === 0 || wanted.uid !== process.geteuid?.() || wanted.gid !== process.getegid?.()) await handle.chown(wanted.uid, wanted.gid);
       await handle.chmod(wanted.mode);

@@ -1,4 +1,5 @@
-export { ConfdEngine, commonPrefix, loadResources, type EngineOptions, type ResourceState } from './engine.ts';
+export { ConfdEngine, commonPrefix, loadResources, type BuiltinResource, type EngineOptions, type ResourceState } from './engine.ts';
+export { matchBuiltin, type BuiltinCommands } from './builtin.ts';
 export { ConfdMetrics } from './metrics.ts';
 export { processResource, renderResource, storeFor, runShell } from './render.ts';
 export { closeShellRunner } from './shell.ts';

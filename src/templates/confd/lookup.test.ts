@@ -37,7 +37,7 @@ function dnsServer(zone: Record<string, Answer[] | 'SERVFAIL'>): Promise<{ socke
 function resource(template: string): ResourceSpec {
   const src = join(dir, `t${Math.random().toString(36).slice(2)}.tmpl`);
   writeFileSync(src, template);
-  return { file: join(dir, 'app.toml'), name: 'app', src, dest: join(dir, 'app.conf'), prefix: '/', keys: ['/'], fullKeys: ['/'], mode: undefined, modeLooksOctal: false, uid: undefined, gid: undefined, checkCmd: '', reloadCmd: '', wait: undefined, checkTimeout: 5000, reloadTimeout: 5000, unknownKeys: [] };
+  return { file: join(dir, 'app.toml'), name: 'app', src, dest: join(dir, 'app.conf'), prefix: '/', keys: ['/'], fullKeys: ['/'], mode: undefined, modeLooksOctal: false, uid: undefined, gid: undefined, checkCmd: '', reloadCmd: '', wait: undefined, checkTimeout: 5000, reloadTimeout: 5000, sync: true, unknownKeys: [] };
 }
 
 let server: Awaited<ReturnType<typeof dnsServer>>;

@@ -16,7 +16,7 @@ afterAll(() => {
 
 function resource(reloadCmd: string): ResourceSpec {
   writeFileSync(join(dir, 'app.tmpl'), 'v={{getv "/v"}}\n');
-  return { file: join(dir, 'app.toml'), name: 'app', src: join(dir, 'app.tmpl'), dest: join(dir, 'app.conf'), prefix: '/', keys: ['/'], fullKeys: ['/'], mode: 0o644, modeLooksOctal: false, uid: undefined, gid: undefined, checkCmd: '', reloadCmd, wait: undefined, checkTimeout: 5000, reloadTimeout: 5000, unknownKeys: [] };
+  return { file: join(dir, 'app.toml'), name: 'app', src: join(dir, 'app.tmpl'), dest: join(dir, 'app.conf'), prefix: '/', keys: ['/'], fullKeys: ['/'], mode: 0o644, modeLooksOctal: false, uid: undefined, gid: undefined, checkCmd: '', reloadCmd, wait: undefined, checkTimeout: 5000, reloadTimeout: 5000, sync: true, unknownKeys: [] };
 }
 
 describe('a pending reload', () => {

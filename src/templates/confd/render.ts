@@ -8,7 +8,8 @@
 import { readFile, rename, stat } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { WeftError } from '../../errors.ts';
-import { parse, type Template } from '../../gotemplate/index.ts';
+import { parse, type GoFunc, type Template } from '../../gotemplate/index.ts';
+import { matchBuiltin, type BuiltinCommands } from './builtin.ts';
 import { committed, sameAsDestination, stage, unstage, wantedAttributes } from './files.ts';
 import { confdFuncs } from './funcs.ts';
 import { LookupTable } from './lookup.ts';
@@ -22,6 +23,8 @@ export interface RenderOptions {
   readonly lookup?: LookupOptions;
   /** Aborts pending lookups and running commands (a stop). */
   readonly signal?: AbortSignal;
+  /** Functions the host program adds to confd's (the daemon: the services functions). */
+  readonly extraFuncs?: Readonly<Record<string, GoFunc>>;
 }
 
 /** A resource's "reload_cmd has not succeeded since the destination changed" flag. */
@@ -36,6 +39,8 @@ export interface ProcessOptions extends RenderOptions {
   readonly noop: boolean;
   readonly syncOnly: boolean;
   readonly reloadPending?: ReloadPending;
+  /** check_cmd/reload_cmd commands run in-process (builtin.ts). */
+  readonly builtins?: BuiltinCommands;
   /** confd's -keep-stage-file: the staged file stays when it is not renamed into place. */
   readonly keepStageFile?: boolean;
 }
@@ -71,19 +76,29 @@ interface CachedTemplate {
 // dominate a busy watch.
 const parsedTemplates = new Map<string, CachedTemplate>();
 
-async function templateFor(resource: ResourceSpec, env?: Readonly<Record<string, string | undefined>>): Promise<CachedTemplate> {
+// Each set of extra functions gets an id, so templates parsed with different sets are cached apart.
+const funcSetIds = new WeakMap<object, number>();
+let funcSets = 0;
+const funcSetId = (funcs: object | undefined): number => {
+  if (funcs === undefined) return 0;
+  let id = funcSetIds.get(funcs);
+  if (id === undefined) funcSetIds.set(funcs, (id = ++funcSets));
+  return id;
+};
+
+async function templateFor(resource: ResourceSpec, env?: Readonly<Record<string, string | undefined>>, extraFuncs?: Readonly<Record<string, GoFunc>>): Promise<CachedTemplate> {
   let info: { mtimeMs: number; size: number };
   try {
     info = await stat(resource.src);
   } catch (error) {
     throw new WeftError('WEFT_E_TEMPLATE_MISSING', `template ${resource.src} of ${resource.file} cannot be read: ${(error as Error).message}`);
   }
-  const key = `${resource.src}\u0000${JSON.stringify(env ?? null)}`;
+  const key = `${resource.src}\u0000${JSON.stringify(env ?? null)}\u0000${funcSetId(extraFuncs)}`;
   const cached = parsedTemplates.get(key);
   if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached;
   const text = await readFile(resource.src, 'utf8');
   const entry: CachedTemplate = { mtimeMs: info.mtimeMs, size: info.size, store: new MemKV(), lookups: undefined, template: undefined as unknown as Template };
-  (entry as { template: Template }).template = parse(basePath(resource.src), text, { funcs: confdFuncs(() => entry.store, env, () => entry.lookups) });
+  (entry as { template: Template }).template = parse(basePath(resource.src), text, { funcs: { ...confdFuncs(() => entry.store, env, () => entry.lookups), ...extraFuncs } });
   parsedTemplates.set(key, entry);
   return entry;
 }
@@ -97,7 +112,7 @@ const maxLookupPasses = 4;
  * the answers; an execution that missed answers is discarded (its lookups returned placeholders).
  */
 export async function renderResource(resource: ResourceSpec, mirror: ReadonlyMap<string, string>, options: RenderOptions = {}): Promise<string> {
-  const cached = await templateFor(resource, options.env);
+  const cached = await templateFor(resource, options.env, options.extraFuncs);
   const store = storeFor(resource, mirror);
   const table = new LookupTable();
   for (let pass = 1; ; pass++) {
@@ -140,9 +155,15 @@ function why(result: CommandResult, timeoutMs: number): string {
   return result.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${result.code ?? 'a signal'}`;
 }
 
+/** A registered builtin in-process, anything else through the shell. */
+async function runCommand(command: string, timeoutMs: number, options: ProcessOptions): Promise<CommandResult> {
+  const builtin = matchBuiltin(command, options.builtins);
+  return builtin === undefined ? runShell(command, timeoutMs, options.env, options.signal) : builtin.run(builtin.args);
+}
+
 async function reload(resource: ResourceSpec, options: ProcessOptions): Promise<string> {
   const command = commandText(resource.reloadCmd, { src: resource.dest, dest: resource.dest });
-  const result = await runShell(command, resource.reloadTimeout, options.env, options.signal);
+  const result = await runCommand(command, resource.reloadTimeout, options);
   if (result.code !== 0) {
     throw new WeftError('WEFT_E_TEMPLATE_RELOAD', `reload_cmd for ${resource.dest} ${why(result, resource.reloadTimeout)} (the new file is in place; reload is retried). Output: ${result.output === '' ? '(none)' : result.output}`);
   }
@@ -176,7 +197,7 @@ export async function processResource(resource: ResourceSpec, mirror: ReadonlyMa
   try {
     if (resource.checkCmd !== '' && !options.syncOnly) {
       const command = commandText(resource.checkCmd, { src: staged, dest: resource.dest });
-      const result = await runShell(command, resource.checkTimeout, options.env, options.signal);
+      const result = await runCommand(command, resource.checkTimeout, options);
       checkOutput = result.output;
       if (result.code !== 0) {
         throw new WeftError('WEFT_E_TEMPLATE_CHECK', `check_cmd for ${resource.dest} ${why(result, resource.checkTimeout)}; ${resource.dest} left unchanged. Output: ${result.output === '' ? '(none)' : result.output}`);

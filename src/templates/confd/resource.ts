@@ -29,6 +29,13 @@ export interface ResourceSpec {
   readonly wait: { readonly min: number; readonly max: number } | undefined;
   readonly checkTimeout: number;
   readonly reloadTimeout: number;
+  /**
+   * weft's `sync` key (default true): flush the staged file to disk before the rename, so a power
+   * loss leaves the old or the new file, never a torn one. confd never flushes; `sync = false`
+   * does the same, for a destination re-rendered from etcd at every start anyway (the services
+   * route file), where a flush would cost more than the render (10+ ms on a virtual disk).
+   */
+  readonly sync: boolean;
   /** Keys of the [template] table we do not know (confd ignores them silently; we warn). */
   readonly unknownKeys: readonly string[];
   /** Things confd accepts silently that an operator should hear about (logged as resource_warning). */
@@ -57,7 +64,7 @@ export class ResourceError extends Error {
   }
 }
 
-const known = new Set(['src', 'dest', 'keys', 'prefix', 'owner', 'group', 'mode', 'uid', 'gid', 'check_cmd', 'reload_cmd', 'wait', 'check_timeout', 'reload_timeout']);
+const known = new Set(['src', 'dest', 'keys', 'prefix', 'owner', 'group', 'mode', 'uid', 'gid', 'check_cmd', 'reload_cmd', 'wait', 'check_timeout', 'reload_timeout', 'sync']);
 
 /**
  * confd parses `mode` with Go's strconv.ParseUint(mode, 0, 32): "0644" is octal, but "644" is the
@@ -173,6 +180,7 @@ export function parseResource(file: string, text: string, defaults: ResourceDefa
   };
 
   const keys = keysValue;
+  if (t.sync !== undefined && typeof t.sync !== 'boolean') throw new ResourceError(file, 'sync must be true or false');
   return {
     file,
     name: file.slice(file.lastIndexOf('/') + 1).replace(/\.toml$/, ''),
@@ -190,6 +198,7 @@ export function parseResource(file: string, text: string, defaults: ResourceDefa
     wait,
     checkTimeout: timeout('check_timeout', defaults.checkTimeout),
     reloadTimeout: timeout('reload_timeout', defaults.reloadTimeout),
+    sync: t.sync !== false,
     unknownKeys: Object.keys(t).filter((k) => !known.has(k)),
     warnings,
   };
