@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadResources } from './engine.ts';
 import { effectivePrefix, parseConfdMode, parseResource, parseWait, resourceSees, storeKey, type ResourceDefaults } from './resource.ts';
 import { parseConfdArgs, resolveConfdSettings } from './settings.ts';
 
@@ -117,5 +121,21 @@ describe('weft confd settings', () => {
     [['-watch=maybe'], 'expected true or false'],
   ])('rejects %j', (args, message) => {
     expect(() => resolveConfdSettings(parseConfdArgs(args), undefined)).toThrow(message);
+  });
+});
+
+describe('loadResources', () => {
+  it('applies the global prefix to conf.d resources, not to weft\'s own (they name absolute keys)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-load-'));
+    try {
+      mkdirSync(join(dir, 'conf.d'));
+      writeFileSync(join(dir, 'conf.d', 'app.toml'), '[template]\nsrc = "a"\ndest = "/x"\nprefix = "/app"\nkeys = ["/k"]');
+      const builtin = { file: 'weft-own.toml', text: '[template]\nsrc = "b"\ndest = "/y"\nprefix = "/weft/services"\nkeys = ["/"]', templateDir: join(dir, 'share') };
+      const { resources, errors } = await loadResources({ confdir: dir, prefix: '/prod', noop: false, syncOnly: false, checkTimeout: 1, reloadTimeout: 1, lookupUser: () => undefined, lookupGroup: () => undefined, builtinResources: [builtin] });
+      expect(errors).toEqual([]);
+      expect(resources.map((r) => r.fullKeys)).toEqual([['/prod/k'], ['/weft/services']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
