@@ -25,6 +25,7 @@ packages=(
   wrk                # HTTP load generator (proxy benchmark, reload under load)
   curl               # HTTP client of the admin and proxy tests
   openssl            # certificates for the proxy's TLS tests
+  gnupg              # encrypts the secconf values of the confd crypt tests (cget)
   ca-certificates
   nodejs npm         # only to bootstrap: npm ci installs the pinned Node 24 used by every script
 )

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createEtcdClient } from '../etcd/index.ts';
 import { isWeftError, WeftError } from '../errors.ts';
 import { createLogger, type LogLevel } from '../log.ts';
-import { backendProblem, closeShellRunner, ConfdEngine, ConfdUsageError, defaultConfdStateDir, lookupGroup, lookupUser, parseConfdArgs, resolveConfdSettings, type ConfdSettings } from '../templates/index.ts';
+import {
+  backendProblem, closeShellRunner, ConfdEngine, ConfdUsageError, defaultConfdStateDir, discoverSrv, keyringProblem, lookupGroup, lookupUser, parseConfdArgs,
+  resolveConfdSettings, withSrvNodes, type ConfdSettings,
+} from '../templates/index.ts';
 import { weftVersion } from '../version.ts';
 import type { Command, CommandIo } from './command.ts';
 import { spec } from './commands.ts';
@@ -22,7 +25,21 @@ function settingsFrom(args: readonly string[]): { settings: ConfdSettings; ignor
       throw new ConfdUsageError(`cannot read config file ${file}: ${(error as Error).message}`);
     }
   }
-  return resolveConfdSettings(parsed, text);
+  return resolveConfdSettings(parsed, text, process.env);
+}
+
+/** confd reads -secret-keyring at start and exits if it cannot; weft also checks that it holds usable keys. */
+async function readKeyring(file: string): Promise<string> {
+  if (file === '') return '';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfdUsageError(`cannot read -secret-keyring ${file}: ${(error as Error).message}`);
+  }
+  const problem = await keyringProblem(text);
+  if (problem !== undefined) throw new ConfdUsageError(`-secret-keyring ${file}: ${problem}`);
+  return text;
 }
 
 // SIGTERM/SIGINT stop every mode (onetime too: running commands are killed, staged files and the
@@ -46,7 +63,9 @@ function stopSignals(): { stopped: Promise<string>; dispose: () => void } {
 const stopDeadlineMs = 10_000;
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const { settings, ignoredKeys } = settingsFrom(args);
+  const resolved = settingsFrom(args);
+  let settings = resolved.settings;
+  const ignoredKeys = resolved.ignoredKeys;
   if (settings.version) {
     io.out(`weft confd ${weftVersion} (confd-compatible, etcdv3)`);
     return 0;
@@ -57,6 +76,12 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (level === undefined) throw new ConfdUsageError(`-log-level ${settings.logLevel}: use debug, info, warn or error`);
   const logger = createLogger(level).child({ area: 'templates' });
   if (ignoredKeys.length > 0) logger.warn({ event: 'confd_toml_ignored', keys: ignoredKeys }, 'confd.toml keys weft does not use were ignored');
+  if (settings.scheme !== 'http') logger.warn({ event: 'confd_scheme_ignored', scheme: settings.scheme }, "-scheme has no effect with etcdv3 (as in confd): nodes without a scheme use TLS when -client-ca-keys or -client-cert/-client-key are set");
+  const secretKeyring = await readKeyring(settings.secretKeyring);
+  if (settings.srvRecord !== '') {
+    logger.info({ event: 'confd_srv', record: settings.srvRecord }, 'looking up the etcd nodes in DNS');
+    settings = withSrvNodes(settings, await discoverSrv(settings.srvRecord));
+  }
 
   const client = createEtcdClient({
     endpoints: settings.nodes,
@@ -70,6 +95,9 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const engine = new ConfdEngine({
     confdir: settings.confdir,
     prefix: settings.prefix,
+    prefixMode: settings.prefixJoin ? 'join' : 'replace',
+    keepStageFile: settings.keepStageFile,
+    ...(secretKeyring === '' ? {} : { lookup: { secretKeyring } }),
     noop: settings.noop,
     syncOnly: settings.syncOnly,
     checkTimeout: settings.checkTimeout,

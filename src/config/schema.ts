@@ -80,7 +80,8 @@ export const schema = {
   templates: {
     enabled: boolean(false, 'Render confd template resources from etcd.'),
     confdir: string('/etc/weft/confd', 'confd-style directory with conf.d/ and templates/.'),
-    prefix: string('', 'Global key prefix joined with each resource prefix.'),
+    prefix: string('', "Global key prefix: replaces each resource's prefix (confd 0.16), or is joined with it (prefix_mode = \"join\")."),
+    prefix_mode: oneOf(['replace', 'join'], 'replace', 'How the global prefix meets a resource\'s own: "replace" (confd 0.16) or "join" (/global/resource, confd 0.9).'),
     check_timeout: duration('60s', '100ms', "How long a resource's check_cmd may run before it counts as failed (and is killed)."),
     reload_timeout: duration('60s', '100ms', "How long a resource's reload_cmd may run before it counts as failed (and is killed)."),
   },

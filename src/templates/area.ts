@@ -29,7 +29,7 @@ export function validateTemplates(config: Pick<Config, 'templates'>): Problem[] 
   const t = config.templates;
   const problems: Problem[] = [];
   if (!isAbsolute(t.confdir)) problems.push(problem('templates.confdir', `"${t.confdir}" must be an absolute path (a directory with conf.d/ and templates/)`));
-  if (t.prefix !== '' && !t.prefix.startsWith('/')) problems.push(problem('templates.prefix', `"${t.prefix}" must start with '/' (confd joins it with each resource's prefix)`));
+  if (t.prefix !== '' && !t.prefix.startsWith('/')) problems.push(problem('templates.prefix', `"${t.prefix}" must start with '/' (it replaces, or with prefix_mode = "join" prefixes, each resource's prefix)`));
   return problems;
 }
 
@@ -41,6 +41,7 @@ export function createTemplatesArea(deps: TemplatesDeps): Area {
   const engine = new ConfdEngine({
     confdir: settings.confdir,
     prefix: settings.prefix,
+    prefixMode: settings.prefix_mode,
     noop: false,
     syncOnly: false,
     checkTimeout: settings.check_timeout,

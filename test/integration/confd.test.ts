@@ -3,26 +3,18 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
-import { putWithRetry, testClient } from '../harness/etcd-client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdCluster } from '../harness/etcd.ts';
+import { putWithRetry } from '../harness/etcd-client.ts';
 import { runWeft, WeftProcess } from '../harness/weft-process.ts';
+import { cleanups, confdTestbed, eventually, singleResource } from './confd-fixture.ts';
 
 const fixtures = new URL('../confd/', import.meta.url).pathname;
 let etcd: EtcdCluster;
 let client: Etcd3;
-const cleanups: (() => void | Promise<void>)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = testClient(etcd.endpoints);
-});
-afterAll(async () => {
-  client?.close();
-  await etcd?.destroy();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+confdTestbed((started, startedClient) => {
+  etcd = started;
+  client = startedClient;
 });
 
 /** A confdir made from a fixture, with @OUT@ in the resources replaced by a fresh output dir. */
@@ -39,30 +31,8 @@ function confdir(fixture: string): { dir: string; out: string } {
   return { dir, out };
 }
 
-/** A confdir with one resource written by the test. */
-function singleResource(resource: string, template: string): { dir: string; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-confd-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const out = join(dir, 'out');
-  mkdirSync(join(dir, 'conf.d'), { recursive: true });
-  mkdirSync(join(dir, 'templates'));
-  mkdirSync(out);
-  writeFileSync(join(dir, 'conf.d', 'app.toml'), resource.replaceAll('@OUT@', out).replaceAll('@DIR@', dir));
-  writeFileSync(join(dir, 'templates', 'app.tmpl'), template);
-  return { dir, out };
-}
-
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
-
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<number> {
-  const begun = Date.now();
-  while (!check()) {
-    if (Date.now() - begun > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - begun;
 }
 
 function watchConfd(dir: string, extra: string[] = []): WeftProcess {
@@ -81,8 +51,10 @@ describe('weft confd -onetime', () => {
     for (const [k, v] of [['web/b', '10.0.1.1'], ['web/c', '10.0.1.2'], ['web/a', '10.0.1.3'], ['db/primary', '10.0.2.1']]) {
       await client.put(`/prod/services/${k}`).value(v ?? '');
     }
-    await client.put('/prod/myapp/db/host').value('db.prod');
-    await client.put('/prod/myapp/db/user').value('app');
+    // -prefix /prod replaces prefixed.toml's own prefix "myapp", as in confd 0.16.
+    await client.put('/prod/db/host').value('db.prod');
+    await client.put('/prod/db/user').value('app');
+    await client.put('/prod/myapp/db/host').value('not read: the global prefix replaces the resource prefix');
     await client.put('/prod/json/object').value('{"name":"api","port":8443,"tags":["blue","green"]}');
     await client.put('/prod/json/array').value('["x", 2, true]');
     for (let i = 0; i < 200; i++) await client.put(`/prod/many/k${String(i).padStart(3, '0')}`).value(`v${String(i).padStart(3, '0')}`);
@@ -111,7 +83,7 @@ describe('weft confd -onetime', () => {
   it('refuses the etcd v2 backend and unknown flags with a clear error', async () => {
     const v2 = await runWeft(['confd', '-onetime', '-backend', 'etcd']);
     expect(v2.code).toBe(2);
-    expect(v2.stderr).toContain("backend 'etcd' is etcd's v2 API");
+    expect(v2.stderr).toContain("backend 'etcd' (confd's default) is etcd's v2 API");
     const consul = await runWeft(['confd', '-onetime', '-backend=consul']);
     expect(consul.stderr).toContain("backend 'consul' is not supported");
     const unknown = await runWeft(['confd', '-bogus']);

@@ -21,6 +21,9 @@ import { parseResource, resourceSees, ResourceError, type ResourceDefaults, type
 export interface EngineOptions {
   readonly confdir: string;
   readonly prefix: string;
+  readonly prefixMode?: ResourceDefaults['prefixMode'];
+  /** confd's -keep-stage-file. */
+  readonly keepStageFile?: boolean;
   readonly noop: boolean;
   readonly syncOnly: boolean;
   readonly checkTimeout: number;
@@ -92,15 +95,16 @@ export async function loadResources(options: EngineOptions): Promise<{ resources
   const defaults: ResourceDefaults = {
     templateDir: join(options.confdir, 'templates'),
     globalPrefix: options.prefix,
+    ...(options.prefixMode === undefined ? {} : { prefixMode: options.prefixMode }),
     checkTimeout: options.checkTimeout,
     reloadTimeout: options.reloadTimeout,
     lookupUser: options.lookupUser,
     lookupGroup: options.lookupGroup,
   };
   const resources: ResourceSpec[] = [];
-  const parseInto = (file: string, text: string, templateDir: string): void => {
+  const parseInto = (file: string, text: string, templateDir: string, globalPrefix = defaults.globalPrefix): void => {
     try {
-      resources.push(parseResource(file, text, { ...defaults, templateDir }));
+      resources.push(parseResource(file, text, { ...defaults, templateDir, globalPrefix }));
     } catch (error) {
       errors.push(error instanceof ResourceError ? new WeftError('WEFT_E_TEMPLATE_RESOURCE', error.message) : (error as Error));
     }
@@ -114,7 +118,8 @@ export async function loadResources(options: EngineOptions): Promise<{ resources
     }
   }
   for (const builtin of options.builtinResources ?? []) {
-    if (!names.includes(builtin.file)) parseInto(join(builtin.templateDir, '..', 'conf.d', builtin.file), builtin.text, builtin.templateDir);
+    // weft's own resources name absolute keys (services.prefix): the global prefix would replace them.
+    if (!names.includes(builtin.file)) parseInto(join(builtin.templateDir, '..', 'conf.d', builtin.file), builtin.text, builtin.templateDir, '');
   }
   return { resources, errors };
 }
@@ -180,6 +185,7 @@ export class ConfdEngine {
     for (const error of errors) this.#log.error({ event: 'resource_invalid', err: error.message }, 'template resource skipped');
     for (const r of resources) {
       if (r.unknownKeys.length > 0) this.#log.warn({ event: 'resource_unknown_keys', resource: r.file, keys: r.unknownKeys }, 'unknown keys in template resource ignored');
+      for (const warning of r.warnings ?? []) this.#log.warn({ event: 'resource_warning', resource: r.file }, warning);
       if (r.modeLooksOctal) this.#log.warn({ event: 'resource_mode_decimal', resource: r.file, mode: `0${(r.mode ?? 0).toString(8)}` }, 'mode has no leading 0, so confd (and weft) read it as decimal; write "0644" for rw-r--r--');
     }
     const old = new Map(this.#slots.map((s) => [s.resource.file, s]));
@@ -341,6 +347,7 @@ export class ConfdEngine {
     try {
       result = await processResource(resource, this.mirror, {
         noop: this.#options.noop,
+        keepStageFile: this.#options.keepStageFile === true,
         syncOnly: this.#options.syncOnly,
         reloadPending: slot.pending,
         signal: this.#abort.signal,

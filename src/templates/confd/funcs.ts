@@ -128,6 +128,8 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     return current;
   };
   const ips = (name: GoValue): string[] => table().ip(str(name)) ?? [];
+  // Until the renderer has decrypted a value (the next pass), the ciphertext stands in for it.
+  const plain = (value: string): string => table().decrypt(value) ?? value;
   return {
     // memkv
     exists: defineFunc({ params: ['string'], result: 'bool', fn: (k) => store.exists(str(k)) }),
@@ -140,6 +142,20 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     getvs: defineFunc({ params: ['string'], returnsError: true, result: '[]string', fn: (p) => strings(store.getAllValues(str(p))) }),
     ls: defineFunc({ params: ['string'], result: '[]string', fn: (p) => strings(store.list(str(p))) }),
     lsdir: defineFunc({ params: ['string'], result: '[]string', fn: (p) => strings(store.listDir(str(p))) }),
+    // confd's crypt functions (with -secret-keyring): memkv's get, gets, getv, getvs, values decrypted.
+    cget: defineFunc({
+      params: ['string'], returnsError: true, result: 'memkv.KVPair',
+      fn: (k) => {
+        const kv = store.get(str(k));
+        return kvPair({ Key: kv.Key, Value: plain(kv.Value) });
+      },
+    }),
+    cgets: defineFunc({
+      params: ['string'], returnsError: true, result: 'memkv.KVPairs',
+      fn: (p) => typedSlice('memkv.KVPairs', store.getAll(str(p)).map((kv) => kvPair({ Key: kv.Key, Value: plain(kv.Value) })), '[]memkv.KVPair'),
+    }),
+    cgetv: defineFunc({ params: ['string'], returnsError: true, result: 'string', fn: (k) => plain(store.getValue(str(k))) }),
+    cgetvs: defineFunc({ params: ['string'], returnsError: true, result: '[]string', fn: (p) => strings(store.getAllValues(str(p)).map(plain)) }),
     // template_funcs.go
     base: defineFunc({ params: ['string'], result: 'string', fn: (p) => basePath(str(p)) }),
     dir: defineFunc({ params: ['string'], result: 'string', fn: (p) => dirPath(str(p)) }),

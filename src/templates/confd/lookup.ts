@@ -5,6 +5,7 @@
 // (resolve.ts) and executes again with the answers. Pure: no I/O here.
 import { isIPv4, isIPv6 } from 'node:net';
 import { WeftError } from '../../errors.ts';
+import type { Decrypted } from './crypt.ts';
 import { compareGoStrings } from './memkv.ts';
 
 export interface SrvRecord {
@@ -14,26 +15,41 @@ export interface SrvRecord {
   readonly Weight: number;
 }
 
-export type LookupRequest = { readonly kind: 'ip'; readonly name: string } | { readonly kind: 'srv'; readonly name: string };
+/** `decrypt` (cget and friends): `name` is the secconf value to decrypt. */
+export type LookupRequest = { readonly kind: 'ip' | 'srv' | 'decrypt'; readonly name: string };
+export type LookupAnswer = string[] | SrvRecord[] | Decrypted;
 
 /** At most this many distinct lookups per render (a template looping over unbounded data). */
 export const maxLookupsPerRender = 256;
+/** Decryptions cost no network; a template may decrypt every value of a large tree. */
+export const maxDecryptsPerRender = 10_000;
 
 /** Answers for one render, keyed by request; a miss is remembered for the caller to resolve. */
 export class LookupTable {
-  readonly #answers = new Map<string, string[] | SrvRecord[]>();
+  readonly #answers = new Map<string, LookupAnswer>();
   readonly misses = new Map<string, LookupRequest>();
+  #decrypts = 0;
 
-  #get(request: LookupRequest): unknown[] | undefined {
+  #get(request: LookupRequest): LookupAnswer | undefined {
     const key = `${request.kind}\u0000${request.name}`;
     const answer = this.#answers.get(key);
-    if (answer === undefined) {
-      if (this.#answers.size + this.misses.size >= maxLookupsPerRender && !this.misses.has(key)) {
+    if (answer === undefined && !this.misses.has(key)) {
+      if (request.kind === 'decrypt') {
+        if (++this.#decrypts > maxDecryptsPerRender) throw new WeftError('WEFT_E_TEMPLATE_EXEC', `the template decrypts more than ${maxDecryptsPerRender} distinct values in one render`);
+      } else if (this.#answers.size + this.misses.size - this.#decrypts >= maxLookupsPerRender) {
         throw new WeftError('WEFT_E_TEMPLATE_LOOKUP', `the template asks for more than ${maxLookupsPerRender} distinct name lookups in one render`);
       }
       this.misses.set(key, request);
     }
     return answer;
+  }
+
+  /** The plaintext of a secconf value; throws why it cannot be decrypted; undefined until resolved. */
+  decrypt(value: string): string | undefined {
+    const answer = this.#get({ kind: 'decrypt', name: value }) as Decrypted | undefined;
+    if (answer === undefined) return undefined;
+    if ('error' in answer) throw new Error(answer.error);
+    return answer.value;
   }
 
   /** Sorted addresses (confd's LookupIP), or undefined until resolved. */
@@ -47,10 +63,11 @@ export class LookupTable {
   }
 
   /** Stores answers for the misses (in the same order) and forgets the misses. */
-  answer(requests: readonly LookupRequest[], answers: readonly (string[] | SrvRecord[])[]): void {
+  answer(requests: readonly LookupRequest[], answers: readonly LookupAnswer[]): void {
     requests.forEach((request, i) => {
       const key = `${request.kind}\u0000${request.name}`;
-      this.#answers.set(key, request.kind === 'ip' ? sortIPs(answers[i] as string[]) : sortSrv(answers[i] as SrvRecord[]));
+      const answer = answers[i] as LookupAnswer;
+      this.#answers.set(key, request.kind === 'ip' ? sortIPs(answer as string[]) : request.kind === 'srv' ? sortSrv(answer as SrvRecord[]) : answer);
       this.misses.delete(key);
     });
   }

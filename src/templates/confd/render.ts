@@ -41,6 +41,8 @@ export interface ProcessOptions extends RenderOptions {
   readonly reloadPending?: ReloadPending;
   /** check_cmd/reload_cmd commands run in-process (builtin.ts). */
   readonly builtins?: BuiltinCommands;
+  /** confd's -keep-stage-file: the staged file stays when it is not renamed into place. */
+  readonly keepStageFile?: boolean;
 }
 
 /** `reloaded`: the destination was already current, but a pending reload_cmd was run (and succeeded). */
@@ -174,6 +176,8 @@ export async function processResource(resource: ResourceSpec, mirror: ReadonlyMa
   const content = Buffer.from(await renderResource(resource, mirror, options), 'utf8');
   const wanted = await wantedAttributes(resource);
   const runsCommands = !options.syncOnly && !options.noop;
+  const keep = options.keepStageFile === true;
+  if (keep && (options.noop || (await sameAsDestination(resource.dest, content, wanted)))) committed(await stage(resource, content, wanted));
   if (await sameAsDestination(resource.dest, content, wanted)) {
     if (options.reloadPending?.pending !== true || !runsCommands) return { status: 'unchanged' };
     if (resource.reloadCmd === '') {
@@ -203,7 +207,8 @@ export async function processResource(resource: ResourceSpec, mirror: ReadonlyMa
     await rename(staged, resource.dest);
     committed(staged);
   } catch (error) {
-    await unstage(staged);
+    if (keep) committed(staged);
+    else await unstage(staged);
     if (error instanceof WeftError) throw error;
     throw new WeftError('WEFT_E_TEMPLATE_WRITE', `cannot replace ${resource.dest}: ${(error as Error).message}`, { cause: error });
   }

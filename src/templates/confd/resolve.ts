@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { WeftError } from '../../errors.ts';
-import { candidateNames, parseHosts, parseResolvConf, type LookupRequest, type ResolverConf, type SrvRecord } from './lookup.ts';
+import { decryptSecconf } from './crypt.ts';
+import { candidateNames, parseHosts, parseResolvConf, type LookupAnswer, type LookupRequest, type ResolverConf, type SrvRecord } from './lookup.ts';
 
 export interface LookupOptions {
   /** DNS servers ("127.0.0.1", "127.0.0.1:5353", "[::1]:53"); default: resolv.conf's nameservers. */
@@ -20,6 +21,8 @@ export interface LookupOptions {
   readonly deadlineMs?: number;
   readonly hostsFile?: string;
   readonly resolvConf?: string;
+  /** The armored secret keyring for cget and friends (decryptions ride along with the lookups). */
+  readonly secretKeyring?: string;
 }
 
 export const defaultLookupDeadlineMs = 5000;
@@ -63,7 +66,7 @@ async function resolveSrv(resolver: Resolver, request: LookupRequest, conf: Reso
 }
 
 /** Answers each request (in order); rejects with WEFT_E_TEMPLATE_LOOKUP if any cannot be answered. */
-export async function resolveLookups(requests: readonly LookupRequest[], options: LookupOptions = {}, signal?: AbortSignal): Promise<(string[] | SrvRecord[])[]> {
+export async function resolveLookups(requests: readonly LookupRequest[], options: LookupOptions = {}, signal?: AbortSignal): Promise<LookupAnswer[]> {
   const resolver = new Resolver({ timeout: options.timeoutMs ?? 1000, tries: options.tries ?? 2 });
   if (options.servers !== undefined && options.servers.length > 0) resolver.setServers([...options.servers]);
   const [hostsText, confText] = await Promise.all([
@@ -78,7 +81,7 @@ export async function resolveLookups(requests: readonly LookupRequest[], options
   const stopped = new Promise<never>((_resolve, reject) => {
     const give = (why: string): void => {
       resolver.cancel();
-      reject(new WeftError('WEFT_E_TEMPLATE_LOOKUP', `name lookups (${requests.map((r) => r.name).join(', ')}) ${why}; the render is retried, not written with an empty answer`));
+      reject(new WeftError('WEFT_E_TEMPLATE_LOOKUP', `name lookups (${requests.map((r) => (r.kind === 'decrypt' ? 'a cget value' : r.name)).join(', ')}) ${why}; the render is retried, not written with an empty answer`));
     };
     timer = setTimeout(() => give(`not answered within ${deadlineMs} ms`), deadlineMs);
     onAbort = () => give('cancelled (stopping)');
@@ -86,10 +89,24 @@ export async function resolveLookups(requests: readonly LookupRequest[], options
     signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const all = Promise.all(requests.map((r) => (r.kind === 'ip' ? resolveIP(resolver, r, hosts, conf) : resolveSrv(resolver, r, conf))));
+    const answer = (r: LookupRequest): Promise<LookupAnswer> =>
+      r.kind === 'ip' ? resolveIP(resolver, r, hosts, conf) : r.kind === 'srv' ? resolveSrv(resolver, r, conf) : decryptSecconf(r.name, options.secretKeyring ?? '');
+    const all = Promise.all(requests.map(answer));
     return await Promise.race([all, stopped]);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** confd's getBackendNodesFromSRV: the SRV records of `record` (a name without records is an error). */
+export async function discoverSrv(record: string, options: LookupOptions = {}): Promise<SrvRecord[]> {
+  let records: SrvRecord[];
+  try {
+    [records = []] = (await resolveLookups([{ kind: 'srv', name: record }], options)) as SrvRecord[][];
+  } catch (error) {
+    throw new WeftError('WEFT_E_ETCD_CONFIG', `cannot get etcd nodes from the SRV record ${record}: ${(error as Error).message}`, { cause: error });
+  }
+  if (records.length === 0) throw new WeftError('WEFT_E_ETCD_CONFIG', `cannot get etcd nodes from the SRV record ${record}: no such record (check -srv-domain/-srv-record; confd looks up _etcdv3._tcp.<domain>. for -backend etcdv3)`);
+  return records;
 }

@@ -11,7 +11,7 @@ export interface ResourceSpec {
   /** Absolute path of the template file (templates dir joined with `src`). */
   readonly src: string;
   readonly dest: string;
-  /** Effective key prefix: the global prefix joined with the resource's own, always starting with '/'. */
+  /** Effective key prefix, always starting with '/': the global prefix if set, else the resource's (see effectivePrefix). */
   readonly prefix: string;
   /** Keys as written (relative to the prefix). */
   readonly keys: readonly string[];
@@ -38,11 +38,18 @@ export interface ResourceSpec {
   readonly sync: boolean;
   /** Keys of the [template] table we do not know (confd ignores them silently; we warn). */
   readonly unknownKeys: readonly string[];
+  /** Things confd accepts silently that an operator should hear about (logged as resource_warning). */
+  readonly warnings?: readonly string[];
 }
+
+/** confd 0.16 lets a global prefix replace each resource's; weft can join them instead. */
+export type PrefixMode = 'replace' | 'join';
 
 export interface ResourceDefaults {
   readonly templateDir: string;
   readonly globalPrefix: string;
+  /** Default 'replace', as confd 0.16. */
+  readonly prefixMode?: PrefixMode;
   readonly checkTimeout: number;
   readonly reloadTimeout: number;
   /** Resolves a user or group name to its numeric ID; undefined when there is no such name. */
@@ -84,9 +91,28 @@ export function parseWait(text: string): { min: number; max: number } | undefine
   return { min, max };
 }
 
-/** The effective prefix: global and resource prefixes joined (see README: confd 0.12–0.16 differ). */
-export function effectivePrefix(globalPrefix: string, resourcePrefix: string): string {
-  return joinPath('/', globalPrefix, resourcePrefix);
+/**
+ * The effective prefix. confd 0.16 (NewTemplateResource): a non-empty global prefix replaces the
+ * resource's, else the resource's is used, else "/"; a leading '/' is added. 'join' (weft's option)
+ * joins both, as confd 0.9 did.
+ */
+export function effectivePrefix(globalPrefix: string, resourcePrefix: string, mode: PrefixMode = 'replace'): string {
+  if (mode === 'join') return joinPath('/', globalPrefix, resourcePrefix);
+  return joinPath('/', globalPrefix !== '' ? globalPrefix : resourcePrefix);
+}
+
+/**
+ * The [template] table with confd's key matching (BurntSushi/toml): a key names a field by its
+ * tag or name, case-insensitively (`SRC`, `Check_Cmd`, `[Template]`); an exact match wins.
+ */
+function confdTable(doc: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const exact = names.includes(key);
+    const name = exact ? key : (names.find((n) => n.toLowerCase() === key.toLowerCase()) ?? key);
+    if (exact || !(name in out)) out[name] = value;
+  }
+  return out;
 }
 
 function stringField(table: Record<string, unknown>, key: string, file: string): string {
@@ -99,8 +125,9 @@ function stringField(table: Record<string, unknown>, key: string, file: string):
 function intField(table: Record<string, unknown>, key: string, file: string): number | undefined {
   const value = table[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ResourceError(file, `${key} must be a non-negative integer`);
-  return value;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -1) throw new ResourceError(file, `${key} must be a non-negative integer (or -1: the effective ${key})`);
+  // confd's "unset" marker: -1 means the process's effective uid/gid.
+  return value === -1 ? undefined : value;
 }
 
 export function parseResource(file: string, text: string, defaults: ResourceDefaults): ResourceSpec {
@@ -111,16 +138,17 @@ export function parseResource(file: string, text: string, defaults: ResourceDefa
     const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
     throw new ResourceError(file, `not valid TOML${where}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const table = doc.template;
+  const table = confdTable(doc, ['template']).template;
   if (typeof table !== 'object' || table === null || Array.isArray(table)) throw new ResourceError(file, 'has no [template] table');
-  const t = table as Record<string, unknown>;
+  const t = confdTable(table as Record<string, unknown>, [...known]);
+  const warnings: string[] = [];
   const src = stringField(t, 'src', file);
   if (src === '') throw new ResourceError(file, 'empty src template');
   const dest = stringField(t, 'dest', file);
   if (dest === '') throw new ResourceError(file, 'dest is required');
   const keysValue = t.keys ?? [];
   if (!Array.isArray(keysValue) || !keysValue.every((k) => typeof k === 'string')) throw new ResourceError(file, 'keys must be an array of strings');
-  const prefix = effectivePrefix(defaults.globalPrefix, stringField(t, 'prefix', file));
+  const prefix = effectivePrefix(defaults.globalPrefix, stringField(t, 'prefix', file), defaults.prefixMode);
 
   const modeText = stringField(t, 'mode', file);
   const mode = modeText === '' ? undefined : parseConfdMode(modeText);
@@ -130,13 +158,14 @@ export function parseResource(file: string, text: string, defaults: ResourceDefa
   const owner = stringField(t, 'owner', file);
   if (uid === undefined && owner !== '') {
     uid = defaults.lookupUser(owner);
-    if (uid === undefined) throw new ResourceError(file, `owner ${JSON.stringify(owner)} is not a user on this host`);
+    // confd 0.16 never reads `owner` (files get its effective uid); a name we cannot resolve falls back to that.
+    if (uid === undefined) warnings.push(`owner ${JSON.stringify(owner)} is not a user on this host; the file is owned by the effective uid, as confd does`);
   }
   let gid = intField(t, 'gid', file);
   const group = stringField(t, 'group', file);
   if (gid === undefined && group !== '') {
     gid = defaults.lookupGroup(group);
-    if (gid === undefined) throw new ResourceError(file, `group ${JSON.stringify(group)} is not a group on this host`);
+    if (gid === undefined) warnings.push(`group ${JSON.stringify(group)} is not a group on this host; the file gets the effective gid, as confd does`);
   }
 
   const waitText = stringField(t, 'wait', file);
@@ -171,12 +200,17 @@ export function parseResource(file: string, text: string, defaults: ResourceDefa
     reloadTimeout: timeout('reload_timeout', defaults.reloadTimeout),
     sync: t.sync !== false,
     unknownKeys: Object.keys(t).filter((k) => !known.has(k)),
+    warnings,
   };
 }
 
-/** Whether an etcd key is visible to the resource (a string prefix match, as confd's etcdv3 backend). */
+/**
+ * Whether an etcd key is visible to the resource. confd 0.16's etcdv3 GetValues ranges over the key
+ * as a prefix but keeps only the key itself and keys below it: `/app` reads `/app` and `/app/x`,
+ * not `/application`.
+ */
 export function resourceSees(resource: ResourceSpec, key: string): boolean {
-  return resource.fullKeys.some((full) => key.startsWith(full));
+  return resource.fullKeys.some((full) => key === full || key.startsWith(full.endsWith('/') ? full : `${full}/`));
 }
 
 /** The memkv key a template sees for an etcd key: the prefix stripped, rooted at '/'. */

@@ -1,8 +1,12 @@
-// `weft confd` settings, read as confd reads them: defaults < confd.toml < command-line flags.
-// Flags take one or two dashes, `-flag value` or `-flag=value`, booleans as `-flag` or `-flag=false`
-// (Go's flag package). Pure: the caller reads the file.
+// `weft confd` settings, read as confd reads them: defaults < CONFD_CLIENT_* < confd.toml <
+// command-line flags (see the README for confd's own order). Flags take one or two dashes,
+// `-flag value` or `-flag=value`, booleans as `-flag` or `-flag=false` (Go's flag package). Pure:
+// the caller reads the files and the environment.
 import { parse, TomlError } from 'smol-toml';
-import { parseDuration } from '../../net/index.ts';
+import { confdEnv, nodesFromSrv, nodeUrl, otherBackendFlagProblem, srvRecordName, type SrvTarget } from './backend.ts';
+import { assign, ConfdUsageError, flags, tomlKeys, type Option } from './flags.ts';
+
+export { ConfdUsageError } from './flags.ts';
 
 export interface ConfdSettings {
   backend: string;
@@ -20,6 +24,16 @@ export interface ConfdSettings {
   clientCert: string;
   clientKey: string;
   clientCaKeys: string;
+  /** DNS SRV discovery of the etcd nodes (confd's -srv-domain / -srv-record); replaces -node. */
+  srvDomain: string;
+  srvRecord: string;
+  /** Accepted as confd does; its etcdv3 backend never uses it (see backend.ts nodesFromSrv). */
+  scheme: string;
+  keepStageFile: boolean;
+  /** Armored OpenPGP secret keyring file for cget/cgets/cgetv/cgetvs. */
+  secretKeyring: string;
+  /** weft: join the global prefix with each resource's instead of replacing it (confd 0.16 replaces). */
+  prefixJoin: boolean;
   basicAuth: boolean;
   username: string;
   password: string;
@@ -47,6 +61,12 @@ export function defaultConfdSettings(): ConfdSettings {
     clientCert: '',
     clientKey: '',
     clientCaKeys: '',
+    srvDomain: '',
+    srvRecord: '',
+    scheme: 'http',
+    keepStageFile: false,
+    secretKeyring: '',
+    prefixJoin: false,
     basicAuth: false,
     username: '',
     password: '',
@@ -55,100 +75,6 @@ export function defaultConfdSettings(): ConfdSettings {
     stateDir: '',
     version: false,
   };
-}
-
-type Kind = 'string' | 'bool' | 'int' | 'list' | 'duration';
-interface Option {
-  readonly field: keyof ConfdSettings;
-  readonly kind: Kind;
-}
-
-// Flag name -> setting; the TOML key is the same name except where noted in tomlKeys.
-const flags: Record<string, Option> = {
-  backend: { field: 'backend', kind: 'string' },
-  node: { field: 'nodes', kind: 'list' },
-  prefix: { field: 'prefix', kind: 'string' },
-  confdir: { field: 'confdir', kind: 'string' },
-  'config-file': { field: 'configFile', kind: 'string' },
-  interval: { field: 'interval', kind: 'int' },
-  watch: { field: 'watch', kind: 'bool' },
-  onetime: { field: 'onetime', kind: 'bool' },
-  noop: { field: 'noop', kind: 'bool' },
-  'sync-only': { field: 'syncOnly', kind: 'bool' },
-  'log-level': { field: 'logLevel', kind: 'string' },
-  'client-cert': { field: 'clientCert', kind: 'string' },
-  'client-key': { field: 'clientKey', kind: 'string' },
-  'client-ca-keys': { field: 'clientCaKeys', kind: 'string' },
-  'basic-auth': { field: 'basicAuth', kind: 'bool' },
-  username: { field: 'username', kind: 'string' },
-  password: { field: 'password', kind: 'string' },
-  'check-timeout': { field: 'checkTimeout', kind: 'duration' },
-  'reload-timeout': { field: 'reloadTimeout', kind: 'duration' },
-  'state-dir': { field: 'stateDir', kind: 'string' },
-  version: { field: 'version', kind: 'bool' },
-};
-
-const tomlKeys: Record<string, Option> = {
-  backend: flags.backend!,
-  nodes: flags.node!,
-  prefix: flags.prefix!,
-  confdir: flags.confdir!,
-  interval: flags.interval!,
-  watch: flags.watch!,
-  onetime: flags.onetime!,
-  noop: flags.noop!,
-  'sync-only': flags['sync-only']!,
-  'log-level': flags['log-level']!,
-  client_cert: flags['client-cert']!,
-  client_key: flags['client-key']!,
-  client_cakeys: flags['client-ca-keys']!,
-  basic_auth: flags['basic-auth']!,
-  username: flags.username!,
-  password: flags.password!,
-  check_timeout: flags['check-timeout']!,
-  reload_timeout: flags['reload-timeout']!,
-  state_dir: flags['state-dir']!,
-};
-
-export class ConfdUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfdUsageError';
-  }
-}
-
-function assign(settings: ConfdSettings, option: Option, value: unknown, where: string, append: boolean): void {
-  const target = settings as unknown as Record<string, unknown>;
-  switch (option.kind) {
-    case 'string':
-      if (typeof value !== 'string') throw new ConfdUsageError(`${where}: expected a string`);
-      target[option.field] = value;
-      return;
-    case 'bool': {
-      const b = typeof value === 'boolean' ? value : value === 'true' || value === '1' || value === 't' || value === 'TRUE' || value === 'True' ? true : value === 'false' || value === '0' || value === 'f' || value === 'FALSE' || value === 'False' ? false : undefined;
-      if (b === undefined) throw new ConfdUsageError(`${where}: expected true or false, got ${JSON.stringify(value)}`);
-      target[option.field] = b;
-      return;
-    }
-    case 'int': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-      if (!Number.isInteger(n) || n < 0) throw new ConfdUsageError(`${where}: expected a whole number, got ${JSON.stringify(value)}`);
-      target[option.field] = n;
-      return;
-    }
-    case 'duration': {
-      const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-      if (ms === undefined || ms <= 0) throw new ConfdUsageError(`${where}: expected a duration such as "30s", got ${JSON.stringify(value)}`);
-      target[option.field] = ms;
-      return;
-    }
-    case 'list': {
-      const items = Array.isArray(value) ? value : [value];
-      if (!items.every((i) => typeof i === 'string')) throw new ConfdUsageError(`${where}: expected strings`);
-      target[option.field] = append ? [...(target[option.field] as string[]), ...(items)] : [...(items)];
-      return;
-    }
-  }
 }
 
 export interface ParsedArgs {
@@ -167,7 +93,7 @@ export function parseConfdArgs(args: readonly string[]): ParsedArgs {
     if (m === null) throw new ConfdUsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with -)`);
     const name = m[1] ?? '';
     const option = flags[name];
-    if (option === undefined) throw new ConfdUsageError(`flag provided but not defined: -${name}`);
+    if (option === undefined) throw new ConfdUsageError(otherBackendFlagProblem(name) ?? `flag provided but not defined: -${name}`);
     let value: string | true | undefined = m[2];
     if (value === undefined) {
       if (option.kind === 'bool') value = true;
@@ -186,8 +112,12 @@ export interface SettingsResult {
   readonly ignoredKeys: readonly string[];
 }
 
-/** Applies confd.toml (if text is given) and then the flags, over confd's defaults. */
-export function resolveConfdSettings(args: ParsedArgs, configText: string | undefined): SettingsResult {
+/**
+ * Applies confd.toml (if text is given), then the flags, then the CONFD_CLIENT_* variables where
+ * both left a value empty (confd's processEnv), over confd's defaults. With SRV discovery the nodes
+ * are left to the caller (withSrvNodes); otherwise confd's etcdv3 default is 127.0.0.1:2379.
+ */
+export function resolveConfdSettings(args: ParsedArgs, configText: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): SettingsResult {
   const settings = defaultConfdSettings();
   if (args.configFile !== undefined) settings.configFile = args.configFile;
   const ignoredKeys: string[] = [];
@@ -200,7 +130,7 @@ export function resolveConfdSettings(args: ParsedArgs, configText: string | unde
       throw new ConfdUsageError(`${settings.configFile}${where}: not valid TOML: ${(error as Error).message.split('\n')[0]}`);
     }
     for (const [key, value] of Object.entries(doc)) {
-      const option = tomlKeys[key];
+      const option = tomlKeys[key.toLowerCase()];
       if (option === undefined) ignoredKeys.push(key);
       else assign(settings, option, value, `${settings.configFile}: ${key}`, false);
     }
@@ -208,8 +138,14 @@ export function resolveConfdSettings(args: ParsedArgs, configText: string | unde
   const nodesFromFlags = args.flags.some(([option]) => option.field === 'nodes');
   if (nodesFromFlags) settings.nodes = [];
   for (const [option, value, where] of args.flags) assign(settings, option, value, where, true);
-  if (settings.nodes.length === 0) settings.nodes = ['http://127.0.0.1:2379'];
-  settings.nodes = settings.nodes.map((node) => (/^[a-z]+:\/\//.test(node) ? node : `${settings.clientCaKeys === '' ? 'http' : 'https'}://${node}`));
+  for (const [field, value] of Object.entries(confdEnv(env))) {
+    const target = settings as unknown as Record<string, string>;
+    if (target[field] === '') target[field] = value;
+  }
+  settings.srvRecord = srvRecordName(settings.backend, settings.srvDomain, settings.srvRecord);
+  if (settings.srvRecord !== '') settings.nodes = [];
+  else if (settings.nodes.length === 0) settings.nodes = ['127.0.0.1:2379'];
+  settings.nodes = settings.nodes.map((node) => nodeUrl(node, settings));
   return { settings, ignoredKeys };
 }
 
@@ -220,9 +156,7 @@ export function defaultConfdStateDir(env: Readonly<Record<string, string | undef
   return `${base}/weft/confd`;
 }
 
-/** Only etcd v3 is a backend weft speaks; anything else is a clear error. */
-export function backendProblem(backend: string): string | undefined {
-  if (backend === 'etcdv3') return undefined;
-  if (backend === 'etcd') return "backend 'etcd' is etcd's v2 API, which weft does not speak; use -backend etcdv3 (the same cluster serves v3)";
-  return `backend '${backend}' is not supported by weft confd; only etcdv3 is`;
+/** The nodes found through the SRV record replace any -node (confd's initConfig). */
+export function withSrvNodes(settings: ConfdSettings, records: readonly SrvTarget[]): ConfdSettings {
+  return { ...settings, nodes: nodesFromSrv(records).map((node) => nodeUrl(node, settings)) };
 }
