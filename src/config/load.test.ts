@@ -8,7 +8,7 @@ describe('config defaults', () => {
     ['etcd.endpoints', ['http://127.0.0.1:2379']],
     ['etcd.dial_timeout', 5000],
     ['subnet.etcd_prefix', '/coreos.com/network'],
-    ['subnet.subnet_file', '/run/weft/subnet.env'],
+    ['subnet.subnet_file', '/run/flannel/subnet.env'],
     ['subnet.lease_ttl', 24 * 3600 * 1000],
     ['admin.socket', '/run/weft/weft.sock'],
     ['admin.socket_mode', 0o600],

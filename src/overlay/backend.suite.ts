@@ -25,7 +25,7 @@ function fixtureParts(u: BackendFixture['underlay']) {
   const local = u.cidr.split('/')[0]!;
   const base = local.split('.').slice(0, 3).join('.');
   const device: VxlanDevice = {
-    name: DEV, vni: 1, port: 8472, local, underlay: u.name, mtu: u.mtu - 50, mac: '0a:58:0a:05:01:00', learning: false, up: false, addresses: [],
+    name: DEV, vni: 1, port: 8472, local, underlay: u.name, mtu: u.mtu - 50, mac: '0a:58:0a:05:01:00', learning: false, gbp: false, up: false, addresses: [],
   };
   const fdb = (n: number): FdbEntry => ({ mac: mac(n), dst: `${base}.${10 + n}` });
   const scope: ReadScope = { device: DEV, underlay: u.name, network: NETWORK, ownSubnet: OWN, directRouting: false };
