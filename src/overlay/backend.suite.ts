@@ -93,6 +93,12 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(await f.backend.read(p.scope)).toEqual({ device: p.device, routes: [], neighbours: [], fdb: [] });
     }));
 
+    it('link-add with GBP and learning (flannel Backend.GBP/Learning) reads both back', () => withFixture(async (f, p) => {
+      const device = { ...p.device, gbp: true, learning: true };
+      await ok(f.backend.apply([{ kind: 'link-add', device }]));
+      expect((await f.backend.read({ ...p.scope, learning: true })).device).toEqual(device);
+    }));
+
     it('link-set changes MTU, MAC and up; addr-add and addr-del change the addresses', () => withFixture(async (f, p) => {
       await ok(f.backend.apply(p.up));
       await ok(f.backend.apply([{ kind: 'link-set', name: DEV, mtu: 1400, mac: '0a:58:0a:05:01:01' }, { kind: 'addr-add', dev: DEV, cidr: '10.5.9.0/32' }]));
