@@ -63,7 +63,7 @@ export function validateOverlay(config: Config): Problem[] {
   const device = config.overlay.device;
   const bad = device === '' ? undefined : interfaceNameProblem(device);
   if (bad !== undefined) problems.push(problem('overlay.device', bad));
-  if (config.overlay.mtu !== 0 && config.overlay.mtu < 576) problems.push(problem('overlay.mtu', `${config.overlay.mtu} is below 576, the smallest IPv4 MTU a host must accept; 0 means underlay MTU minus 50`));
+  if (config.overlay.mtu !== 0 && config.overlay.mtu < 576) problems.push(problem('overlay.mtu', `${config.overlay.mtu} is below 576, the smallest IPv4 MTU a host must accept; 0 means Backend.MTU (else the underlay's) minus 50`));
   return problems;
 }
 

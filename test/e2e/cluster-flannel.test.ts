@@ -107,3 +107,17 @@ describe('every container pair, weft and flannel alike', () => {
     }
   });
 });
+
+describe('a weft daemon restart under FORWARD DROP', () => {
+  it('leaves the forward accepts in place while it is down (containers keep talking) and adds no second jump', async () => {
+    const host = cluster.bed.host(1);
+    const jumps = async (): Promise<number> => (await sh(host, ['iptables', '-S', 'FORWARD'])).split('\n').filter((l) => l.endsWith('-j WEFT-FORWARD')).length;
+    expect(await cluster.stopDaemon(1)).toBe(0);
+    expect(await jumps()).toBe(1);
+    const down = await cluster.bed.ping(cluster.bed.container(1, 1).ns, cluster.containerIP(cluster.bed.container(FLANNEL, 1)));
+    expect(down.ok, down.output).toBe(true);
+    await cluster.startDaemon(1);
+    expect(await jumps()).toBe(1);
+    expect((await sh(host, ['iptables', '-S', 'WEFT-FORWARD'])).split('\n').filter((l) => l.startsWith('-A'))).toHaveLength(2);
+  });
+});
