@@ -94,7 +94,10 @@ describe('every container pair, weft and flannel alike', () => {
       "const s = require('net').createServer((c) => { let n = 0; c.on('data', (d) => (n += d.length)); c.on('end', () => c.end(String(n))); }); s.listen(7777, () => console.log('listening'));",
     ], { stdio: ['ignore', 'pipe', 'inherit'] }));
     try {
-      await Promise.all(servers.map((p) => new Promise<void>((resolve) => p.stdout?.setEncoding('utf8').on('data', (d: string) => d.includes('listening') && resolve()))));
+      await Promise.all(servers.map((p) => new Promise<void>((resolve, reject) => {
+        p.stdout?.setEncoding('utf8').on('data', (d: string) => d.includes('listening') && resolve());
+        p.once('exit', (code) => reject(new Error(`TCP server exited ${code} before listening`)));
+      })));
       const client = "const c = require('net').connect(7777, process.argv[1], () => c.end(Buffer.alloc(262144, 7))); let r = ''; c.on('data', (d) => (r += d)); c.on('end', () => console.log(r)); c.setTimeout(10000, () => { console.log('timeout'); c.destroy(); });";
       const results: string[] = [];
       for (const [a, b] of pairs()) {
