@@ -3,7 +3,7 @@ import { gatewayOf, maskCidr, parseSubnetEnv } from './subnet-env.ts';
 
 describe('subnet file (flannel format)', () => {
   it('reads what the weft daemon writes, masking the subnet as flannel does', () => {
-    const env = parseSubnetEnv('FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.34.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n', '/run/weft/subnet.env');
+    const env = parseSubnetEnv('FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.34.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n', '/run/flannel/subnet.env');
     expect(env).toEqual({ networks: ['10.5.0.0/16'], subnet: '10.5.34.0/24', ip6Networks: [], ip6Subnet: undefined, mtu: 1450, ipMasq: false });
   });
 

@@ -41,7 +41,7 @@ export const errorCodes = {
   WEFT_E_OVERLAY_UNDERLAY: 'The underlay interface for the VXLAN device does not exist or has no usable MTU.',
   WEFT_E_OVERLAY_NETLINK: 'A netlink request to program the overlay failed; the next reconcile retries it.',
   WEFT_E_OVERLAY_STATE: 'The persisted VTEP MAC under the state dir cannot be read or written.',
-  WEFT_E_OVERLAY_MASQ: 'The ip-masq rules (iptables WEFT-* chains) cannot be installed or removed.',
+  WEFT_E_OVERLAY_MASQ: 'The iptables rules (WEFT-* ip-masq and forward chains) cannot be installed or removed.',
   WEFT_E_OVERLAY_LEASE_REJECTED: 'A peer lease does not fit the network config (or covers our subnet or underlay); it is not routed.',
   WEFT_E_PROXY_CONFIG: 'The [proxy] settings are unusable (listen address, trusted network, route file path, timeouts).',
   WEFT_E_PROXY_RELOAD: 'The route file (or a certificate it names) cannot be read or is invalid; the previous table keeps serving.',

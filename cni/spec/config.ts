@@ -9,7 +9,7 @@ import { decodeConfig, requestedVersion, requireVersion, type CniVersion } from 
 export { decodeConfig, requestedVersion };
 
 export const configDefaults = {
-  subnetFile: '/run/weft/subnet.env',
+  subnetFile: '/run/flannel/subnet.env',
   dataDir: '/var/lib/cni/weft',
   adminSocket: '/run/weft/weft.sock',
   dns: true,

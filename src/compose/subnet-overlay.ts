@@ -20,6 +20,8 @@ export function overlayView(subnet: SubnetArea): OverlayView | undefined {
       port: network.backend.port,
       mtu: network.backend.mtu,
       directRouting: network.backend.directRouting,
+      gbp: network.backend.gbp,
+      learning: network.backend.learning,
       // Peer leases of another length or outside SubnetMin..SubnetMax never become routes.
       ...leaseBounds(network),
     },

@@ -8,8 +8,10 @@ describe('config defaults', () => {
     ['etcd.endpoints', ['http://127.0.0.1:2379']],
     ['etcd.dial_timeout', 5000],
     ['subnet.etcd_prefix', '/coreos.com/network'],
-    ['subnet.subnet_file', '/run/weft/subnet.env'],
+    ['subnet.subnet_file', '/run/flannel/subnet.env'],
     ['subnet.lease_ttl', 24 * 3600 * 1000],
+    ['overlay.ip_masq_cleanup', false],
+    ['overlay.iptables_forward_rules', true],
     ['admin.socket', '/run/weft/weft.sock'],
     ['admin.socket_mode', 0o600],
     ['dns.edns_buffer', 1232],
@@ -53,6 +55,11 @@ describe('config precedence: file < env < flags', () => {
   it('accepts --no-SWITCH for booleans', () => {
     const { config } = loadConfig({ env: { WEFT_SUBNET_IP_MASQ: 'true' }, flags: ['--no-ip-masq'] });
     expect(config.subnet.ip_masq).toBe(false);
+  });
+
+  it("takes flanneld's --iptables-forward-rules=false (default true)", () => {
+    expect(loadConfig({}).config.overlay.iptables_forward_rules).toBe(true);
+    expect(loadConfig({ flags: ['--iptables-forward-rules=false'] }).config.overlay.iptables_forward_rules).toBe(false);
   });
 });
 

@@ -8,20 +8,25 @@ import { silentLogger, type Logger } from '../log.ts';
 import { interfaceNameProblem } from '../net/index.ts';
 import type { KernelBackend } from './backend.ts';
 import type { Lease } from './lease.ts';
-import type { Runner } from './masq.ts';
+import type { Runner } from './iptables.ts';
 import { createOverlayReconciler, type OverlayReconciler, type OverlayStatus } from './reconciler.ts';
 
 /** Everything the overlay needs to know of the cluster, as plain data. */
 export interface OverlayView {
   readonly self: Lease;
   readonly peers: readonly Lease[];
-  /** From the network config: `Network`, `Backend.Type`, `Backend.Port`, `Backend.MTU`, `Backend.DirectRouting`. */
+  /** From the network config: `Network`, `Backend.Type`, `Backend.Port`, `Backend.MTU`, `Backend.DirectRouting`, `Backend.GBP`, `Backend.Learning`. */
   readonly network: {
     readonly cidr: string;
     readonly backendType: string;
     readonly port: number;
+    /** flannel's Backend.MTU: the underlay MTU (the device gets 50 less); 0: the underlay interface's. */
     readonly mtu: number;
     readonly directRouting: boolean;
+    /** VXLAN Group Based Policy extension on the device (IFLA_VXLAN_GBP); peers must agree. */
+    readonly gbp?: boolean;
+    /** Source-address learning on the device (flannel's Backend.Learning). */
+    readonly learning?: boolean;
     /** flannel `SubnetLen`/`SubnetMin`/`SubnetMax`: peer leases outside them are refused. */
     readonly subnetLen?: number;
     readonly subnetMin?: string;
@@ -58,7 +63,7 @@ export function validateOverlay(config: Config): Problem[] {
   const device = config.overlay.device;
   const bad = device === '' ? undefined : interfaceNameProblem(device);
   if (bad !== undefined) problems.push(problem('overlay.device', bad));
-  if (config.overlay.mtu !== 0 && config.overlay.mtu < 576) problems.push(problem('overlay.mtu', `${config.overlay.mtu} is below 576, the smallest IPv4 MTU a host must accept; 0 means underlay MTU minus 50`));
+  if (config.overlay.mtu !== 0 && config.overlay.mtu < 576) problems.push(problem('overlay.mtu', `${config.overlay.mtu} is below 576, the smallest IPv4 MTU a host must accept; 0 means Backend.MTU (else the underlay's) minus 50`));
   return problems;
 }
 
@@ -84,8 +89,11 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         publicIP: view.underlay.publicIP,
         port: view.network.port,
         device: config.overlay.device,
-        mtu: config.overlay.mtu > 0 ? config.overlay.mtu : view.network.mtu,
+        mtu: config.overlay.mtu,
+        underlayMtu: view.network.mtu,
         directRouting: view.network.directRouting,
+        gbp: view.network.gbp ?? false,
+        learning: view.network.learning ?? false,
         ...(view.network.subnetLen === undefined ? {} : { subnetLen: view.network.subnetLen }),
         ...(view.network.subnetMin === undefined ? {} : { subnetMin: view.network.subnetMin }),
         ...(view.network.subnetMax === undefined ? {} : { subnetMax: view.network.subnetMax }),
@@ -93,6 +101,7 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         stateDir: config.daemon.state_dir,
         ipMasq: config.subnet.ip_masq,
         ipMasqCleanup: config.overlay.ip_masq_cleanup,
+        forwardRules: config.overlay.iptables_forward_rules,
         vtepMAC: view.self.vtepMAC,
         logger: deps.logger ?? silentLogger,
         ...(deps.backend === undefined ? {} : { backend: deps.backend }),

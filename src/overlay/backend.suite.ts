@@ -25,7 +25,7 @@ function fixtureParts(u: BackendFixture['underlay']) {
   const local = u.cidr.split('/')[0]!;
   const base = local.split('.').slice(0, 3).join('.');
   const device: VxlanDevice = {
-    name: DEV, vni: 1, port: 8472, local, underlay: u.name, mtu: u.mtu - 50, mac: '0a:58:0a:05:01:00', learning: false, up: false, addresses: [],
+    name: DEV, vni: 1, port: 8472, local, underlay: u.name, mtu: u.mtu - 50, mac: '0a:58:0a:05:01:00', learning: false, gbp: false, up: false, addresses: [],
   };
   const fdb = (n: number): FdbEntry => ({ mac: mac(n), dst: `${base}.${10 + n}` });
   const scope: ReadScope = { device: DEV, underlay: u.name, network: NETWORK, ownSubnet: OWN, directRouting: false };
@@ -91,6 +91,12 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       const r = await ok(f.backend.apply([{ kind: 'link-add', device: p.device }]));
       expect(r.applied).toEqual({ 'link-add': 1 });
       expect(await f.backend.read(p.scope)).toEqual({ device: p.device, routes: [], neighbours: [], fdb: [] });
+    }));
+
+    it('link-add with GBP and learning (flannel Backend.GBP/Learning) reads both back', () => withFixture(async (f, p) => {
+      const device = { ...p.device, gbp: true, learning: true };
+      await ok(f.backend.apply([{ kind: 'link-add', device }]));
+      expect((await f.backend.read({ ...p.scope, learning: true })).device).toEqual(device);
     }));
 
     it('link-set changes MTU, MAC and up; addr-add and addr-del change the addresses', () => withFixture(async (f, p) => {

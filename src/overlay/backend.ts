@@ -15,6 +15,8 @@ export interface ReadScope {
   ownSubnet: string;
   /** With DirectRouting, gateway routes into the network via the underlay are ours too; without, never. */
   directRouting: boolean;
+  /** With learning on, the kernel's own (non-permanent) FDB entries are not ours: never read, never removed. */
+  learning?: boolean;
 }
 
 export interface UnderlayInfo {

@@ -6,15 +6,19 @@ const self: Lease = { subnet: '10.5.1.0/24', publicIP: '10.0.0.1', backendType: 
 const peer = (n: number, over: Partial<Lease> = {}): Lease => ({
   subnet: `10.5.${n}.0/24`, publicIP: `10.0.0.${n}`, backendType: 'vxlan', vni: 1, vtepMAC: `02:00:00:00:00:0${n}`, ...over,
 });
-const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false,
+const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false, gbp: false, learning: false,
   limits: { network: '10.5.0.0/16', subnetLen: 24, subnetMin: '10.5.1.0', subnetMax: '10.5.255.0', underlayNets: ['10.0.0.0/24'] } };
 
 describe('desiredState: what the kernel should hold for a lease set', () => {
   it('describes the device: VNI, port, local = our public IP, learning off, <subnet>.0/32, up', () => {
     expect(desiredState(self, [], opts).device).toEqual({
       name: 'weft.1', vni: 1, port: 8472, local: '10.0.0.1', underlay: 'eth0', mtu: 1450, mac: '02:00:00:00:00:01',
-      learning: false, up: true, addresses: ['10.5.1.0/32'],
+      learning: false, gbp: false, up: true, addresses: ['10.5.1.0/32'],
     });
+  });
+
+  it("carries the network config's GBP and Learning onto the device", () => {
+    expect(desiredState(self, [], { ...opts, gbp: true, learning: true }).device).toMatchObject({ gbp: true, learning: true });
   });
 
   const cases: { name: string; peers: Lease[]; opts?: Partial<DesiredOptions>; routes: unknown[]; neighbours: unknown[]; fdb: unknown[] }[] = [

@@ -18,6 +18,9 @@ export interface DesiredOptions {
   /** Our VTEP MAC (the device MAC). */
   vtepMAC: string;
   directRouting: boolean;
+  /** flannel Backend.GBP / Backend.Learning: device attributes. */
+  gbp: boolean;
+  learning: boolean;
   /** What a peer lease must look like to be programmed (see peer-filter.ts). */
   limits: PeerLimits;
 }
@@ -40,7 +43,8 @@ export function desiredState(self: Lease, peers: readonly Lease[], opts: Desired
     underlay: opts.underlay,
     mtu: opts.mtu,
     mac: opts.vtepMAC,
-    learning: false,
+    learning: opts.learning,
+    gbp: opts.gbp,
     up: true,
     addresses: own === undefined ? [] : [formatNet4(own)],
   };

@@ -6,7 +6,7 @@ import type { Lease } from './lease.ts';
 
 const self: Lease = { subnet: '10.5.1.0/24', publicIP: '10.0.0.1', backendType: 'vxlan', vni: 1, vtepMAC: '02:00:00:00:00:01' };
 const peer = (n: number, mac = `02:00:00:00:00:0${n}`): Lease => ({ subnet: `10.5.${n}.0/24`, publicIP: `10.0.0.${n}`, backendType: 'vxlan', vni: 1, vtepMAC: mac });
-const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false,
+const opts: DesiredOptions = { device: 'weft.1', port: 8472, mtu: 1450, underlay: 'eth0', underlayNet: '10.0.0.0/24', vtepMAC: '02:00:00:00:00:01', directRouting: false, gbp: false, learning: false,
   limits: { network: '10.5.0.0/16', subnetLen: 24, subnetMin: '10.5.1.0', subnetMax: '10.5.255.0', underlayNets: ['10.0.0.0/24'] } };
 const want = (peers: Lease[], over: Partial<DesiredOptions> = {}): KernelState => desiredState(self, peers, { ...opts, ...over });
 const kinds = (ops: KernelOp[]): string[] => ops.map((op) => op.kind);
@@ -89,6 +89,18 @@ describe('diff: the kernel operations from actual to desired', () => {
       ops: [
         { kind: 'link-del', name: 'weft.1' },
         { kind: 'link-add', device: want([]).device! },
+        { kind: 'link-set', name: 'weft.1', up: true },
+        { kind: 'addr-add', dev: 'weft.1', cidr: '10.5.1.0/32' },
+      ],
+    },
+    {
+      // The kernel cannot switch GBP on a live device; a GBP peer's packets are dropped without it.
+      name: 'a device without GBP is recreated when the network config turns GBP on',
+      actual: want([]),
+      desired: { ...want([]), device: { ...want([]).device!, gbp: true } },
+      ops: [
+        { kind: 'link-del', name: 'weft.1' },
+        { kind: 'link-add', device: { ...want([]).device!, gbp: true } },
         { kind: 'link-set', name: 'weft.1', up: true },
         { kind: 'addr-add', dev: 'weft.1', cidr: '10.5.1.0/32' },
       ],

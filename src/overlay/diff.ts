@@ -7,7 +7,7 @@ import { opPhase } from './kernel-state.ts';
 /** Attributes the kernel cannot change on a live VXLAN device: a mismatch means delete + create. */
 export function needsRecreate(actual: VxlanDevice, desired: VxlanDevice): boolean {
   return actual.vni !== desired.vni || actual.port !== desired.port || actual.local !== desired.local
-    || actual.underlay !== desired.underlay || actual.learning !== desired.learning;
+    || actual.underlay !== desired.underlay || actual.learning !== desired.learning || actual.gbp !== desired.gbp;
 }
 
 const routeKey = (r: RouteEntry): string => r.dst;

@@ -15,6 +15,8 @@ export interface VxlanDevice {
   /** Device MAC, which is the VTEP MAC published in our lease. */
   mac: string;
   learning: boolean;
+  /** VXLAN Group Based Policy extension (IFLA_VXLAN_GBP): a GBP device drops a non-GBP peer's packets and vice versa. */
+  gbp: boolean;
   up: boolean;
   /** IPv4 addresses on the device as CIDRs ("10.5.34.0/32"). */
   addresses: string[];

@@ -1,107 +1,135 @@
-// ip-masq: masquerade traffic from the cluster network leaving it, and accept forwarding to and
-// from the cluster network (Docker's FORWARD DROP policy broke flannel users). Our rules live in
-// our own chains, WEFT-POSTROUTING (nat) and WEFT-FORWARD (filter), each reached by one jump
-// rule; `ensure` rewrites a chain only when `iptables -S` shows it differs, so it is idempotent.
-import { execFile } from 'node:child_process';
+// iptables rules, as flannel's iptables traffic manager (pkg/trafficmngr/iptables) lays them out,
+// in weft's own chains: ip-masq in nat WEFT-POSTROUTING, reached from POSTROUTING; forward accepts
+// for the cluster network in filter WEFT-FORWARD, reached from FORWARD (Docker ≥ 1.13 sets the
+// FORWARD policy to DROP). Both jumps are appended, every rule carries a comment. A chain that
+// differs from ours in any way is rewritten in one `iptables-restore --noflush` transaction
+// (declaring a user chain there flushes it), so its rules are never seen half-written.
 import { WeftError } from '../errors.ts';
+import type { Runner } from './iptables.ts';
 
-export interface MasqChain {
+export interface RuleChain {
   table: 'nat' | 'filter';
   chain: string;
-  /** The built-in chain that jumps to ours, and where (insert at 1 or append). */
+  /** The built-in chain whose jump rule (appended) leads to ours. */
   parent: string;
-  position: 'first' | 'append';
-  /** Rules in `iptables -S` form, without the leading `-A CHAIN`. */
+  comment: string;
+  /** Rules in `iptables -S` order, without the leading `-A CHAIN`. */
   rules: string[][];
 }
 
 export const MASQ_COMMENT = 'weft ip-masq';
+export const FORWARD_COMMENT = 'weft forward';
+/** kube-proxy marks what it masquerades itself; masquerading it again hits a double-NAT kernel bug. */
+export const KUBE_PROXY_MARK = '0x4000/0x4000';
 
-/** Pure: the chains for cluster `network` (e.g. 10.5.0.0/16) and our own `subnet`. */
-export function masqChains(network: string, subnet: string): MasqChain[] {
+/** Pure: flannel's masq rules for cluster `network` and our own `subnet` (e.g. 10.5.0.0/16, 10.5.1.0/24). */
+export function masqChain(network: string, subnet: string, randomFully: boolean): RuleChain {
+  const c = ['-m', 'comment', '--comment', MASQ_COMMENT];
+  const masquerade = randomFully ? ['-j', 'MASQUERADE', '--random-fully'] : ['-j', 'MASQUERADE'];
+  return {
+    table: 'nat', chain: 'WEFT-POSTROUTING', parent: 'POSTROUTING', comment: MASQ_COMMENT,
+    rules: [
+      ['-m', 'mark', '--mark', KUBE_PROXY_MARK, ...c, '-j', 'RETURN'],
+      // Inside the cluster network: no NAT (containers see each other's addresses).
+      ['-s', subnet, '-d', network, ...c, '-j', 'RETURN'],
+      ['-s', network, '-d', subnet, ...c, '-j', 'RETURN'],
+      // Traffic to our containers from outside keeps its source (port forwards, NodePorts).
+      ['!', '-s', network, '-d', subnet, ...c, '-j', 'RETURN'],
+      ['-s', network, '!', '-d', '224.0.0.0/4', ...c, ...masquerade],
+      // The host itself talking to remote containers: source becomes our device address, so replies come back over VXLAN.
+      ['!', '-s', network, '-d', network, ...c, ...masquerade],
+    ],
+  };
+}
+
+/** Pure: flannel's forward accepts (`--iptables-forward-rules`) for cluster `network`. */
+export function forwardChain(network: string): RuleChain {
+  const c = ['-m', 'comment', '--comment', FORWARD_COMMENT];
+  return {
+    table: 'filter', chain: 'WEFT-FORWARD', parent: 'FORWARD', comment: FORWARD_COMMENT,
+    rules: [
+      ['-s', network, ...c, '-j', 'ACCEPT'],
+      ['-d', network, ...c, '-j', 'ACCEPT'],
+    ],
+  };
+}
+
+export const jumpRule = (c: RuleChain): string[] => ['-m', 'comment', '--comment', c.comment, '-j', c.chain];
+
+/** Pure: one rule as `iptables -S` prints it and `iptables-restore` reads it (a comment with spaces quoted). */
+export function ruleLine(chain: string, rule: readonly string[], verb = '-A'): string {
+  const words = rule.map((word, i) => (rule[i - 1] === '--comment' && /[\s"]/.test(word) ? JSON.stringify(word) : word));
+  return [verb, chain, ...words].join(' ');
+}
+
+const ruleLines = (listing: string): string[] => listing.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('-A '));
+
+/** Pure: does `iptables -S CHAIN` output hold exactly our rules, in order? */
+export function chainMatches(listing: string, c: RuleChain): boolean {
+  const have = ruleLines(listing);
+  const want = c.rules.map((r) => ruleLine(c.chain, r));
+  return have.length === want.length && have.every((line, i) => line === want[i]);
+}
+
+/** Pure: how many jump rules to our chain `iptables -S PARENT` shows. */
+export function jumpCount(parentListing: string, c: RuleChain): number {
+  const jump = ruleLine(c.parent, jumpRule(c));
+  return ruleLines(parentListing).filter((line) => line === jump).length;
+}
+
+/**
+ * Pure: the `iptables-restore --noflush` input that (re)writes `c` as flannel's bootstrap does:
+ * the chain declared (created, or flushed if it exists), existing jumps deleted, one jump appended.
+ */
+export function restoreSection(c: RuleChain, jumps: number): string[] {
+  const jump = jumpRule(c);
   return [
-    {
-      table: 'nat', chain: 'WEFT-POSTROUTING', parent: 'POSTROUTING', position: 'append',
-      rules: [
-        ['-s', network, '-d', network, '-j', 'RETURN'],
-        // Traffic to our containers from outside keeps its source (port forwards, NodePorts).
-        ['!', '-s', network, '-d', subnet, '-j', 'RETURN'],
-        ['-s', network, '!', '-d', '224.0.0.0/4', '-j', 'MASQUERADE', '--random-fully'],
-        // The host itself talking to remote containers: source becomes our device address, so replies come back over VXLAN.
-        ['!', '-s', network, '-d', network, '-j', 'MASQUERADE', '--random-fully'],
-      ],
-    },
-    {
-      table: 'filter', chain: 'WEFT-FORWARD', parent: 'FORWARD', position: 'first',
-      rules: [
-        ['-s', network, '-j', 'ACCEPT'],
-        ['-d', network, '-j', 'ACCEPT'],
-      ],
-    },
+    `:${c.chain} - [0:0]`,
+    ...Array.from({ length: jumps }, () => ruleLine(c.parent, jump, '-D')),
+    ruleLine(c.parent, jump),
+    ...c.rules.map((r) => ruleLine(c.chain, r)),
   ];
 }
 
-const jumpRule = (c: MasqChain): string[] => ['-m', 'comment', '--comment', MASQ_COMMENT, '-j', c.chain];
-
-/** Pure: does `iptables -S CHAIN` output hold exactly our rules? */
-export function chainMatches(listing: string, c: MasqChain): boolean {
-  const lines = listing.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('-A '));
-  const want = c.rules.map((r) => ['-A', c.chain, ...r].join(' '));
-  return lines.length === want.length && lines.every((line, i) => line === want[i]);
+/** Pure: sections grouped per table, each table one COMMIT (one transaction). */
+export function restorePayload(sections: readonly { table: string; lines: string[] }[]): string {
+  const tables = new Map<string, string[]>();
+  for (const s of sections) tables.set(s.table, [...(tables.get(s.table) ?? []), ...s.lines]);
+  return [...tables].map(([table, lines]) => [`*${table}`, ...lines, 'COMMIT', ''].join('\n')).join('');
 }
 
-export type Runner = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
-
-export const runIptables: Runner = (args) =>
-  new Promise((resolve, reject) => {
-    execFile('iptables', ['-w', '5', ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
-      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-        reject(new WeftError('WEFT_E_OVERLAY_MASQ', "ip-masq needs 'iptables'; install the Debian package iptables", { cause: error }));
-        return;
-      }
-      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-
 async function must(run: Runner, args: string[]): Promise<string> {
-  const result = await run(args);
+  const result = await run('iptables', args);
   if (result.code !== 0) {
     throw new WeftError('WEFT_E_OVERLAY_MASQ', `iptables ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
   }
   return result.stdout;
 }
 
-/** Installs or repairs the chains and their jump rules; returns how many things it changed. */
-export async function ensureMasq(chains: readonly MasqChain[], run: Runner = runIptables): Promise<number> {
-  let changed = 0;
+/** Installs or repairs the chains and their jumps; returns the chains it rewrote (none when all is in place). */
+export async function ensureChains(chains: readonly RuleChain[], run: Runner, restoreArgs: readonly string[] = ['--noflush']): Promise<string[]> {
+  const sections: { table: string; lines: string[] }[] = [];
   for (const c of chains) {
-    const listing = await run(['-t', c.table, '-S', c.chain]);
-    if (listing.code !== 0) {
-      await must(run, ['-t', c.table, '-N', c.chain]);
-      changed++;
-    }
-    if (listing.code !== 0 || !chainMatches(listing.stdout, c)) {
-      await must(run, ['-t', c.table, '-F', c.chain]);
-      for (const rule of c.rules) await must(run, ['-t', c.table, '-A', c.chain, ...rule]);
-      changed++;
-    }
-    if ((await run(['-t', c.table, '-C', c.parent, ...jumpRule(c)])).code !== 0) {
-      const where = c.position === 'first' ? ['-I', c.parent, '1'] : ['-A', c.parent];
-      await must(run, ['-t', c.table, ...where, ...jumpRule(c)]);
-      changed++;
-    }
+    const listing = await run('iptables', ['-t', c.table, '-S', c.chain]);
+    const jumps = jumpCount(await must(run, ['-t', c.table, '-S', c.parent]), c);
+    if (listing.code === 0 && chainMatches(listing.stdout, c) && jumps === 1) continue;
+    sections.push({ table: c.table, lines: restoreSection(c, jumps) });
   }
-  return changed;
+  if (sections.length === 0) return [];
+  const result = await run('iptables-restore', [...restoreArgs], restorePayload(sections));
+  if (result.code !== 0) {
+    throw new WeftError('WEFT_E_OVERLAY_MASQ', `iptables-restore failed (exit ${result.code}): ${result.stderr.trim()}`);
+  }
+  return chains.filter((c) => sections.some((s) => s.lines[0] === `:${c.chain} - [0:0]`)).map((c) => c.chain);
 }
 
 /** Removes the jump rules and our chains; missing pieces are fine. */
-export async function removeMasq(chains: readonly MasqChain[], run: Runner = runIptables): Promise<void> {
+export async function removeChains(chains: readonly RuleChain[], run: Runner): Promise<void> {
   for (const c of chains) {
-    for (let i = 0; i < 10 && (await run(['-t', c.table, '-C', c.parent, ...jumpRule(c)])).code === 0; i++) {
+    for (let i = 0; i < 10 && (await run('iptables', ['-t', c.table, '-C', c.parent, ...jumpRule(c)])).code === 0; i++) {
       await must(run, ['-t', c.table, '-D', c.parent, ...jumpRule(c)]);
     }
-    if ((await run(['-t', c.table, '-S', c.chain])).code === 0) {
+    if ((await run('iptables', ['-t', c.table, '-S', c.chain])).code === 0) {
       await must(run, ['-t', c.table, '-F', c.chain]);
       await must(run, ['-t', c.table, '-X', c.chain]);
     }

@@ -53,6 +53,17 @@ describe('netlink decode: real kernel messages', () => {
     expect(isOwnedRoute({ ...scope, directRouting: true, network: '10.6.0.0/16' }, direct!)).toBe(false);
   });
 
+  it('with learning on (Backend.Learning), FDB entries the kernel learned (not permanent) are not ours to watch', () => {
+    const fdb = captured.find((m) => m.label === 'fdb-set' && m.type === 28)!;
+    const learned = Buffer.from(bytes(fdb));
+    expect(learned.readUInt16LE(8)).toBe(0x80); // ndm_state NUD_PERMANENT, as weft writes it
+    learned.writeUInt16LE(0x02, 8); // NUD_REACHABLE: what learning leaves
+    const names = new Map([[device().index, 'weft.1']]);
+    expect(observe(fdb.type, learned, { ...scope, learning: true }, names)).toBeUndefined();
+    expect(observe(fdb.type, learned, scope, names)).toMatchObject({ kind: 'fdb', present: true });
+    expect(observe(fdb.type, bytes(fdb), { ...scope, learning: true }, names)).toMatchObject({ kind: 'fdb', present: true });
+  });
+
   it('observe turns the whole capture, in order, into exactly the observations the overlay needs', () => {
     const names = new Map<number, string>();
     const seen = captured.map((m) => [m.label, observe(m.type, bytes(m), scope, names)] as const).filter(([, o]) => o !== undefined);

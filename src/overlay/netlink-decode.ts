@@ -79,6 +79,8 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
       const mac = m.attrs.lladdr === undefined ? '' : bytesToMac(m.attrs.lladdr);
       const ip = m.attrs.dst === undefined ? undefined : bytesToIp4(m.attrs.dst);
       if (m.data.family === AF_BRIDGE) {
+        // With learning on, the kernel adds and ages out its own entries: none of our business.
+        if (scope.learning === true && m.data.state?.permanent !== true) return undefined;
         return ip === undefined ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
       }
       if (m.data.family !== AF_INET || ip === undefined) return undefined;

@@ -86,6 +86,7 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
           mtu: dev.mtu,
           mac: dev.mac,
           learning: (v.learning ?? 1) !== 0,
+          gbp: v.gbp === true,
           up: dev.up,
           addresses: await addressesOf(dev.index),
         };
@@ -107,6 +108,8 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
       for (const m of await nl.getNeighbors({ family: AF_BRIDGE }, undefined, opts)) {
         const { data, attrs } = m;
         if (data.ifindex !== dev.index || data.flags?.self !== true || attrs.lladdr === undefined || attrs.dst === undefined) continue;
+        // Learned entries are the kernel's when learning is on.
+        if (scope.learning === true && data.state?.permanent !== true) continue;
         const mac = bytesToMac(attrs.lladdr);
         const dst = bytesToIp4(attrs.dst);
         // Every remote entry on our device, the all-zero default destination included: only peers belong there.
@@ -253,6 +256,8 @@ function vxlanLinkInfo(device: VxlanDevice, underlay: number): Buffer {
     link: underlay,
     learning: device.learning ? 1 : 0,
     port: Buffer.from([device.port >> 8, device.port & 255]),
+    // A flag attribute: present means on.
+    ...(device.gbp ? { gbp: true as const } : {}),
   }));
   return materialize(ifla.formatInfo({ kind: 'vxlan', data }));
 }

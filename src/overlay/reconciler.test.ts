@@ -5,21 +5,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOverlayReconciler, type OverlayOptions } from './reconciler.ts';
 import type { Lease } from './lease.ts';
 import { createMemoryBackend, type MemoryBackend } from './memory-backend.ts';
-import type { Runner } from './masq.ts';
+import { createMemoryIptables, type MemoryIptables } from './memory-iptables.ts';
 
 const self: Lease = { subnet: '10.5.1.0/24', publicIP: '10.0.0.1', backendType: 'vxlan', vni: 1, vtepMAC: '' };
 const peer = (n: number, mac = `02:00:00:00:00:0${n}`): Lease => ({ subnet: `10.5.${n}.0/24`, publicIP: `10.0.0.${n}`, backendType: 'vxlan', vni: 1, vtepMAC: mac });
 
 let stateDir: string;
 let mem: MemoryBackend;
+let ipt: MemoryIptables;
 const base = (): OverlayOptions => ({
   network: '10.5.0.0/16', iface: 'eth0', publicIP: '10.0.0.1', port: 0, device: '', mtu: 0, directRouting: false,
-  resyncIntervalMs: 60_000, stateDir, ipMasq: false, ipMasqCleanup: true, machineId: 'test-machine', backend: () => mem, notifyDebounceMs: 5,
+  resyncIntervalMs: 60_000, stateDir, ipMasq: false, ipMasqCleanup: false, machineId: 'test-machine', backend: () => mem, notifyDebounceMs: 5,
+  iptables: ipt.run,
 });
 
 beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'weft-overlay-'));
   mem = createMemoryBackend();
+  ipt = createMemoryIptables();
 });
 afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
@@ -160,25 +163,34 @@ describe('overlay reconciler', () => {
     await a.stop(new Date(Date.now() + 1000));
   });
 
-  it('installs ip-masq on start and removes it on clean shutdown', async () => {
-    const calls: string[] = [];
-    const chains = new Set<string>();
-    const run: Runner = async (args) => {
-      calls.push(args.join(' '));
-      const [, , verb, chain] = args;
-      if (verb === '-S') return { code: chains.has(chain ?? '') ? 0 : 1, stdout: '', stderr: '' };
-      if (verb === '-N') chains.add(chain ?? '');
-      if (verb === '-X') chains.delete(chain ?? '');
-      if (verb === '-C') return { code: 1, stdout: '', stderr: '' };
-      return { code: 0, stdout: '', stderr: '' };
-    };
-    const a = createOverlayReconciler({ ...base(), ipMasq: true, iptables: run });
+  it('installs forward accepts without ip-masq and leaves every chain in place on stop, as flanneld', async () => {
+    const a = createOverlayReconciler(base());
     await a.start(new AbortController().signal);
     a.setLeases(self, [peer(2)]);
     await a.settled();
-    expect([...chains].sort()).toEqual(['WEFT-FORWARD', 'WEFT-POSTROUTING']);
+    expect(ipt.chain('filter', 'FORWARD')).toEqual(['-A FORWARD -m comment --comment "weft forward" -j WEFT-FORWARD']);
+    expect(ipt.chain('nat', 'WEFT-POSTROUTING')).toBeUndefined();
     await a.stop(new Date(Date.now() + 1000));
-    expect(chains.size).toBe(0);
-    expect(calls).toContain('-t nat -A WEFT-POSTROUTING -s 10.5.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE --random-fully');
+    expect(ipt.chain('filter', 'WEFT-FORWARD')).toHaveLength(2);
+  });
+
+  it('with ip-masq and ip_masq_cleanup: installs both chains on start and removes them on clean shutdown', async () => {
+    const a = createOverlayReconciler({ ...base(), ipMasq: true, ipMasqCleanup: true });
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(ipt.chain('nat', 'WEFT-POSTROUTING')).toContain('-A WEFT-POSTROUTING -s 10.5.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "weft ip-masq" -j MASQUERADE --random-fully');
+    expect(ipt.chain('filter', 'WEFT-FORWARD')).toHaveLength(2);
+    await a.stop(new Date(Date.now() + 1000));
+    expect([ipt.chain('nat', 'WEFT-POSTROUTING'), ipt.chain('filter', 'WEFT-FORWARD')]).toEqual([undefined, undefined]);
+  });
+
+  it("sizes the device from Backend.MTU as the underlay MTU (flannel ≥ v0.21.3) and sets GBP and learning", async () => {
+    const a = createOverlayReconciler({ ...base(), underlayMtu: 9000, gbp: true, learning: true });
+    await a.start(new AbortController().signal);
+    a.setLeases(self, [peer(2)]);
+    await a.settled();
+    expect(mem.state.device).toMatchObject({ mtu: 8950, gbp: true, learning: true });
+    await a.stop(new Date(Date.now() + 1000));
   });
 });

@@ -14,7 +14,7 @@ import { diff } from './diff.ts';
 import { contains4, formatNet4, isUnicastMac, normalizeMac, parseCidr4, parseIp4 } from '../net/index.ts';
 import { agrees, applyOps, type KernelOp, type KernelState } from './kernel-state.ts';
 import type { Lease } from './lease.ts';
-import { ensureMasq, masqChains, removeMasq, runIptables, type Runner } from './masq.ts';
+import { createRuleKeeper, runIptables, type Runner } from './iptables.ts';
 import { createOverlayMetrics, type OverlayMetrics } from './metrics.ts';
 import { createNetlinkBackend } from './netlink.ts';
 import { partitionPeers, type PeerLimits } from './peer-filter.ts';
@@ -23,7 +23,7 @@ import { loadOrCreateVtepMac } from './vtep-mac.ts';
 
 /** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
 const KERNEL_VXLAN_PORT = 8472;
-/** VXLAN over IPv4 adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8). */
+/** VXLAN over IPv4 adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8); flannel sizes the device so. */
 const VXLAN_OVERHEAD = 50;
 
 export interface OverlayOptions {
@@ -37,8 +37,14 @@ export interface OverlayOptions {
   port: number;
   /** Device name; '' means `weft.<VNI>` (config `overlay.device`). */
   device: string;
-  /** Device MTU; 0 means underlay MTU − 50 (config `overlay.mtu`). */
+  /** Device MTU as is (config `overlay.mtu`); 0: (underlayMtu, else the underlay interface's) − 50. */
   mtu: number;
+  /** flannel `Backend.MTU`: the underlay MTU the device is sized for; 0 or absent: the interface's own. */
+  underlayMtu?: number;
+  /** flannel `Backend.GBP`: the VXLAN Group Based Policy extension (IFLA_VXLAN_GBP). */
+  gbp?: boolean;
+  /** flannel `Backend.Learning`: source-address learning on the device. */
+  learning?: boolean;
   /** flannel `SubnetLen`, `SubnetMin`, `SubnetMax`: peer leases outside them are refused (default: own prefix length, whole network). */
   subnetLen?: number;
   subnetMin?: string;
@@ -51,8 +57,10 @@ export interface OverlayOptions {
   stateDir: string;
   /** Config `subnet.ip_masq`. */
   ipMasq: boolean;
-  /** Config `overlay.ip_masq_cleanup`: remove the WEFT-* chains on clean shutdown. */
+  /** Config `overlay.ip_masq_cleanup`: remove the WEFT-* chains on clean shutdown (default false, as flannel). */
   ipMasqCleanup: boolean;
+  /** Config `overlay.iptables_forward_rules`: accept forwarding to and from the cluster network (default true). */
+  forwardRules?: boolean;
   /** Use this VTEP MAC instead of the persisted one. */
   vtepMAC?: string;
   /** Seed for the first derived VTEP MAC; default /etc/machine-id. */
@@ -109,7 +117,10 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   const log = (options.logger ?? silentLogger).child({ area: 'overlay' });
   const metrics: OverlayMetrics = createOverlayMetrics();
   const debounceMs = options.notifyDebounceMs ?? 50;
-  const chains = (subnet: string) => masqChains(formatNet4(parseCidr4(options.network)!), subnet);
+  const rules = createRuleKeeper({
+    network: formatNet4(parseCidr4(options.network)!), ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true,
+    run: options.iptables ?? runIptables, log,
+  });
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
   let macPromise: Promise<string> | undefined;
@@ -127,7 +138,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   let leasesVersion = 0;
   let appliedVersion = -1;
   let underlayCache: UnderlayInfo | undefined;
-  let masqInstalled: string | undefined;
+  let rulesFor: string | undefined;
   // What we believe the kernel holds, between reads; undefined means "read it".
   let model: KernelState | undefined;
   const rejections = new RejectionTracker();
@@ -217,13 +228,13 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     const { self, peers } = leases;
     checkSelf(self, options.network);
     const device = deviceName(self);
-    const scope: ReadScope = { device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: options.directRouting };
+    const scope: ReadScope = { device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: options.directRouting, learning: options.learning ?? false };
     watchScope(scope);
     const fresh = model === undefined || why === 'resync' || why === 'start';
     if (fresh || underlayCache === undefined) underlayCache = await backend.underlay(options.iface);
     const underlay = underlayCache;
     if (underlay === undefined) throw new WeftError('WEFT_E_OVERLAY_UNDERLAY', `underlay interface ${options.iface} does not exist; check --iface`);
-    const mtu = options.mtu > 0 ? options.mtu : underlay.mtu - VXLAN_OVERHEAD;
+    const mtu = options.mtu > 0 ? options.mtu : ((options.underlayMtu ?? 0) > 0 ? options.underlayMtu! : underlay.mtu) - VXLAN_OVERHEAD;
     const publicIP = parseIp4(options.publicIP)!;
     const underlayNet = underlay.addresses.map((a) => parseCidr4(a)).find((n) => n !== undefined && contains4(n, publicIP));
     const limits: PeerLimits = {
@@ -235,6 +246,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     const desiredOpts: DesiredOptions = {
       device, port: options.port === 0 ? KERNEL_VXLAN_PORT : options.port, mtu, underlay: options.iface,
       vtepMAC: await vtepMAC(), directRouting: options.directRouting, limits,
+      gbp: options.gbp ?? false, learning: options.learning ?? false,
       ...(underlayNet === undefined ? {} : { underlayNet: formatNet4(underlayNet) }),
     };
     const me = { ...self, publicIP: options.publicIP };
@@ -256,11 +268,10 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
       if (repair) metrics.repairs.inc({ kind }, n);
     }
     for (const f of result.failures) metrics.opFailures.inc({ kind: f.op.kind });
-    if (options.ipMasq && (why === 'resync' || why === 'start' || masqInstalled !== self.subnet)) {
-      if (masqInstalled !== undefined && masqInstalled !== self.subnet) await removeMasq(chains(masqInstalled), options.iptables ?? runIptables);
-      const changed = await ensureMasq(chains(self.subnet), options.iptables ?? runIptables);
-      masqInstalled = self.subnet;
-      if (changed > 0) log.info({ event: 'ip_masq_ensured', changed, network: options.network });
+    // iptables on start, on resync and when our subnet moves (the masq rules name it).
+    if (why === 'resync' || why === 'start' || rulesFor !== self.subnet) {
+      await rules.ensure(self.subnet);
+      rulesFor = self.subnet;
     }
     const ms = performance.now() - t0;
     metrics.reconciles.inc({ trigger: why.split(':')[0] ?? why });
@@ -311,9 +322,9 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
       backend?.close();
       for (const resolve of waiters.splice(0)) resolve();
       // Last, and bounded by the deadline (onceStop): iptables may hang on its xtables lock.
-      if (masqInstalled !== undefined && options.ipMasqCleanup) {
+      if (rulesFor !== undefined && options.ipMasqCleanup) {
         try {
-          await removeMasq(chains(masqInstalled), options.iptables ?? runIptables);
+          await rules.remove();
         } catch (error) {
           log.warn({ event: 'ip_masq_cleanup_failed', code: 'WEFT_E_OVERLAY_MASQ', err: (error as Error).message });
         }

@@ -9,6 +9,8 @@ export interface HeldSubnet {
   readonly subnet: Net4;
   readonly publicIP: string;
   readonly modRevision: number;
+  /** A flannel reservation: the key has no etcd lease (no TTL), so it outlives its host. */
+  readonly reservation?: boolean;
 }
 
 export interface ChoiceInput {
@@ -28,7 +30,7 @@ export interface ChoiceInput {
 }
 
 export type Choice =
-  | { readonly kind: 'reuse'; readonly subnet: Net4; readonly modRevision: number }
+  | { readonly kind: 'reuse'; readonly subnet: Net4; readonly modRevision: number; readonly reservation: boolean }
   | { readonly kind: 'create'; readonly subnet: Net4; readonly reason: 'previous' | 'random'; readonly stale?: HeldSubnet }
   | { readonly kind: 'exhausted'; readonly stale?: HeldSubnet };
 
@@ -40,7 +42,7 @@ export function chooseSubnet(input: ChoiceInput): Choice {
   const { network, held } = input;
   const mine = held.find((h) => h.publicIP === input.publicIP);
   if (mine !== undefined && fitsNetwork(network, mine.subnet)) {
-    return { kind: 'reuse', subnet: mine.subnet, modRevision: mine.modRevision };
+    return { kind: 'reuse', subnet: mine.subnet, modRevision: mine.modRevision, reservation: mine.reservation === true };
   }
   // A lease of ours that no longer fits the config is deleted by flannel; the caller does the same.
   const stale = mine === undefined ? {} : { stale: mine };

@@ -74,7 +74,9 @@ describe('VTEP MAC and MTU', () => {
     [0, 0, 1500, 1450],
     [0, 0, 9000, 8950],
     [0, 0, undefined, 1450],
-    [0, 1400, 9000, 1400],
+    // Backend.MTU is the underlay MTU, as in flannel ≥ v0.21.3: the device gets 50 less.
+    [0, 1500, 9000, 1450],
+    [0, 9000, 1500, 8950],
     [1300, 1400, 9000, 1300],
   ])('host %i, backend %i, underlay %s -> MTU %i', (host, backend, underlay, expected) => {
     expect(overlayMtu(host, backend, underlay)).toBe(expected);

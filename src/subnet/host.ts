@@ -77,14 +77,17 @@ export function checkVtepMAC(text: string): string {
   return mac;
 }
 
+/** VXLAN over IPv4 adds 50 bytes: outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8. */
+export const VXLAN_OVERHEAD = 50;
+
 /**
- * MTU for subnet.env (and the VXLAN device): this host's overlay.mtu, else the network's
- * Backend.MTU, else the underlay's minus the 50 bytes of VXLAN headers (1450 if unknown).
+ * MTU for subnet.env (FLANNEL_MTU, the VXLAN device's): this host's overlay.mtu as is, else, as
+ * flannel ≥ v0.21.3 does, the underlay MTU minus 50, where Backend.MTU (when set) stands for the
+ * underlay MTU (1500 when neither is known).
  */
 export function overlayMtu(hostMtu: number, backendMtu: number, underlayMtu: number | undefined): number {
   if (hostMtu > 0) return hostMtu;
-  if (backendMtu > 0) return backendMtu;
-  return (underlayMtu ?? 1500) - 50;
+  return (backendMtu > 0 ? backendMtu : (underlayMtu ?? 1500)) - VXLAN_OVERHEAD;
 }
 
 export function readInterfaceMtu(iface: string | undefined): number | undefined {

@@ -130,6 +130,40 @@ describe('subnet manager on the in-memory registry', () => {
     expect(await count(h.metrics.acquisitions, { reason: 'reuse' })).toBe(1);
   });
 
+  it('a reservation (our PublicIP on a key without an etcd lease) stays a reservation: rewritten without a TTL, outliving us', async () => {
+    freshKeyspace();
+    keyspace.put(keyOf(7), leaseValue('10.0.0.1'));
+    const h = await startHost('10.0.0.1');
+    const own = await h.mgr.waitForLease(5000);
+    expect(own).toMatchObject({ key: keyOf(7), etcdLease: '0' });
+    expect(own.lease.expires).toBeUndefined();
+    expect(keyspace.get(keyOf(7))).toMatchObject({ lease: '0', modRevision: own.revision });
+    expect(decodeLeaseValue(keyspace.get(keyOf(7))!.value)).toMatchObject({ vtepMAC: '02:00:00:00:00:01' });
+    expect(await count(h.metrics.acquisitions, { reason: 'reservation' })).toBe(1);
+    // Many TTLs later, and after a revoking stop: still there, still no lease, never counted lost.
+    keyspace.advance(5 * TTL_MS);
+    await h.mgr.setVtepMAC('02:00:00:00:00:aa');
+    expect(keyspace.get(keyOf(7))).toMatchObject({ lease: '0' });
+    expect(decodeLeaseValue(keyspace.get(keyOf(7))!.value)).toMatchObject({ vtepMAC: '02:00:00:00:00:aa' });
+    expect(h.lost).toEqual([]);
+    await h.mgr.stop({ revoke: true });
+    keyspace.advance(2 * TTL_MS);
+    expect(keyspace.get(keyOf(7))).toMatchObject({ lease: '0' });
+  });
+
+  it('a lease an operator turns into a reservation (etcdctl put without --lease) is taken as one, and the key survives', async () => {
+    freshKeyspace();
+    const h = await startHost('10.0.0.1');
+    const first = await h.mgr.waitForLease(5000);
+    keyspace.put(first.key, keyspace.get(first.key)!.value);
+    const again = await waitFor('taken as a reservation', () => h.acquired[1]);
+    expect(again).toMatchObject({ key: first.key, etcdLease: '0' });
+    // Our old etcd lease is revoked once the reservation is held; the key is no longer on it.
+    keyspace.advance(3 * TTL_MS);
+    expect(keyspace.get(first.key)).toMatchObject({ lease: '0' });
+    expect(await count(h.metrics.acquisitions, { reason: 'reservation' })).toBe(1);
+  });
+
   it('a reuse whose compare-and-swap loses (the key changed after the listing) chooses again', async () => {
     freshKeyspace();
     keyspace.put(keyOf(7), leaseValue('10.0.0.1'));

@@ -6,6 +6,7 @@
 // lost when the client says so (etcd was away longer than it can vouch for), when the watch shows
 // our key deleted or taken over, or when a periodic read does not find it on our lease; then the
 // loop runs again and prefers the same subnet (still ours by PublicIP, or free again).
+import { EventEmitter } from 'node:events';
 import type { Etcd3 } from 'etcd3';
 import { WeftError, isWeftError } from '../errors.ts';
 import type { KeyValue } from '../etcd/index.ts';
@@ -52,6 +53,21 @@ export interface SubnetManagerSettings {
 export type LossCause = 'lease_lost' | 'key_deleted' | 'key_taken' | 'verify';
 
 const retryDelays = [100, 250, 500, 1000, 2000];
+
+/** etcd's lease ID for "no lease": a key written with it has no TTL. */
+const NO_LEASE = '0';
+
+/**
+ * What a reservation (a key without an etcd lease, flannel's fixed subnet for a host) is held on:
+ * nothing to keep alive, nothing to lose, and revoking it must not delete the key.
+ */
+class ReservationLease extends EventEmitter implements EtcdLease {
+  async grant(): Promise<string> {
+    return NO_LEASE;
+  }
+  async revoke(): Promise<void> {}
+  release(): void {}
+}
 
 export class SubnetManager {
   readonly #o: SubnetManagerOptions;
@@ -182,7 +198,7 @@ export class SubnetManager {
         const occupied: Net4[] = [];
         for (const item of items) {
           const decoded = decodeLease(this.#o.prefix, item);
-          if (typeof decoded !== 'string') held.push({ subnet: decoded.subnet, publicIP: decoded.lease.publicIP, modRevision: decoded.modRevision });
+          if (typeof decoded !== 'string') held.push({ subnet: decoded.subnet, publicIP: decoded.lease.publicIP, modRevision: decoded.modRevision, reservation: item.lease === NO_LEASE });
           else {
             const key = parseLeaseKey(this.#o.prefix, item.key);
             if (typeof key !== 'string') occupied.push(key.subnet);
@@ -195,7 +211,9 @@ export class SubnetManager {
         if (choice.kind === 'exhausted') {
           throw new WeftError('WEFT_E_SUBNETS_EXHAUSTED', `every /${ipv4.subnetLen} between SubnetMin and SubnetMax is leased (${held.length} leases); widen Network or remove dead leases`);
         }
-        etcdLease = this.#r.lease(this.#ttlSeconds);
+        // A reservation stays one: rewritten without a lease, never moved onto our expiring one.
+        const reservation = choice.kind === 'reuse' && choice.reservation;
+        etcdLease = reservation ? new ReservationLease() : this.#r.lease(this.#ttlSeconds);
         const leaseId = await etcdLease.grant();
         const key = leaseKey(this.#o.prefix, choice.subnet);
         const value = encodeLeaseValue(this.#attrs(network));
@@ -210,7 +228,7 @@ export class SubnetManager {
           await this.#sleep(Math.floor((this.#o.random ?? Math.random)() * 20));
           continue;
         }
-        await this.#install(etcdLease, { key, subnet: choice.subnet, etcdLease: leaseId, revision, network }, choice.kind === 'reuse' ? 'reuse' : choice.reason);
+        await this.#install(etcdLease, { key, subnet: choice.subnet, etcdLease: leaseId, revision, network }, choice.kind === 'reuse' ? (reservation ? 'reservation' : 'reuse') : choice.reason);
         return;
       } catch (error) {
         if (etcdLease !== undefined) {
@@ -257,7 +275,9 @@ export class SubnetManager {
   async #install(etcdLease: EtcdLease, fields: Omit<OwnLease, 'lease'>, reason: string): Promise<void> {
     const { network, subnet } = fields;
     const attrs = this.#attrs(network);
-    const own: OwnLease = { ...fields, lease: { subnet: formatNet4(subnet), ...attrs, expires: new Date(Date.now() + this.#ttlSeconds * 1000) } };
+    const reservation = fields.etcdLease === NO_LEASE;
+    const expires = reservation ? {} : { expires: new Date(Date.now() + this.#ttlSeconds * 1000) };
+    const own: OwnLease = { ...fields, lease: { subnet: formatNet4(subnet), ...attrs, ...expires } };
     if (this.#stopping.signal.aborted) {
       etcdLease.release();
       return;
@@ -272,7 +292,8 @@ export class SubnetManager {
     this.#lastError = undefined;
     this.#o.metrics?.ownLeaseHeld.set(1);
     this.#o.metrics?.acquisitions.inc({ reason });
-    this.#log.info({ event: 'lease_acquired', subnet: own.lease.subnet, publicIP: attrs.publicIP, reason, changed, leaseId: fields.etcdLease, ttlSeconds: this.#ttlSeconds }, 'subnet lease acquired');
+    this.#log.info({ event: 'lease_acquired', subnet: own.lease.subnet, publicIP: attrs.publicIP, reason, changed, leaseId: fields.etcdLease, ttlSeconds: reservation ? null : this.#ttlSeconds },
+      reservation ? "subnet reservation taken (the key has no TTL and stays a reservation)" : 'subnet lease acquired');
     for (const old of this.#retired.splice(0)) void old.revoke().catch(() => undefined);
     await this.#o.onAcquired?.(own);
   }

@@ -78,7 +78,7 @@ describe('network config: flannel defaults', () => {
     expect(renderNetworkConfig({ network: '10.5.0.0/16', subnetLen: 26, vni: 7 })).toBe('{"Network":"10.5.0.0/16","SubnetLen":26,"Backend":{"Type":"vxlan","VNI":7}}');
     expect(describeNetworkConfig(parseNetworkConfig('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'))).toEqual({
       Network: '10.5.0.0/16', SubnetLen: 24, SubnetMin: '10.5.1.0', SubnetMax: '10.5.255.0',
-      Backend: { Type: 'vxlan', VNI: 1, Port: 8472, DirectRouting: false, MTU: 0 },
+      Backend: { Type: 'vxlan', VNI: 1, Port: 8472, DirectRouting: false, GBP: false, Learning: false, MTU: 0 },
     });
   });
 });
@@ -112,7 +112,7 @@ describe('network config: every validation error names the field', () => {
     ['VNI beyond 24 bits', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":16777216}}', /Backend.VNI must be between 0 and 16777215/],
     ['Port beyond 65535', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","Port":70000}}', /Backend.Port must be between 0 and 65535/],
     ['DirectRouting not a bool', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","DirectRouting":1}}', /Backend.DirectRouting must be true or false/],
-    ['MTU too small', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","MTU":40}}', /Backend.MTU must be at least 68/],
+    ['MTU too small for a device 50 below it', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","MTU":100}}', /Backend.MTU is the underlay MTU .* at least 118/],
     ['EnableIPv6 without IPv6Network', '{"Network":"10.5.0.0/16","EnableIPv6":true}', /IPv6Network is missing/],
     ['IPv6Network not a CIDR', '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fc00::"}', /IPv6Network "fc00::" is not an IPv6 CIDR/],
     ['IPv6Network too small', '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fc00::/125"}', /IPv6Network \/125 is too small/],

@@ -31,7 +31,10 @@ export interface BackendConfig {
   readonly directRouting: boolean;
   readonly gbp: boolean;
   readonly learning: boolean;
-  /** MTU of the overlay device (a weft extension); 0: the underlay MTU minus 50. */
+  /**
+   * flannel's Backend.MTU: the underlay MTU the VXLAN device is sized for (device and FLANNEL_MTU
+   * get 50 less, as flannel ≥ v0.21.3); 0: the underlay interface's own MTU.
+   */
   readonly mtu: number;
 }
 
@@ -96,8 +99,13 @@ function parseBackend(value: unknown): BackendConfig {
   };
 }
 
+/** The device gets Backend.MTU − 50, and an IPv4 device needs at least 68. */
+const minBackendMtu = 68 + 50;
+
 function checkMtu(mtu: number): number {
-  if (mtu !== 0 && mtu < 68) throw new GoJsonError(`Backend.MTU must be at least 68 (or 0 for automatic), got ${mtu}`);
+  if (mtu !== 0 && mtu < minBackendMtu) {
+    throw new GoJsonError(`Backend.MTU is the underlay MTU (the VXLAN device gets 50 less) and must be at least ${minBackendMtu} (or 0: the interface's own), got ${mtu}`);
+  }
   return mtu;
 }
 
@@ -224,7 +232,7 @@ export function describeNetworkConfig(config: NetworkConfig): Record<string, unk
     const { network, subnetLen, subnetMin, subnetMax } = config.ipv6;
     Object.assign(out, { IPv6Network: `${formatIp6(network.ip)}/${network.prefixLen}`, IPv6SubnetLen: subnetLen, IPv6SubnetMin: formatIp6(subnetMin), IPv6SubnetMax: formatIp6(subnetMax) });
   }
-  const { type, vni, port, directRouting, mtu } = config.backend;
-  out.Backend = { Type: type, VNI: vni, Port: port, DirectRouting: directRouting, MTU: mtu };
+  const { type, vni, port, directRouting, gbp, learning, mtu } = config.backend;
+  out.Backend = { Type: type, VNI: vni, Port: port, DirectRouting: directRouting, GBP: gbp, Learning: learning, MTU: mtu };
   return out;
 }

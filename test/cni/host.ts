@@ -1,11 +1,11 @@
 // One container host as a CNI runtime sees it, inside a test bed's host netns: a plugin dir
 // (CNI_PATH) with weft-cni and Debian's reference plugins, libcni's cache dir, conflists, and
-// the host's own /run/weft and /var/lib/cni. Hosts of a test bed share one filesystem, so every
+// the host's own /run/weft, /run/flannel and /var/lib/cni. Hosts of a test bed share one filesystem, so every
 // driver run enters a mount namespace (the one `ip netns exec` makes, slave to the root) where
-// this host's dirs are bound over /run/weft (weft-cni's default subnet file and admin socket)
-// and /var/lib/cni (host-local's allocations, weft-cni's dataDir): defaults resolve per host, as
+// this host's dirs are bound over /run/weft (weft-cni's default admin socket), /run/flannel (its
+// default subnet file, flannel's path) and /var/lib/cni (host-local's allocations, weft-cni's dataDir): defaults resolve per host, as
 // on real machines, and one host's GC never sees another's allocations. Nothing is mounted in
-// the root namespace; the mount points /run/weft and /var/lib/cni are created there if missing.
+// the root namespace; the mount points /run/weft, /run/flannel and /var/lib/cni are created there if missing.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const pinnedNode = join(repo, 'node_modules', '.bin', 'node');
 const nodeBinary = existsSync(pinnedNode) ? pinnedNode : process.execPath;
 
-// $1: dir bound over /run/weft, $2: over /var/lib/cni; then the command.
-const hostViewScript = 'set -e; mkdir -p /run/weft /var/lib/cni; mount --bind "$1" /run/weft; mount --bind "$2" /var/lib/cni; shift 2; exec "$@"';
+// $1: dir bound over /run/weft, $2: over /run/flannel, $3: over /var/lib/cni; then the command.
+const hostViewScript = 'set -e; mkdir -p /run/weft /run/flannel /var/lib/cni; mount --bind "$1" /run/weft; mount --bind "$2" /run/flannel; mount --bind "$3" /var/lib/cni; shift 3; exec "$@"';
 
 export interface CniHost {
   readonly ns: string;
@@ -26,6 +26,8 @@ export interface CniHost {
   readonly cacheDir: string;
   /** Seen by the plugins as /run/weft. */
   readonly runDir: string;
+  /** Seen by the plugins as /run/flannel. */
+  readonly runFlannelDir: string;
   /** Seen by the plugins as /var/lib/cni. */
   readonly varLibCni: string;
   /** The wrapper writes `<CNI_COMMAND>-<CNI_CONTAINERID>` = the plugin's PID here. */
@@ -43,7 +45,7 @@ export interface CniHost {
 export interface CniHostOptions {
   ns: string;
   root: string;
-  /** The daemon's subnet file and admin socket, linked as /run/weft/subnet.env and weft.sock. */
+  /** The daemon's subnet file and admin socket, linked as /run/flannel/subnet.env and /run/weft/weft.sock. */
   subnetFile?: string;
   adminSocket?: string;
   /**
@@ -70,10 +72,10 @@ async function installWeftCni(root: string): Promise<string | undefined> {
 
 export async function createCniHost(options: CniHostOptions): Promise<CniHost> {
   const { ns, root } = options;
-  const dirs = { binDir: join(root, 'bin'), cacheDir: join(root, 'cache'), runDir: join(root, 'run-weft'), varLibCni: join(root, 'var-lib-cni'), pidDir: join(root, 'pids') };
+  const dirs = { binDir: join(root, 'bin'), cacheDir: join(root, 'cache'), runDir: join(root, 'run-weft'), runFlannelDir: join(root, 'run-flannel'), varLibCni: join(root, 'var-lib-cni'), pidDir: join(root, 'pids') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   for (const plugin of readdirSync(referencePluginDir)) symlinkSync(join(referencePluginDir, plugin), join(dirs.binDir, plugin));
-  if (options.subnetFile !== undefined) symlinkSync(options.subnetFile, join(dirs.runDir, 'subnet.env'));
+  if (options.subnetFile !== undefined) symlinkSync(options.subnetFile, join(dirs.runFlannelDir, 'subnet.env'));
   if (options.adminSocket !== undefined) symlinkSync(options.adminSocket, join(dirs.runDir, 'weft.sock'));
   const override = process.env.WEFT_TEST_CNI_PLUGIN;
   const installed = override !== undefined || options.useInstall === false ? undefined : await installWeftCni(root);
@@ -94,7 +96,7 @@ export async function createCniHost(options: CniHostOptions): Promise<CniHost> {
       cniPath: [dirs.binDir],
       cacheDir: dirs.cacheDir,
       ...extra,
-      prefix: ['ip', 'netns', 'exec', ns, 'sh', '-c', hostViewScript, 'weft-host-view', dirs.runDir, dirs.varLibCni, ...(extra.prefix ?? [])],
+      prefix: ['ip', 'netns', 'exec', ns, 'sh', '-c', hostViewScript, 'weft-host-view', dirs.runDir, dirs.runFlannelDir, dirs.varLibCni, ...(extra.prefix ?? [])],
       env: { WEFT_CNI_PID_DIR: dirs.pidDir, ...extra.env },
     }),
     conflist(file, conflist) {

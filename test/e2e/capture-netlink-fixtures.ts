@@ -30,7 +30,7 @@ if (process.argv[2] !== 'inside') {
   sub.on('message', (messages) => {
     for (const m of messages) captured.push({ label, type: m.type, hex: Buffer.from(m.data).toString('hex') });
   });
-  const device = { name: 'weft.1', vni: 1, port: 8472, local: '10.213.0.11', underlay: 'ul0', mtu: 1450, mac: '0a:58:0a:05:01:00', learning: false, up: false, addresses: [] };
+  const device = { name: 'weft.1', vni: 1, port: 8472, local: '10.213.0.11', underlay: 'ul0', mtu: 1450, mac: '0a:58:0a:05:01:00', learning: false, gbp: false, up: false, addresses: [] };
   const steps: [string, KernelOp][] = [
     ['link-add', { kind: 'link-add', device }],
     ['link-up', { kind: 'link-set', name: 'weft.1', up: true }],

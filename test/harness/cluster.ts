@@ -37,6 +37,10 @@ export interface ClusterOptions {
   readonly network?: string;
   /** How many of the hosts (the first ones) run weft; default all. The others are left bare. */
   readonly daemons?: number;
+  /** flannel's network config JSON, put as is instead of `weft network init` (Backend.MTU, GBP, ...). */
+  readonly networkConfig?: string;
+  /** Runs before the daemons start (e.g. Docker's `iptables -P FORWARD DROP` in every host). */
+  readonly beforeDaemons?: (bed: Testbed) => Promise<void>;
 }
 
 export class WeftCluster {
@@ -177,8 +181,11 @@ export async function startCluster(options: ClusterOptions): Promise<WeftCluster
     const cluster = new WeftCluster(bed, etcd, dir, options);
     const first = bed.hosts[0];
     if (first === undefined) throw new WeftError('WEFT_E_HARNESS', 'a cluster needs at least one host');
-    const init = await cluster.weft(first, ['network', 'init', '--etcd-endpoints', etcd.endpoint, '--network', options.network ?? clusterNetwork, '--subnet-len', '24', '--backend', 'vxlan', '--vni', '1']);
-    if (init.code !== 0) throw new WeftError('WEFT_E_HARNESS', `weft network init failed: ${init.stderr}`);
+    const init = options.networkConfig === undefined
+      ? await cluster.weft(first, ['network', 'init', '--etcd-endpoints', etcd.endpoint, '--network', options.network ?? clusterNetwork, '--subnet-len', '24', '--backend', 'vxlan', '--vni', '1'])
+      : await bed.exec(first.ns, 'etcdctl', ['--endpoints', etcd.endpoint, 'put', '/coreos.com/network/config', options.networkConfig]);
+    if (init.code !== 0) throw new WeftError('WEFT_E_HARNESS', `writing the network config failed: ${init.stderr}`);
+    await options.beforeDaemons?.(bed);
     for (let n = 1; n <= (options.daemons ?? options.hosts); n++) await cluster.startDaemon(n);
     await cluster.wireContainers();
     return cluster;

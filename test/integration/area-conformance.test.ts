@@ -14,7 +14,8 @@ import { silentLogger } from '../../src/log.ts';
 import { createOverlayArea, type OverlayView } from '../../src/overlay/index.ts';
 import { createProxyArea } from '../../src/proxy/index.ts';
 import { createServicesArea } from '../../src/services/index.ts';
-import type { Runner } from '../../src/overlay/masq.ts';
+import type { Runner } from '../../src/overlay/iptables.ts';
+import { createMemoryIptables } from '../../src/overlay/memory-iptables.ts';
 import { createMemoryBackend } from '../../src/overlay/memory-backend.ts';
 import { createSubnetArea } from '../../src/subnet/index.ts';
 import { createTemplatesArea } from '../../src/templates/index.ts';
@@ -131,37 +132,24 @@ describe('templates', () => {
   }));
 });
 
-/** iptables as the overlay's ip-masq sees it: chains and jump rules, with a switch to slow it down. */
+/** iptables as the overlay's rules see it (in memory), with a switch to slow it down. */
 function fakeIptables(): { run: Runner; empty: () => boolean; mode: { value: 'fast' | 'slow' | 'hang' } } {
-  const chains = new Set<string>();
-  const jumps = new Set<string>();
+  const ipt = createMemoryIptables();
   const mode = { value: 'fast' as 'fast' | 'slow' | 'hang' };
-  const run: Runner = async (args) => {
+  const run: Runner = async (command, args, input) => {
     if (mode.value === 'hang') await new Promise(() => undefined);
     if (mode.value === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
-    const [, table = '', op = '', chain = '', ...rest] = args;
-    const id = `${table}/${chain}`;
-    const jump = `${table}/${chain}/${rest.join(' ')}`;
-    const ok = { code: 0, stdout: '', stderr: '' };
-    const no = { code: 1, stdout: '', stderr: 'no such rule' };
-    switch (op) {
-      case '-S': return chains.has(id) ? ok : no;
-      case '-N': chains.add(id); return ok;
-      case '-X': chains.delete(id); return ok;
-      case '-C': return jumps.has(jump) ? ok : no;
-      case '-D': jumps.delete(jump); return ok;
-      case '-I': jumps.add(`${table}/${chain}/${rest.slice(1).join(' ')}`); return ok;
-      case '-A': if (!chain.startsWith('WEFT')) jumps.add(jump); return ok;
-      default: return ok;
-    }
+    return ipt.run(command, args, input);
   };
-  return { run, empty: () => chains.size === 0 && jumps.size === 0, mode };
+  const empty = (): boolean => ipt.chain('nat', 'WEFT-POSTROUTING') === undefined && ipt.chain('filter', 'WEFT-FORWARD') === undefined
+    && ipt.chain('nat', 'POSTROUTING')?.length === 0 && ipt.chain('filter', 'FORWARD')?.length === 0;
+  return { run, empty, mode };
 }
 
 describe('overlay', () => {
   areaConformance(async () => {
     const { config: base, dir } = fixtureConfig();
-    const config: Config = { ...base, subnet: { ...base.subnet, ip_masq: true } };
+    const config: Config = { ...base, subnet: { ...base.subnet, ip_masq: true }, overlay: { ...base.overlay, ip_masq_cleanup: true } };
     const iptables = fakeIptables();
     const view: OverlayView = {
       self: { subnet: '10.77.1.0/24', publicIP: '10.0.0.1', backendType: 'vxlan', vni: 1, vtepMAC: '02:00:00:00:01:01' },

@@ -40,7 +40,7 @@ describe('weft network and weft lease', () => {
     expect(JSON.parse(show.stdout.join('\n'))).toEqual({
       key: '/cli1/network/config',
       raw: '{"Network":"10.6.0.0/16","SubnetLen":26,"Backend":{"Type":"vxlan","VNI":2}}',
-      resolved: { Network: '10.6.0.0/16', SubnetLen: 26, SubnetMin: '10.6.0.64', SubnetMax: '10.6.255.192', Backend: { Type: 'vxlan', VNI: 2, Port: 8472, DirectRouting: false, MTU: 0 } },
+      resolved: { Network: '10.6.0.0/16', SubnetLen: 26, SubnetMin: '10.6.0.64', SubnetMax: '10.6.255.192', Backend: { Type: 'vxlan', VNI: 2, Port: 8472, DirectRouting: false, GBP: false, Learning: false, MTU: 0 } },
     });
     const text = io();
     expect(await networkShow.run(etcdFlags('/cli1/network'), text)).toBe(0);

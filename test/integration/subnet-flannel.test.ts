@@ -92,4 +92,23 @@ describe('flannel wire compatibility', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500)); // a verify round and the watch event pass without a false loss
     expect(await area.metrics.getSingleMetricAsString('weft_subnet_reacquisitions_total')).not.toMatch(/cause=/);
   });
+
+  it("keeps a flannel reservation (a key without an etcd lease) a reservation: value rewritten, never put on a lease", async () => {
+    const admin = client(cluster.endpoints, cleanups);
+    const prefix = '/compat3/network';
+    await admin.put(`${prefix}/config`).value(network16);
+    // flannel's Documentation/reservations.md: `etcdctl put` of the key without --lease.
+    await admin.put(`${prefix}/subnets/10.5.77.0-24`).value('{"PublicIP":"172.31.5.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"ba:5e:11:2f:4c:0d"}}');
+    const dir = tempDir(cleanups);
+    const area = await startArea({ endpoints: cluster.endpoints, prefix, publicIP: '172.31.5.1', subnetFile: join(dir, 'subnet.env'), extra: { vtepMAC: '0e:9c:d4:1a:2b:3c' } }, cleanups);
+    await waitReady(area);
+    expect(area.ownLease()).toMatchObject({ subnet: '10.5.77.0/24', vtepMAC: '0e:9c:d4:1a:2b:3c' });
+    const kv = (await admin.get(`${prefix}/subnets/10.5.77.0-24`).exec()).kvs[0];
+    expect(kv?.lease).toBe('0');
+    expect(kv?.value.toString()).toContain('"VtepMAC":"0e:9c:d4:1a:2b:3c"');
+    // The host leaves for good (its etcd lease revoked): the reservation is still there, unchanged.
+    await area.stopAndRevoke(new Date(Date.now() + 5_000));
+    const after = (await admin.get(`${prefix}/subnets/10.5.77.0-24`).exec()).kvs[0];
+    expect(after).toMatchObject({ lease: '0', mod_revision: kv?.mod_revision });
+  });
 });
