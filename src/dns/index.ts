@@ -215,6 +215,7 @@ export class DnsArea implements Area {
     zones: this.#zones.map((z) => `${z}.`),
     records: this.zone.size,
     invalidKeys: this.zone.invalid.slice(0, 20),
+    invalidReasons: this.zone.invalidReasons(20),
     revision: this.zone.revision,
     watch: this.#watch?.status(),
     upstreams: this.#upstreams.map(formatUpstream),

@@ -1,7 +1,7 @@
 // The records under the SkyDNS prefix, indexed by DNS name. Fed by the prefix watch (snapshot, put,
 // delete); answering never touches etcd. A name's labels reversed form its key:
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
-import { ipFamily } from '../net/index.ts';
+import { GoJsonError, goParse, goStruct, ipFamily, type GoStruct } from '../net/index.ts';
 import { isValidName } from './wire.ts';
 
 /** One SkyDNS value (CoreDNS plugin/etcd/msg.Service); unknown JSON fields are ignored. */
@@ -29,40 +29,39 @@ export interface ZoneItem {
   readonly lease?: string;
 }
 
-function int(value: unknown, min: number, max: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : 0;
-}
+/** CoreDNS's msg.Service as encoding/json fills it: field names match case-insensitively, types are Go's. */
+const serviceShape = {
+  host: 'string', port: 'int', priority: 'int', weight: 'int', text: 'string', mail: 'bool', ttl: 'uint32', targetstrip: 'int', group: 'string',
+} as const;
 
 /** Longest `text` (UTF-8 bytes) a value may hold: a TXT answer has to fit a 64 KiB DNS message. */
 export const maxTextBytes = 16_384;
 
-/** Parses a SkyDNS JSON value; undefined when it is not a JSON object, its host is unusable or its text too long. */
-export function parseService(key: string, name: string, value: string, lease = '0'): Service | undefined {
-  let json: unknown;
+function inRange(value: number, min: number, max: number, field: string): string | undefined {
+  return value >= min && value <= max ? undefined : `${field} ${value} is out of range (${min} to ${max})`;
+}
+
+/**
+ * Parses a SkyDNS JSON value as CoreDNS's json.Unmarshal into msg.Service does; returns why not when
+ * CoreDNS would fail to decode it (not JSON, a field of the wrong type), or weft cannot answer it
+ * (a host that is neither an IP nor a name, text over 16 KiB, a port or priority beyond 16 bits,
+ * which CoreDNS would wrap around).
+ */
+export function parseService(key: string, name: string, value: string, lease = '0'): Service | string {
+  let v: GoStruct<typeof serviceShape>;
   try {
-    json = JSON.parse(value);
-  } catch {
-    return undefined;
+    v = goStruct(goParse(value), serviceShape, 'value');
+  } catch (error) {
+    return error instanceof GoJsonError ? error.message : `not JSON (${(error as Error).message})`;
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const v = json as Record<string, unknown>;
-  const host = typeof v.host === 'string' ? v.host.replace(/\.$/, '').toLowerCase() : '';
-  if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return undefined;
-  if (typeof v.text === 'string' && Buffer.byteLength(v.text, 'utf8') > maxTextBytes) return undefined;
-  return {
-    host,
-    port: typeof v.port === 'number' && v.port === -1 ? -1 : int(v.port, 0, 65535),
-    priority: int(v.priority, 0, 65535),
-    weight: int(v.weight, 0, 65535),
-    text: typeof v.text === 'string' ? v.text : '',
-    mail: v.mail === true,
-    ttl: int(v.ttl, 0, 2 ** 31 - 1),
-    targetstrip: int(v.targetstrip, 0, 127),
-    group: typeof v.group === 'string' ? v.group : '',
-    key,
-    name,
-    lease,
-  };
+  const host = (v.host ?? '').replace(/\.$/, '').toLowerCase();
+  if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return `host ${JSON.stringify(v.host)} is neither an IP address nor a domain name`;
+  const text = v.text ?? '';
+  if (Buffer.byteLength(text, 'utf8') > maxTextBytes) return `text is longer than ${maxTextBytes} bytes`;
+  const [port, priority, weight] = [v.port ?? 0, v.priority ?? 0, v.weight ?? 0];
+  const bad = inRange(port, -1, 65535, 'port') ?? inRange(priority, 0, 65535, 'priority') ?? inRange(weight, 0, 65535, 'weight');
+  if (bad !== undefined) return bad;
+  return { host, port, priority, weight, text, mail: v.mail ?? false, ttl: v.ttl ?? 0, targetstrip: v.targetstrip ?? 0, group: v.group ?? '', key, name, lease };
 }
 
 /** The DNS name an etcd key stands for, or undefined when the key is not a valid name below `path`. */
@@ -100,7 +99,8 @@ export class Zone {
   readonly #exact = new Map<string, Set<string>>();
   /** name → the keys strictly below it (its subtree). */
   readonly #below = new Map<string, Set<string>>();
-  #invalid = new Set<string>();
+  /** Keys whose value could not be used, and why. */
+  #invalid = new Map<string, string>();
   #version = 0;
   #revision = 0;
   #onChange: (() => void) | undefined;
@@ -130,14 +130,19 @@ export class Zone {
 
   /** Keys whose value could not be used (bad JSON, bad host, key not a name). */
   get invalid(): readonly string[] {
-    return [...this.#invalid];
+    return [...this.#invalid.keys()];
+  }
+
+  /** Why each invalid key was skipped (at most `limit`), for `weft status`. */
+  invalidReasons(limit: number): { key: string; error: string }[] {
+    return [...this.#invalid].slice(0, limit).map(([key, error]) => ({ key, error }));
   }
 
   replaceAll(items: readonly ZoneItem[], revision: number): void {
     this.#byKey.clear();
     this.#exact.clear();
     this.#below.clear();
-    this.#invalid = new Set();
+    this.#invalid = new Map();
     for (const item of items) this.#add(item);
     this.#changed(revision);
   }
@@ -161,9 +166,9 @@ export class Zone {
 
   #add(item: ZoneItem): void {
     const name = keyToName(item.key, this.path);
-    const service = name === undefined ? undefined : parseService(item.key, name, item.value, item.lease);
-    if (name === undefined || service === undefined) {
-      this.#invalid.add(item.key);
+    const service = name === undefined ? 'the key is not a DNS name' : parseService(item.key, name, item.value, item.lease);
+    if (name === undefined || typeof service === 'string') {
+      this.#invalid.set(item.key, service as string);
       return;
     }
     this.#byKey.set(item.key, service);
