@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import { onceStop, type ApiRoute, type Area } from '../area.ts';
 import { problem, type Config, type Problem } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
-import { PrefixWatch, type EtcdHandle, type KeyValue } from '../etcd/index.ts';
+import { leaseTtlQuery, PrefixWatch, type EtcdHandle, type KeyValue } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
 import { Worker } from 'node:worker_threads';
 import { cidrProblem, loopbackNetworks } from './acl.ts';
 import { formatUpstream, parseUpstream, upstreamsFromResolvConf, type Upstream } from './forwarder.ts';
+import { ZoneLeaseTtls } from './leases.ts';
 import { createDnsMetrics, type DnsMetrics } from './metrics.ts';
 import { createPipeline, type Pipeline, type PipelineSpec } from './pipeline.ts';
 import { registrationRoutes } from './registration.ts';
@@ -49,6 +50,7 @@ export function validateDns(config: Pick<Config, 'dns'>): Problem[] {
   for (const text of dns.upstreams) {
     if (parseUpstream(text) === undefined) problems.push(problem('dns.upstreams', `"${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`));
   }
+  if (dns.max_lease_ttl < dns.min_lease_ttl) problems.push(problem('dns.max_lease_ttl', 'max_lease_ttl is shorter than min_lease_ttl; raise it or lower min_lease_ttl'));
   for (const text of dns.listen) {
     try {
       parseListen(text);
@@ -76,6 +78,7 @@ export class DnsArea implements Area {
   readonly #zones: string[];
   #server: DnsServer | undefined;
   #watch: PrefixWatch | undefined;
+  #leases: ZoneLeaseTtls | undefined;
   #pipeline: Pipeline | undefined;
   #upstreams: readonly Upstream[] = [];
   readonly #workers: Worker[] = [];
@@ -125,16 +128,22 @@ export class DnsArea implements Area {
     await this.#server.start();
     for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
     this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
+    const bounds = { min: Math.floor(dns.min_lease_ttl / 1000), max: Math.floor(dns.max_lease_ttl / 1000) };
+    const leases = new ZoneLeaseTtls(this.zone, leaseTtlQuery(this.#o.etcd.client), bounds, (ttls) => this.#broadcast({ kind: 'leases', ttls: [...ttls] }));
+    this.#leases = leases;
+    leases.start();
     const etcdMetrics = this.#o.etcd.metrics;
     this.#watch = new PrefixWatch(this.#o.etcd.client, { prefix: `${this.zone.path}/`, logger: this.#log, ...(etcdMetrics ? { metrics: etcdMetrics } : {}) }, {
       snapshot: (items: readonly KeyValue[], revision: number) => {
         this.zone.replaceAll(items, revision);
         this.#broadcast({ kind: 'snapshot', items: items.map(({ key, value, lease }) => ({ key, value, lease })), revision });
         this.#loaded = true;
+        void leases.refresh();
         this.#log.info({ event: 'dns_zone_loaded', records: this.zone.size, invalid: this.zone.invalid.length, revision }, 'zone loaded from etcd');
       },
       put: (item: KeyValue) => {
         this.zone.put(item, item.modRevision);
+        leases.noteLease(item.lease);
         this.#broadcast({ kind: 'put', item: { key: item.key, value: item.value, lease: item.lease }, revision: item.modRevision });
       },
       delete: (key: string, revision: number) => {
@@ -190,6 +199,7 @@ export class DnsArea implements Area {
   readonly stop = onceStop('dns', async () => {
     this.#stopped = true;
     clearInterval(this.#allowTimer);
+    this.#leases?.stop();
     const exits = this.#workers.splice(0).map((worker) => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
@@ -218,6 +228,7 @@ export class DnsArea implements Area {
     invalidReasons: this.zone.invalidReasons(20),
     revision: this.zone.revision,
     watch: this.#watch?.status(),
+    leaseTtls: this.#leases?.status(),
     upstreams: this.#upstreams.map(formatUpstream),
     allow: this.#pipeline?.acl().networks ?? [],
     workers: this.#workers.length,

@@ -5,6 +5,7 @@
 import { ipFamily } from '../net/index.ts';
 import type { ResourceRecord, Response } from './message.ts';
 import { Rcode, Type } from './wire.ts';
+import { answerTtl } from './ttl.ts';
 import type { Service, Zone } from './zone.ts';
 
 export interface ResolverOptions {
@@ -105,8 +106,9 @@ export class Resolver {
     return { kind: 'answer', zone: apex, response: this.#answer(name, type, apex) };
   }
 
+  /** CoreDNS Etcd.TTL: the value's ttl and its key's lease TTL (already clamped by the zone's feed). */
   #ttl(s: Service): number {
-    return s.ttl > 0 ? s.ttl : this.#options.defaultTtl;
+    return answerTtl(s.ttl, s.lease === '0' ? 0 : this.#zone.leaseTtl(s.lease), this.#options.defaultTtl);
   }
 
   /** Values answering for `name` (undefined: the name does not exist). At the apex: apex.dns.<zone>. */

@@ -18,6 +18,7 @@ export type ToWorker =
   | { readonly kind: 'put'; readonly item: ZoneItem; readonly revision: number }
   | { readonly kind: 'delete'; readonly key: string; readonly revision: number }
   | { readonly kind: 'allow'; readonly networks: readonly string[] }
+  | { readonly kind: 'leases'; readonly ttls: readonly (readonly [string, number])[] }
   | { readonly kind: 'stop' };
 
 export interface WorkerCounts {
@@ -55,6 +56,7 @@ if (port !== null) {
     } else if (message.kind === 'put') zone.put(message.item, message.revision);
     else if (message.kind === 'delete') zone.delete(message.key, message.revision);
     else if (message.kind === 'allow') pipeline.setAllow(message.networks);
+    else if (message.kind === 'leases') zone.setLeaseTtls(new Map(message.ttls));
     else if (message.kind === 'stop') {
       clearInterval(timer);
       void flush()

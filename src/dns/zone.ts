@@ -1,68 +1,10 @@
 // The records under the SkyDNS prefix, indexed by DNS name. Fed by the prefix watch (snapshot, put,
 // delete); answering never touches etcd. A name's labels reversed form its key:
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
-import { GoJsonError, goParse, goStruct, ipFamily, type GoStruct } from '../net/index.ts';
 import { isValidName } from './wire.ts';
+import { parseService, type Service, type ZoneItem } from './service.ts';
 
-/** One SkyDNS value (CoreDNS plugin/etcd/msg.Service); unknown JSON fields are ignored. */
-export interface Service {
-  readonly host: string;
-  readonly port: number;
-  readonly priority: number;
-  readonly weight: number;
-  readonly text: string;
-  readonly mail: boolean;
-  /** 0 when the value sets none (the resolver applies the default). */
-  readonly ttl: number;
-  readonly targetstrip: number;
-  readonly group: string;
-  /** The etcd key, and the DNS name it stands for. */
-  readonly key: string;
-  readonly name: string;
-  /** etcd lease ID ('0' when none). */
-  readonly lease: string;
-}
-
-export interface ZoneItem {
-  readonly key: string;
-  readonly value: string;
-  readonly lease?: string;
-}
-
-/** CoreDNS's msg.Service as encoding/json fills it: field names match case-insensitively, types are Go's. */
-const serviceShape = {
-  host: 'string', port: 'int', priority: 'int', weight: 'int', text: 'string', mail: 'bool', ttl: 'uint32', targetstrip: 'int', group: 'string',
-} as const;
-
-/** Longest `text` (UTF-8 bytes) a value may hold: a TXT answer has to fit a 64 KiB DNS message. */
-export const maxTextBytes = 16_384;
-
-function inRange(value: number, min: number, max: number, field: string): string | undefined {
-  return value >= min && value <= max ? undefined : `${field} ${value} is out of range (${min} to ${max})`;
-}
-
-/**
- * Parses a SkyDNS JSON value as CoreDNS's json.Unmarshal into msg.Service does; returns why not when
- * CoreDNS would fail to decode it (not JSON, a field of the wrong type), or weft cannot answer it
- * (a host that is neither an IP nor a name, text over 16 KiB, a port or priority beyond 16 bits,
- * which CoreDNS would wrap around).
- */
-export function parseService(key: string, name: string, value: string, lease = '0'): Service | string {
-  let v: GoStruct<typeof serviceShape>;
-  try {
-    v = goStruct(goParse(value), serviceShape, 'value');
-  } catch (error) {
-    return error instanceof GoJsonError ? error.message : `not JSON (${(error as Error).message})`;
-  }
-  const host = (v.host ?? '').replace(/\.$/, '').toLowerCase();
-  if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return `host ${JSON.stringify(v.host)} is neither an IP address nor a domain name`;
-  const text = v.text ?? '';
-  if (Buffer.byteLength(text, 'utf8') > maxTextBytes) return `text is longer than ${maxTextBytes} bytes`;
-  const [port, priority, weight] = [v.port ?? 0, v.priority ?? 0, v.weight ?? 0];
-  const bad = inRange(port, -1, 65535, 'port') ?? inRange(priority, 0, 65535, 'priority') ?? inRange(weight, 0, 65535, 'weight');
-  if (bad !== undefined) return bad;
-  return { host, port, priority, weight, text, mail: v.mail ?? false, ttl: v.ttl ?? 0, targetstrip: v.targetstrip ?? 0, group: v.group ?? '', key, name, lease };
-}
+export { maxTextBytes, parseService, type Service, type ZoneItem } from './service.ts';
 
 /** The DNS name an etcd key stands for, or undefined when the key is not a valid name below `path`. */
 export function keyToName(key: string, path: string): string | undefined {
@@ -101,6 +43,8 @@ export class Zone {
   readonly #below = new Map<string, Set<string>>();
   /** Keys whose value could not be used, and why. */
   #invalid = new Map<string, string>();
+  /** Lease ID → its clamped remaining TTL (seconds), from the last refresh (see ttl.ts). */
+  #leaseTtls: ReadonlyMap<string, number> = new Map();
   #version = 0;
   #revision = 0;
   #onChange: (() => void) | undefined;
@@ -136,6 +80,24 @@ export class Zone {
   /** Why each invalid key was skipped (at most `limit`), for `weft status`. */
   invalidReasons(limit: number): { key: string; error: string }[] {
     return [...this.#invalid].slice(0, limit).map(([key, error]) => ({ key, error }));
+  }
+
+  /** The lease TTLs answers use; a change re-encodes answers, like a record change. */
+  setLeaseTtls(ttls: ReadonlyMap<string, number>): void {
+    this.#leaseTtls = ttls;
+    this.#changed(0);
+  }
+
+  /** The lease's clamped remaining TTL, 0 when unknown or none. */
+  leaseTtl(id: string): number {
+    return this.#leaseTtls.get(id) ?? 0;
+  }
+
+  /** The lease IDs of the values held ('0', no lease, left out). */
+  leases(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.#byKey.values()) if (s.lease !== '0') out.add(s.lease);
+    return out;
   }
 
   replaceAll(items: readonly ZoneItem[], revision: number): void {
