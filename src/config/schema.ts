@@ -62,6 +62,7 @@ export const schema = {
     allow: list([], 'Networks allowed to recurse; default loopback and the cluster network.'),
     edns_buffer: integer(1232, 512, 65535, 'EDNS0 UDP buffer size advertised and honoured.'),
     ttl: integer(300, 0, 2147483647, 'TTL of zone values that set none (CoreDNS etcd: 300).', { flag: 'dns-ttl' }),
+    skydns_config: boolean(true, 'Apply SkyDNS\'s settings key <path>/config (domain, ttl, min_ttl, hostmaster, priority, nameservers, no_rec, read_timeout) where [dns] keeps its default.'),
     min_lease_ttl: duration('30s', '0s', 'Least TTL a key\'s etcd lease contributes to its answers (CoreDNS etcd min-lease-ttl).'),
     max_lease_ttl: duration('24h', '1s', 'Most TTL a key\'s etcd lease contributes to its answers (CoreDNS etcd max-lease-ttl).'),
     register_ttl: integer(30, 0, 2147483647, 'TTL written into names registered through the admin API.'),

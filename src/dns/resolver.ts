@@ -15,11 +15,14 @@ export interface ResolverOptions {
   readonly defaultTtl: number;
   /** SOA minimum and TTL, so also the negative-caching TTL (CoreDNS: 30). */
   readonly minTtl: number;
+  /** SOA mailbox (SkyDNS `hostmaster`); default hostmaster.<zone>. */
+  readonly hostmaster?: string | undefined;
+  /** SRV/MX priority of values without one (CoreDNS: 10; SkyDNS `priority`). */
+  readonly defaultPriority?: number;
 }
 
 export type Resolution = { readonly kind: 'answer'; readonly zone: string; readonly response: Response } | { readonly kind: 'forward' };
 
-const defaultPriority = 10;
 const maxChain = 8;
 const reverseZones = ['in-addr.arpa', 'ip6.arpa'];
 
@@ -89,10 +92,15 @@ function stripLabels(name: string, count: number): string {
 
 export class Resolver {
   readonly #zone: Zone;
-  readonly #options: ResolverOptions;
+  #options: ResolverOptions;
 
   constructor(zone: Zone, options: ResolverOptions) {
     this.#zone = zone;
+    this.#options = { ...options, zones: options.zones.map(normalizeZone) };
+  }
+
+  /** New settings (SkyDNS's settings key changed); the caller drops pre-encoded answers. */
+  setOptions(options: ResolverOptions): void {
     this.#options = { ...options, zones: options.zones.map(normalizeZone) };
   }
 
@@ -145,7 +153,7 @@ export class Resolver {
     const { minTtl } = this.#options;
     const join = (label: string): string => (apex === '' ? label : `${label}.${apex}`);
     const serial = this.#zone.revision % 2 ** 32 || 1;
-    return { name: apex, ttl: minTtl, type: 'SOA', mname: join('ns.dns'), rname: join('hostmaster'), serial, refresh: 7200, retry: 1800, expire: 86400, minimum: minTtl };
+    return { name: apex, ttl: minTtl, type: 'SOA', mname: join('ns.dns'), rname: this.#options.hostmaster ?? join('hostmaster'), serial, refresh: 7200, retry: 1800, expire: 86400, minimum: minTtl };
   }
 
   #answer(name: string, type: number, apex: string): Response {
@@ -226,7 +234,7 @@ export class Resolver {
   #targets(name: string, want: 'SRV' | 'MX', apex: string): { answer: ResourceRecord[]; additional: ResourceRecord[] } {
     const services = (this.#services(name, apex) ?? [])
       .filter((s) => s.host !== '' && (want === 'SRV' || s.mail))
-      .map((s) => (s.priority === 0 ? { ...s, priority: defaultPriority } : s));
+      .map((s) => (s.priority === 0 ? { ...s, priority: this.#options.defaultPriority ?? 10 } : s));
     const weights = srvWeights(services);
     const answer: ResourceRecord[] = [];
     const additional: ResourceRecord[] = [];

@@ -127,6 +127,7 @@ export class Zone {
   }
 
   #add(item: ZoneItem): void {
+    if (item.key === `${this.path}/config`) return; // SkyDNS's settings, not a record (skydns-config.ts)
     const name = keyToName(item.key, this.path);
     const service = name === undefined ? 'the key is not a DNS name' : parseService(item.key, name, item.value, item.lease);
     if (name === undefined || typeof service === 'string') {

@@ -88,6 +88,13 @@ export function goString(value: unknown, field: string): string | undefined {
   return value;
 }
 
+/** A Go []string: a JSON array of strings (a null element is Go's zero value, ""). */
+export function goStrings(value: unknown, field: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new GoJsonError(`${field} must be a list of strings, got ${describe(value)}`);
+  return value.map((item: unknown, i) => (item === null ? '' : (goString(item, `${field}[${i}]`) as string)));
+}
+
 /** An integer in [min, max], as Go's int/uint fields accept it: an integer literal (no fraction, exponent or string). */
 export function goInt(value: unknown, field: string, min: number | bigint, max: number | bigint): number | undefined {
   if (value === undefined) return undefined;
@@ -101,11 +108,12 @@ export function goInt(value: unknown, field: string, min: number | bigint, max: 
 }
 
 /** Go field types a struct shape may name, with the ranges Go's decoder enforces for them. */
-export type GoKind = 'string' | 'bool' | 'int' | 'int64' | 'uint16' | 'uint32' | 'uint64';
+export type GoKind = 'string' | 'bool' | 'int' | 'int64' | 'uint16' | 'uint32' | 'uint64' | '[]string';
 export type GoShape = Readonly<Record<string, GoKind>>;
-export type GoStruct<S extends GoShape> = { -readonly [K in keyof S]: (S[K] extends 'string' ? string : S[K] extends 'bool' ? boolean : number) | undefined };
+type GoValue<K extends GoKind> = K extends 'string' ? string : K extends 'bool' ? boolean : K extends '[]string' ? string[] : number;
+export type GoStruct<S extends GoShape> = { -readonly [K in keyof S]: GoValue<S[K]> | undefined };
 
-const ranges: Record<Exclude<GoKind, 'string' | 'bool'>, readonly [bigint, bigint]> = {
+const ranges: Record<Exclude<GoKind, 'string' | 'bool' | '[]string'>, readonly [bigint, bigint]> = {
   int: [-(2n ** 63n), 2n ** 63n - 1n],
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
   uint16: [0n, 2n ** 16n - 1n],
@@ -127,7 +135,7 @@ export function goStruct<const S extends GoShape>(value: unknown, shape: S, wher
     if (name === undefined || given === null) continue;
     const kind = shape[name] as GoKind;
     const field = `${where}.${name}`;
-    out[name] = kind === 'string' ? goString(given, field) : kind === 'bool' ? goBool(given, field) : goInt(given, field, ...ranges[kind]);
+    out[name] = kind === 'string' ? goString(given, field) : kind === 'bool' ? goBool(given, field) : kind === '[]string' ? goStrings(given, field) : goInt(given, field, ...ranges[kind]);
   }
   return out as GoStruct<S>;
 }
