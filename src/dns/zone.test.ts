@@ -95,3 +95,24 @@ describe('bounded values', () => {
     expect(zone.exact('ok.weft.internal')).toHaveLength(1);
   });
 });
+
+describe('lease TTLs', () => {
+  it('lists the leases in use and re-encodes answers only when a lease TTL changes an answer TTL', () => {
+    const zone = new Zone('/skydns');
+    zone.replaceAll([
+      { key: '/skydns/internal/weft/reg', value: '{"host":"10.0.0.1","ttl":30}', lease: '7' },
+      { key: '/skydns/internal/weft/plain', value: '{"host":"10.0.0.2"}', lease: '8' },
+      { key: '/skydns/internal/weft/none', value: '{"host":"10.0.0.3"}' },
+    ], 1);
+    expect([...zone.leases()].sort()).toEqual(['7', '8']);
+    let changes = 0;
+    zone.onChange(() => changes++);
+    zone.setLeaseTtls(new Map([['7', 45], ['8', 50]]));
+    expect(changes).toBe(1);
+    expect([zone.leaseTtl('7'), zone.leaseTtl('8'), zone.leaseTtl('9')]).toEqual([45, 50, 0]);
+    zone.setLeaseTtls(new Map([['7', 40], ['8', 50]])); // reg still answers 30: nothing to re-encode
+    expect(changes).toBe(1);
+    zone.setLeaseTtls(new Map([['7', 40], ['8', 35]]));
+    expect(changes).toBe(2);
+  });
+});

@@ -3,6 +3,7 @@
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
 import { isValidName } from './wire.ts';
 import { parseService, type Service, type ZoneItem } from './service.ts';
+import { answerTtl } from './ttl.ts';
 
 export { maxTextBytes, parseService, type Service, type ZoneItem } from './service.ts';
 
@@ -82,10 +83,22 @@ export class Zone {
     return [...this.#invalid].slice(0, limit).map(([key, error]) => ({ key, error }));
   }
 
-  /** The lease TTLs answers use; a change re-encodes answers, like a record change. */
+  /**
+   * The lease TTLs answers use. A change that alters some value's answer TTL re-encodes answers,
+   * like a record change; one that alters none (a registered name's ttl 30 under a lease that
+   * stays at or above 30) keeps the pre-encoded answers.
+   */
   setLeaseTtls(ttls: ReadonlyMap<string, number>): void {
+    const before = this.#leaseTtls;
     this.#leaseTtls = ttls;
-    this.#changed(0);
+    // -1 stands for the default TTL, which this zone does not know; equal either way.
+    const affected = (s: Service): boolean => s.lease !== '0' && answerTtl(s.ttl, before.get(s.lease) ?? 0, -1) !== answerTtl(s.ttl, ttls.get(s.lease) ?? 0, -1);
+    for (const s of this.#byKey.values()) {
+      if (affected(s)) {
+        this.#changed(0);
+        return;
+      }
+    }
   }
 
   /** The lease's clamped remaining TTL, 0 when unknown or none. */
