@@ -85,6 +85,18 @@ describe('SkyDNS settings key', () => {
 });
 
 describe('SkyDNS settings key against weft settings', () => {
+  it('worker threads answer with the key\'s settings too', async () => {
+    await put('config', skydnsConfig);
+    const threaded = await startDns(client, { workers: 1 });
+    try {
+      await vi.waitFor(async () => expect((await dig('web.skydns.local', 'A', { port: threaded.port })).answer).toEqual(['web.skydns.local. 3600 A 10.7.0.1']), { timeout: 5000, interval: 50 });
+      // SO_REUSEPORT spreads queries over both threads by source port: ask a few times.
+      for (let i = 0; i < 8; i++) expect((await dig('web.skydns.local', 'A', { port: threaded.port })).answer).toEqual(['web.skydns.local. 3600 A 10.7.0.1']);
+    } finally {
+      await threaded.area.stop();
+    }
+  });
+
   it('a zone and TTL set in [dns] win; dns.skydns_config = false ignores the key', async () => {
     await put('config', skydnsConfig);
     const own = await startDns(client, { zones: ['weft.internal.'].concat('corp.internal.'), ttl: 120 });
