@@ -66,6 +66,22 @@ describe('numbers keep their literal, as Go decides integer fields from the text
   });
 });
 
+describe('goParse finds every non-plain literal, wherever it stands', () => {
+  const shape = { n: 'int', s: 'string', t: 'bool' } as const;
+  it.each([
+    ['{"s":"1.5e3 \\" 2.0","t":true,"n":80}', 80],
+    ['{"t":false,"n":-7}', -7],
+  ])('%s decodes', (text, n) => {
+    expect(goStruct(goParse(text), shape, 'v').n).toBe(n);
+  });
+  it.each(['{"s":"a.b","t":true,"n":1E2}', '{"t":true,"n":2.0}', '{"n":1234567890123456789012}', '{"s":"\\"","n":5e0}'])('%s is refused', (text) => {
+    expect(() => goStruct(goParse(text), shape, 'v')).toThrow(GoJsonError);
+  });
+  it('keeps large integers exact', () => {
+    expect((goParse('{"n":9007199254740993}') as { n: GoNumber }).n.source).toBe('9007199254740993');
+  });
+});
+
 describe('goStruct decodes a value into a Go struct shape', () => {
   const shape = { host: 'string', port: 'int', mail: 'bool', ttl: 'uint32' } as const;
   it('matches keys case-insensitively and leaves absent or null fields undefined', () => {
