@@ -28,6 +28,7 @@ export const errorCodes = {
   WEFT_E_DNS_CONFIG: 'The [dns] settings are unusable (zone name, allow network, upstream address).',
   WEFT_E_DNS_RECORD: 'A DNS registration is invalid: the name is outside our zones or the IP is not an address.',
   WEFT_E_DNS_UPSTREAM: 'No upstream resolver is usable (none configured, resolv.conf names only ourselves).',
+  WEFT_E_DNS_SKYDNS_CONFIG: 'SkyDNS\'s settings key (<dns.path>/config) is unusable; weft answers with its own [dns] settings.',
   WEFT_E_DNS_REGISTER_DENIED: 'A DNS registration names an address outside the cluster network and dns.register_allow.',
   WEFT_E_TEMPLATE_RESOURCE: 'A confd template resource (conf.d/*.toml) is invalid; the others still run.',
   WEFT_E_TEMPLATE_MISSING: "A resource's template file (templates/<src>) cannot be read.",

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaults } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { createDnsMetrics } from './metrics.ts';
+import { effectiveDns } from './skydns-config.ts';
 import { createPipeline } from './pipeline.ts';
 import { Zone } from './zone.ts';
 
@@ -26,7 +27,7 @@ function setup(items: { key: string; value: string }[], logger?: Logger) {
   zone.replaceAll(items, 1);
   const metrics = createDnsMetrics();
   const dns = { ...defaults().dns, forward: false };
-  const pipeline = createPipeline({ dns, zones: ['weft.internal'], upstreams: undefined, allow: [] }, zone, metrics, () => true, logger);
+  const pipeline = createPipeline({ dns, settings: effectiveDns(dns, undefined, []), allow: [] }, zone, metrics, () => true, logger);
   const ask = (raw: Buffer): Buffer => {
     const out = pipeline.handler.handle(raw, '127.0.0.1', 'tcp');
     if (out === undefined || out instanceof Promise) throw new Error('expected a synchronous answer');

@@ -38,9 +38,16 @@ function empty(rcode: number, authoritative = false): Response {
 export class QueryHandler {
   readonly #o: HandlerOptions;
   readonly #inflight = new Map<string, Promise<Buffer>>();
+  #forwarder: Forwarder | undefined;
 
   constructor(options: HandlerOptions) {
     this.#o = options;
+    this.#forwarder = options.forwarder;
+  }
+
+  /** Swaps the forwarder (undefined: no recursion), e.g. when SkyDNS's settings key changes. */
+  setForwarder(forwarder: Forwarder | undefined): void {
+    this.#forwarder = forwarder;
   }
 
   handle(raw: Buffer, client: string, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
@@ -56,7 +63,7 @@ export class QueryHandler {
     if (!parsed.ok) return this.#count('none', encodeHeaderOnly(raw, parsed.rcode));
     const query = parsed.query;
     const limit = transport === 'tcp' ? 65535 : query.edns === undefined ? 512 : Math.min(query.edns.udpSize, this.#o.ednsBuffer);
-    const mayRecurse = this.#o.forwarder !== undefined && this.#o.acl.allows(client);
+    const mayRecurse = this.#forwarder !== undefined && this.#o.acl.allows(client);
     if (query.class !== CLASS_IN) return this.#reply(raw, query, empty(Rcode.REFUSED), mayRecurse, limit);
     if (query.edns !== undefined && query.edns.version > 0) return this.#reply(raw, query, empty(Rcode.BADVERS), mayRecurse, limit);
     if (query.type === Type.AXFR || query.type === Type.IXFR) return this.#reply(raw, query, empty(Rcode.REFUSED), mayRecurse, limit);
@@ -94,7 +101,7 @@ export class QueryHandler {
   async #forward(key: string, raw: Buffer, query: Query, limit: number): Promise<Buffer | undefined> {
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
-      const forwarder = this.#o.forwarder as Forwarder;
+      const forwarder = this.#forwarder as Forwarder;
       pending = forwarder.query(raw, query).then((response) => {
         this.#o.forwardCache.store(key, response);
         return response;

@@ -1,27 +1,28 @@
 // The DNS area: the zone fed by a prefix watch on the SkyDNS path, the server, the forwarder and
 // its cache, and the registration routes. Creating it has no side effects; start() binds the
 // sockets first (zone names get SERVFAIL until the first snapshot) and never waits for etcd.
-import { readFileSync } from 'node:fs';
 import { onceStop, type ApiRoute, type Area } from '../area.ts';
-import { problem, type Config, type Problem } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
-import { PrefixWatch, type EtcdHandle, type KeyValue } from '../etcd/index.ts';
+import { leaseTtlQuery, PrefixWatch, type EtcdHandle, type KeyValue } from '../etcd/index.ts';
 import type { Logger } from '../log.ts';
 import { Worker } from 'node:worker_threads';
 import { cidrProblem, loopbackNetworks } from './acl.ts';
-import { formatUpstream, parseUpstream, upstreamsFromResolvConf, type Upstream } from './forwarder.ts';
+import { formatUpstream, type Upstream } from './forwarder.ts';
+import { ZoneLeaseTtls } from './leases.ts';
 import { createDnsMetrics, type DnsMetrics } from './metrics.ts';
 import { createPipeline, type Pipeline, type PipelineSpec } from './pipeline.ts';
 import { registrationRoutes } from './registration.ts';
-import { normalizeZone } from './resolver.ts';
-import { DnsServer, parseListen, type ListenAddress } from './server.ts';
+import { effectiveDns, parseSkydnsConfig, type EffectiveDns, type SkydnsSettings } from './skydns-config.ts';
+import { DnsServer, type ListenAddress } from './server.ts';
+import { findUpstreams, parseDnsSettings } from './settings.ts';
 import type { FromWorker, ToWorker, WorkerData } from './worker.ts';
-import { isValidName } from './wire.ts';
 import { Zone } from './zone.ts';
 
 export { Zone } from './zone.ts';
 export { Resolver } from './resolver.ts';
 export { reverseName } from './registration.ts';
+export { validateDns } from './settings.ts';
 
 export interface DnsAreaOptions {
   readonly config: Pick<Config, 'dns'>;
@@ -37,34 +38,6 @@ export interface DnsAreaOptions {
 // Compiled to dist/, the worker is a .js file beside this one.
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
-/** Checks `[dns]` before anything starts (also `weft config check`): every bad value, not the first. */
-export function validateDns(config: Pick<Config, 'dns'>): Problem[] {
-  const dns = config.dns;
-  const problems: Problem[] = [];
-  for (const zone of dns.zones.map(normalizeZone)) {
-    if (zone !== '' && !isValidName(zone)) problems.push(problem('dns.zones', `"${zone}" is not a domain name (expected e.g. weft.internal.)`));
-  }
-  for (const bad of dns.allow.map(cidrProblem)) if (bad !== undefined) problems.push(problem('dns.allow', bad));
-  for (const bad of dns.register_allow.map(cidrProblem)) if (bad !== undefined) problems.push(problem('dns.register_allow', bad));
-  for (const text of dns.upstreams) {
-    if (parseUpstream(text) === undefined) problems.push(problem('dns.upstreams', `"${text}" is not an IP address with an optional port (e.g. 10.0.0.2 or [fd00::2]:53)`));
-  }
-  for (const text of dns.listen) {
-    try {
-      parseListen(text);
-    } catch (error) {
-      problems.push(problem('dns.listen', (error as Error).message));
-    }
-  }
-  return problems;
-}
-
-function parseDnsSettings(config: Config['dns']): { zones: string[]; upstreams: Upstream[]; listen: ListenAddress[] } {
-  const problems = validateDns({ dns: config });
-  if (problems.length > 0) throw new WeftError('WEFT_E_DNS_CONFIG', problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-  return { zones: config.zones.map(normalizeZone), upstreams: config.upstreams.map((text) => parseUpstream(text)!), listen: config.listen.map(parseListen) };
-}
-
 export class DnsArea implements Area {
   readonly name = 'dns';
   readonly dnsMetrics: DnsMetrics = createDnsMetrics();
@@ -73,9 +46,12 @@ export class DnsArea implements Area {
   readonly zone: Zone;
   readonly #o: DnsAreaOptions;
   readonly #log: Logger;
-  readonly #zones: string[];
+  #settings: EffectiveDns;
+  /** SkyDNS's settings key as last read: what it set, or why it was refused. */
+  #skydns: { readonly settings?: SkydnsSettings; readonly error?: string } = {};
   #server: DnsServer | undefined;
   #watch: PrefixWatch | undefined;
+  #leases: ZoneLeaseTtls | undefined;
   #pipeline: Pipeline | undefined;
   #upstreams: readonly Upstream[] = [];
   readonly #workers: Worker[] = [];
@@ -91,11 +67,11 @@ export class DnsArea implements Area {
     this.#o = options;
     this.#log = options.logger.child({ area: 'dns' });
     const dns = options.config.dns;
-    this.#zones = dns.zones.map(normalizeZone);
     this.zone = new Zone(dns.path);
+    this.#settings = effectiveDns(dns, undefined, []);
     this.routes = registrationRoutes({
       path: this.zone.path,
-      zones: this.#zones,
+      zones: () => this.#settings.zones,
       ttl: dns.register_ttl,
       hostLease: () => options.etcd.hostLease(),
       registerNetworks: () => [...dns.register_allow, ...(options.clusterNetworks?.() ?? [])],
@@ -110,11 +86,12 @@ export class DnsArea implements Area {
   async start(): Promise<void> {
     const dns = this.#o.config.dns;
     const { upstreams: configured, listen } = parseDnsSettings(dns);
-    this.#upstreams = dns.forward ? this.#findUpstreams(configured, listen) : [];
+    this.#upstreams = dns.forward ? findUpstreams(configured, listen, this.#o.resolvConf ?? '/etc/resolv.conf', this.#log) : [];
+    this.#settings = effectiveDns(dns, undefined, this.#upstreams);
     const allow = this.#allow();
     this.#allowKey = allow.join(',');
     this.#allowReadAt = Date.now();
-    const spec: PipelineSpec = { dns, zones: this.#zones, upstreams: dns.forward ? this.#upstreams : undefined, allow };
+    const spec: PipelineSpec = { dns, settings: this.#settings, allow };
     this.#pipeline = createPipeline(spec, this.zone, this.dnsMetrics, () => this.#loaded, this.#log, () => this.#followAllow());
     // The cluster network usually appears after start (the subnet lease): follow it, also in workers.
     this.#allowTimer = setInterval(() => this.#followAllow(), 1000).unref();
@@ -124,25 +101,58 @@ export class DnsArea implements Area {
     this.#server = new DnsServer({ listen, handler: this.#pipeline.handler, metrics: this.dnsMetrics, logger: this.#log, reusePort, ...limits });
     await this.#server.start();
     for (let i = 0; i < dns.workers; i++) this.#workers.push(await this.#startWorker(spec, this.#server.addresses));
-    this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#zones, workers: dns.workers }, 'DNS server listening');
+    this.#log.info({ event: 'dns_listening', addresses: this.#server.addresses.map(formatUpstream), zones: this.#settings.zones, workers: dns.workers }, 'DNS server listening');
+    const configKey = `${this.zone.path}/config`;
+    const bounds = { min: Math.floor(dns.min_lease_ttl / 1000), max: Math.floor(dns.max_lease_ttl / 1000) };
+    const leases = new ZoneLeaseTtls(this.zone, leaseTtlQuery(this.#o.etcd.client), bounds, (ttls) => this.#broadcast({ kind: 'leases', ttls: [...ttls] }));
+    this.#leases = leases;
+    leases.start();
     const etcdMetrics = this.#o.etcd.metrics;
     this.#watch = new PrefixWatch(this.#o.etcd.client, { prefix: `${this.zone.path}/`, logger: this.#log, ...(etcdMetrics ? { metrics: etcdMetrics } : {}) }, {
       snapshot: (items: readonly KeyValue[], revision: number) => {
+        this.#skydnsConfig(items.find((item) => item.key === configKey)?.value);
         this.zone.replaceAll(items, revision);
         this.#broadcast({ kind: 'snapshot', items: items.map(({ key, value, lease }) => ({ key, value, lease })), revision });
         this.#loaded = true;
+        void leases.refresh();
         this.#log.info({ event: 'dns_zone_loaded', records: this.zone.size, invalid: this.zone.invalid.length, revision }, 'zone loaded from etcd');
       },
       put: (item: KeyValue) => {
+        if (item.key === configKey) this.#skydnsConfig(item.value);
         this.zone.put(item, item.modRevision);
+        leases.noteLease(item.lease);
         this.#broadcast({ kind: 'put', item: { key: item.key, value: item.value, lease: item.lease }, revision: item.modRevision });
       },
       delete: (key: string, revision: number) => {
+        if (key === configKey) this.#skydnsConfig(undefined);
         this.zone.delete(key, revision);
         this.#broadcast({ kind: 'delete', key, revision });
       },
     });
     void this.#watch.start();
+  }
+
+  /** SkyDNS's settings key (absent: undefined) laid over [dns]; swapped in when that changes anything. */
+  #skydnsConfig(value: string | undefined): void {
+    const dns = this.#o.config.dns;
+    const where = `${this.zone.path}/config`;
+    let settings: SkydnsSettings | undefined;
+    this.#skydns = {};
+    if (value !== undefined && dns.skydns_config) {
+      try {
+        settings = parseSkydnsConfig(value, where);
+        this.#skydns = { settings };
+      } catch (error) {
+        this.#skydns = { error: (error as Error).message };
+        this.#log.error({ event: 'dns_skydns_config_invalid', code: 'WEFT_E_DNS_SKYDNS_CONFIG', key: where, err: (error as Error).message }, 'SkyDNS settings key refused');
+      }
+    }
+    const next = effectiveDns(dns, settings, this.#upstreams);
+    if (JSON.stringify(next) === JSON.stringify(this.#settings)) return;
+    this.#settings = next;
+    this.#pipeline?.configure(next);
+    this.#broadcast({ kind: 'settings', settings: next });
+    this.#log.info({ event: 'dns_settings_changed', key: where, zones: next.zones, ttl: next.defaultTtl, minTtl: next.minTtl, ignored: settings?.ignored ?? [] }, 'DNS settings follow SkyDNS\'s settings key');
   }
 
   #broadcast(message: ToWorker): void {
@@ -190,6 +200,7 @@ export class DnsArea implements Area {
   readonly stop = onceStop('dns', async () => {
     this.#stopped = true;
     clearInterval(this.#allowTimer);
+    this.#leases?.stop();
     const exits = this.#workers.splice(0).map((worker) => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
@@ -212,11 +223,14 @@ export class DnsArea implements Area {
 
   readonly status = (): unknown => ({
     listen: this.addresses.map(formatUpstream),
-    zones: this.#zones.map((z) => `${z}.`),
+    zones: this.#settings.zones.map((z) => `${z}.`),
+    skydnsConfig: { ...this.#skydns, ttl: this.#settings.defaultTtl, minTtl: this.#settings.minTtl },
     records: this.zone.size,
     invalidKeys: this.zone.invalid.slice(0, 20),
+    invalidReasons: this.zone.invalidReasons(20),
     revision: this.zone.revision,
     watch: this.#watch?.status(),
+    leaseTtls: this.#leases?.status(),
     upstreams: this.#upstreams.map(formatUpstream),
     allow: this.#pipeline?.acl().networks ?? [],
     workers: this.#workers.length,
@@ -246,24 +260,6 @@ export class DnsArea implements Area {
     const dns = this.#o.config.dns;
     const cluster = (this.#o.clusterNetworks?.() ?? []).filter((cidr) => cidrProblem(cidr) === undefined);
     return dns.allow.length > 0 ? [...dns.allow] : [...loopbackNetworks, ...cluster];
-  }
-
-  #findUpstreams(configured: Upstream[], listen: ListenAddress[]): Upstream[] {
-    let upstreams = configured;
-    if (upstreams.length === 0) {
-      const file = this.#o.resolvConf ?? '/etc/resolv.conf';
-      let text = '';
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        this.#log.warn({ event: 'dns_resolv_conf_unreadable', file, err: (error as Error).message });
-      }
-      upstreams = upstreamsFromResolvConf(text, listen);
-      if (upstreams.length === 0) {
-        this.#log.warn({ event: 'dns_no_upstream', code: 'WEFT_E_DNS_UPSTREAM', file }, 'no upstream resolver: forwarded names get SERVFAIL; set dns.upstreams');
-      }
-    }
-    return upstreams;
   }
 }
 

@@ -4,30 +4,35 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { Acl } from './acl.ts';
 import { AnswerCache, TtlCache } from './cache.ts';
-import { Forwarder, type Upstream } from './forwarder.ts';
+import { Forwarder } from './forwarder.ts';
 import { QueryHandler } from './handler.ts';
 import type { DnsMetrics } from './metrics.ts';
 import { RateLimitedLog } from './ratelog.ts';
-import { Resolver } from './resolver.ts';
+import { Resolver, type ResolverOptions } from './resolver.ts';
+import type { EffectiveDns } from './skydns-config.ts';
 import type { Zone } from './zone.ts';
 
 export const maxCacheTtl = 86_400;
-export const minTtl = 30;
 
 export interface PipelineSpec {
   readonly dns: Config['dns'];
-  readonly zones: readonly string[];
-  /** Undefined: forwarding is off. */
-  readonly upstreams: readonly Upstream[] | undefined;
+  /** Zones, TTLs, upstreams: weft's [dns] with SkyDNS's settings key laid over it. */
+  readonly settings: EffectiveDns;
   readonly allow: readonly string[];
 }
 
 export interface Pipeline {
   readonly handler: QueryHandler;
-  readonly forwarder: Forwarder | undefined;
   /** Swaps the allow list (the cluster network may appear after start). */
   setAllow(networks: readonly string[]): void;
   readonly acl: () => Acl;
+  /** Swaps zones, TTLs and forwarding (SkyDNS's settings key changed); drops cached answers. */
+  configure(settings: EffectiveDns): void;
+}
+
+function resolverOptions(settings: EffectiveDns): ResolverOptions {
+  const { zones, defaultTtl, minTtl, hostmaster, defaultPriority } = settings;
+  return { zones, defaultTtl, minTtl, hostmaster, defaultPriority };
 }
 
 /** `refreshAllow`: asked to re-read the allow list when it refuses someone (rate-limited by the caller). */
@@ -40,22 +45,24 @@ export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetri
     metrics.zoneRecords.set(zone.size);
     metrics.zoneInvalid.set(zone.invalid.length);
   });
-  const forwarder =
-    spec.upstreams === undefined
+  const forwarderFor = (settings: EffectiveDns): Forwarder | undefined =>
+    settings.upstreams === undefined
       ? undefined
       : new Forwarder({
-          upstreams: spec.upstreams,
-          timeout: dns.forward_timeout,
+          upstreams: settings.upstreams,
+          timeout: settings.forwardTimeoutMs,
           ednsBuffer: dns.edns_buffer,
           observe: (upstream, outcome, seconds) => metrics.forwardDuration.observe({ upstream, outcome }, seconds),
         });
   let acl = new Acl(spec.allow);
+  const resolver = new Resolver(zone, resolverOptions(spec.settings));
+  const forwardCache = new TtlCache({ max: Math.max(1, dns.cache_size), maxTtl: dns.cache_size === 0 ? 0 : maxCacheTtl, ...bounds });
   const handler = new QueryHandler({
-    resolver: new Resolver(zone, { zones: spec.zones, defaultTtl: dns.ttl, minTtl }),
+    resolver,
     zoneReady: isLoaded,
     answerCache,
-    forwardCache: new TtlCache({ max: Math.max(1, dns.cache_size), maxTtl: dns.cache_size === 0 ? 0 : maxCacheTtl, ...bounds }),
-    forwarder,
+    forwardCache,
+    forwarder: forwarderFor(spec.settings),
     acl: {
       allows: (address: string) => {
         if (acl.allows(address)) return true;
@@ -67,5 +74,14 @@ export function createPipeline(spec: PipelineSpec, zone: Zone, metrics: DnsMetri
     metrics,
     ...(logger === undefined ? {} : { log: new RateLimitedLog(logger) }),
   });
-  return { handler, forwarder, setAllow: (networks) => (acl = new Acl(networks)), acl: () => acl };
+  return {
+    handler,
+    setAllow: (networks) => (acl = new Acl(networks)),
+    acl: () => acl,
+    configure: (settings) => {
+      resolver.setOptions(resolverOptions(settings));
+      handler.setForwarder(forwarderFor(settings));
+      answerCache.clear();
+    },
+  };
 }

@@ -60,7 +60,7 @@ function memoryLease(store: Map<string, string>): HostLease {
 }
 
 function routes(lease: HostLease, networks: readonly string[] = ['10.5.0.0/16', 'fd00::/64']) {
-  const all = registrationRoutes({ path: '/skydns', zones: ['weft.internal'], ttl: 30, hostLease: () => lease, registerNetworks: () => networks });
+  const all = registrationRoutes({ path: '/skydns', zones: () => ['weft.internal'], ttl: 30, hostLease: () => lease, registerNetworks: () => networks });
   const find = (method: string) => all.find((r) => r.method === method)!;
   const request = (method: string, path: string, body?: unknown) => ({ method, path, query: new URLSearchParams(), body });
   return {

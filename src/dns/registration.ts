@@ -20,8 +20,8 @@ export interface Registration {
 
 export interface RegistrationOptions {
   readonly path: string;
-  /** Normalised zones; a name without one of them gets the first appended. */
-  readonly zones: readonly string[];
+  /** Normalised zones, read per request (SkyDNS's settings key may change them); a name without one of them gets the first appended. */
+  readonly zones: () => readonly string[];
   readonly ttl: number;
   readonly hostLease: () => HostLease | undefined;
   /** Networks whose addresses may be registered (the cluster network and dns.register_allow), read per request. */
@@ -101,7 +101,7 @@ export function registrationRoutes(options: RegistrationOptions): ApiRoute[] {
   const add = async (request: ApiRequest): Promise<ApiResponse> => {
     let registration: Registration;
     try {
-      registration = normalizeRegistration(request.body, options.zones);
+      registration = normalizeRegistration(request.body, options.zones());
     } catch (error) {
       return problem(400, error);
     }
@@ -122,7 +122,7 @@ export function registrationRoutes(options: RegistrationOptions): ApiRoute[] {
     const rawName = decodeURIComponent(request.path.slice('/v1/dns/records/'.length));
     let name: string;
     try {
-      name = normalizeRegistration({ name: rawName, ip: '127.0.0.1' }, options.zones).name;
+      name = normalizeRegistration({ name: rawName, ip: '127.0.0.1' }, options.zones()).name;
     } catch (error) {
       return problem(400, error);
     }

@@ -5,6 +5,7 @@
 import { ipFamily } from '../net/index.ts';
 import type { ResourceRecord, Response } from './message.ts';
 import { Rcode, Type } from './wire.ts';
+import { answerTtl } from './ttl.ts';
 import type { Service, Zone } from './zone.ts';
 
 export interface ResolverOptions {
@@ -14,11 +15,14 @@ export interface ResolverOptions {
   readonly defaultTtl: number;
   /** SOA minimum and TTL, so also the negative-caching TTL (CoreDNS: 30). */
   readonly minTtl: number;
+  /** SOA mailbox (SkyDNS `hostmaster`); default hostmaster.<zone>. */
+  readonly hostmaster?: string | undefined;
+  /** SRV/MX priority of values without one (CoreDNS: 10; SkyDNS `priority`). */
+  readonly defaultPriority?: number;
 }
 
 export type Resolution = { readonly kind: 'answer'; readonly zone: string; readonly response: Response } | { readonly kind: 'forward' };
 
-const defaultPriority = 10;
 const maxChain = 8;
 const reverseZones = ['in-addr.arpa', 'ip6.arpa'];
 
@@ -88,10 +92,15 @@ function stripLabels(name: string, count: number): string {
 
 export class Resolver {
   readonly #zone: Zone;
-  readonly #options: ResolverOptions;
+  #options: ResolverOptions;
 
   constructor(zone: Zone, options: ResolverOptions) {
     this.#zone = zone;
+    this.#options = { ...options, zones: options.zones.map(normalizeZone) };
+  }
+
+  /** New settings (SkyDNS's settings key changed); the caller drops pre-encoded answers. */
+  setOptions(options: ResolverOptions): void {
     this.#options = { ...options, zones: options.zones.map(normalizeZone) };
   }
 
@@ -105,8 +114,9 @@ export class Resolver {
     return { kind: 'answer', zone: apex, response: this.#answer(name, type, apex) };
   }
 
+  /** CoreDNS Etcd.TTL: the value's ttl and its key's lease TTL (already clamped by the zone's feed). */
   #ttl(s: Service): number {
-    return s.ttl > 0 ? s.ttl : this.#options.defaultTtl;
+    return answerTtl(s.ttl, s.lease === '0' ? 0 : this.#zone.leaseTtl(s.lease), this.#options.defaultTtl);
   }
 
   /** Values answering for `name` (undefined: the name does not exist). At the apex: apex.dns.<zone>. */
@@ -143,7 +153,7 @@ export class Resolver {
     const { minTtl } = this.#options;
     const join = (label: string): string => (apex === '' ? label : `${label}.${apex}`);
     const serial = this.#zone.revision % 2 ** 32 || 1;
-    return { name: apex, ttl: minTtl, type: 'SOA', mname: join('ns.dns'), rname: join('hostmaster'), serial, refresh: 7200, retry: 1800, expire: 86400, minimum: minTtl };
+    return { name: apex, ttl: minTtl, type: 'SOA', mname: join('ns.dns'), rname: this.#options.hostmaster ?? join('hostmaster'), serial, refresh: 7200, retry: 1800, expire: 86400, minimum: minTtl };
   }
 
   #answer(name: string, type: number, apex: string): Response {
@@ -224,7 +234,7 @@ export class Resolver {
   #targets(name: string, want: 'SRV' | 'MX', apex: string): { answer: ResourceRecord[]; additional: ResourceRecord[] } {
     const services = (this.#services(name, apex) ?? [])
       .filter((s) => s.host !== '' && (want === 'SRV' || s.mail))
-      .map((s) => (s.priority === 0 ? { ...s, priority: defaultPriority } : s));
+      .map((s) => (s.priority === 0 ? { ...s, priority: this.#options.defaultPriority ?? 10 } : s));
     const weights = srvWeights(services);
     const answer: ResourceRecord[] = [];
     const additional: ResourceRecord[] = [];

@@ -6,6 +6,7 @@ import { silentLogger } from '../log.ts';
 import { createDnsMetrics } from './metrics.ts';
 import { createPipeline, type PipelineSpec } from './pipeline.ts';
 import { DnsServer, type ListenAddress } from './server.ts';
+import type { EffectiveDns } from './skydns-config.ts';
 import { Zone, type ZoneItem } from './zone.ts';
 
 export interface WorkerData {
@@ -18,6 +19,8 @@ export type ToWorker =
   | { readonly kind: 'put'; readonly item: ZoneItem; readonly revision: number }
   | { readonly kind: 'delete'; readonly key: string; readonly revision: number }
   | { readonly kind: 'allow'; readonly networks: readonly string[] }
+  | { readonly kind: 'settings'; readonly settings: EffectiveDns }
+  | { readonly kind: 'leases'; readonly ttls: readonly (readonly [string, number])[] }
   | { readonly kind: 'stop' };
 
 export interface WorkerCounts {
@@ -55,6 +58,8 @@ if (port !== null) {
     } else if (message.kind === 'put') zone.put(message.item, message.revision);
     else if (message.kind === 'delete') zone.delete(message.key, message.revision);
     else if (message.kind === 'allow') pipeline.setAllow(message.networks);
+    else if (message.kind === 'settings') pipeline.configure(message.settings);
+    else if (message.kind === 'leases') zone.setLeaseTtls(new Map(message.ttls));
     else if (message.kind === 'stop') {
       clearInterval(timer);
       void flush()

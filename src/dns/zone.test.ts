@@ -23,11 +23,37 @@ describe('SkyDNS values', () => {
     const s = parseService('/k', 'n', JSON.stringify({ host: '10.0.0.1', port: 80, priority: 5, weight: 7, text: 't', mail: true, ttl: 9, targetstrip: 1, group: 'g', other: 1 }));
     expect(s).toMatchObject({ host: '10.0.0.1', port: 80, priority: 5, weight: 7, text: 't', mail: true, ttl: 9, targetstrip: 1, group: 'g' });
   });
-  it.each(['{not json', '"a string"', '[1]', '{"host":"bad host name!"}'])('skips %s', (value) => {
-    expect(parseService('/k', 'n', value)).toBeUndefined();
+  it.each([
+    ['{not json', /not JSON/],
+    ['"a string"', /value must be a JSON object, got string/],
+    ['[1]', /value must be a JSON object, got an array/],
+    ['{"host":"bad host name!"}', /neither an IP address nor a domain name/],
+  ])('skips %s, saying why', (value, why) => {
+    expect(parseService('/k', 'n', value)).toMatch(why);
   });
-  it('treats out-of-range numbers as unset', () => {
-    expect(parseService('/k', 'n', '{"host":"a.b","port":70000,"ttl":-1}')).toMatchObject({ port: 0, ttl: 0, host: 'a.b' });
+
+  // CoreDNS decodes values with encoding/json into msg.Service: field names match in any casing.
+  it.each([
+    ['{"Host":"10.0.0.1","Port":80,"TTL":60}', { host: '10.0.0.1', port: 80, ttl: 60 }],
+    ['{"HOST":"a.b","Priority":5,"Weight":7,"Mail":true,"TargetStrip":1,"Group":"g","Text":"t"}', { host: 'a.b', priority: 5, weight: 7, mail: true, targetstrip: 1, group: 'g', text: 't' }],
+    ['{"host":"10.0.0.1","Host":"10.0.0.2"}', { host: '10.0.0.2' }],
+    ['null', { host: '', port: 0 }],
+  ])('reads %s as Go does', (value, want) => {
+    expect(parseService('/k', 'n', value)).toMatchObject(want);
+  });
+
+  // A type CoreDNS cannot unmarshal is an error there (the key fails its lookups), never a silent 0.
+  it.each([
+    ['{"host":"10.0.0.1","port":"80"}', 'value.port must be a whole number, got string "80"'],
+    ['{"host":"10.0.0.1","port":80.0}', 'value.port must be a whole number, got number 80.0'],
+    ['{"host":"10.0.0.1","ttl":-1}', 'value.ttl must be between 0 and 4294967295, got -1'],
+    ['{"host":"10.0.0.1","ttl":"60"}', 'value.ttl must be a whole number, got string "60"'],
+    ['{"host":"10.0.0.1","mail":"yes"}', 'value.mail must be true or false, got string "yes"'],
+    ['{"host":10}', 'value.host must be a string, got number 10'],
+    ['{"host":"a.b","port":70000}', 'port 70000 is out of range (-1 to 65535)'],
+    ['{"host":"a.b","priority":-5}', 'priority -5 is out of range (0 to 65535)'],
+  ])('rejects %s', (value, why) => {
+    expect(parseService('/k', 'n', value)).toBe(why);
   });
 });
 
@@ -67,5 +93,26 @@ describe('bounded values', () => {
     expect(zone.invalid).toEqual(['/skydns/internal/weft/big']);
     expect(zone.exact('big.weft.internal')).toEqual([]);
     expect(zone.exact('ok.weft.internal')).toHaveLength(1);
+  });
+});
+
+describe('lease TTLs', () => {
+  it('lists the leases in use and re-encodes answers only when a lease TTL changes an answer TTL', () => {
+    const zone = new Zone('/skydns');
+    zone.replaceAll([
+      { key: '/skydns/internal/weft/reg', value: '{"host":"10.0.0.1","ttl":30}', lease: '7' },
+      { key: '/skydns/internal/weft/plain', value: '{"host":"10.0.0.2"}', lease: '8' },
+      { key: '/skydns/internal/weft/none', value: '{"host":"10.0.0.3"}' },
+    ], 1);
+    expect([...zone.leases()].sort()).toEqual(['7', '8']);
+    let changes = 0;
+    zone.onChange(() => changes++);
+    zone.setLeaseTtls(new Map([['7', 45], ['8', 50]]));
+    expect(changes).toBe(1);
+    expect([zone.leaseTtl('7'), zone.leaseTtl('8'), zone.leaseTtl('9')]).toEqual([45, 50, 0]);
+    zone.setLeaseTtls(new Map([['7', 40], ['8', 50]])); // reg still answers 30: nothing to re-encode
+    expect(changes).toBe(1);
+    zone.setLeaseTtls(new Map([['7', 40], ['8', 35]]));
+    expect(changes).toBe(2);
   });
 });

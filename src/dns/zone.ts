@@ -1,69 +1,11 @@
 // The records under the SkyDNS prefix, indexed by DNS name. Fed by the prefix watch (snapshot, put,
 // delete); answering never touches etcd. A name's labels reversed form its key:
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
-import { ipFamily } from '../net/index.ts';
 import { isValidName } from './wire.ts';
+import { parseService, type Service, type ZoneItem } from './service.ts';
+import { answerTtl } from './ttl.ts';
 
-/** One SkyDNS value (CoreDNS plugin/etcd/msg.Service); unknown JSON fields are ignored. */
-export interface Service {
-  readonly host: string;
-  readonly port: number;
-  readonly priority: number;
-  readonly weight: number;
-  readonly text: string;
-  readonly mail: boolean;
-  /** 0 when the value sets none (the resolver applies the default). */
-  readonly ttl: number;
-  readonly targetstrip: number;
-  readonly group: string;
-  /** The etcd key, and the DNS name it stands for. */
-  readonly key: string;
-  readonly name: string;
-  /** etcd lease ID ('0' when none). */
-  readonly lease: string;
-}
-
-export interface ZoneItem {
-  readonly key: string;
-  readonly value: string;
-  readonly lease?: string;
-}
-
-function int(value: unknown, min: number, max: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : 0;
-}
-
-/** Longest `text` (UTF-8 bytes) a value may hold: a TXT answer has to fit a 64 KiB DNS message. */
-export const maxTextBytes = 16_384;
-
-/** Parses a SkyDNS JSON value; undefined when it is not a JSON object, its host is unusable or its text too long. */
-export function parseService(key: string, name: string, value: string, lease = '0'): Service | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const v = json as Record<string, unknown>;
-  const host = typeof v.host === 'string' ? v.host.replace(/\.$/, '').toLowerCase() : '';
-  if (host !== '' && ipFamily(host) === 0 && !isValidName(host)) return undefined;
-  if (typeof v.text === 'string' && Buffer.byteLength(v.text, 'utf8') > maxTextBytes) return undefined;
-  return {
-    host,
-    port: typeof v.port === 'number' && v.port === -1 ? -1 : int(v.port, 0, 65535),
-    priority: int(v.priority, 0, 65535),
-    weight: int(v.weight, 0, 65535),
-    text: typeof v.text === 'string' ? v.text : '',
-    mail: v.mail === true,
-    ttl: int(v.ttl, 0, 2 ** 31 - 1),
-    targetstrip: int(v.targetstrip, 0, 127),
-    group: typeof v.group === 'string' ? v.group : '',
-    key,
-    name,
-    lease,
-  };
-}
+export { maxTextBytes, parseService, type Service, type ZoneItem } from './service.ts';
 
 /** The DNS name an etcd key stands for, or undefined when the key is not a valid name below `path`. */
 export function keyToName(key: string, path: string): string | undefined {
@@ -100,7 +42,10 @@ export class Zone {
   readonly #exact = new Map<string, Set<string>>();
   /** name → the keys strictly below it (its subtree). */
   readonly #below = new Map<string, Set<string>>();
-  #invalid = new Set<string>();
+  /** Keys whose value could not be used, and why. */
+  #invalid = new Map<string, string>();
+  /** Lease ID → its clamped remaining TTL (seconds), from the last refresh (see ttl.ts). */
+  #leaseTtls: ReadonlyMap<string, number> = new Map();
   #version = 0;
   #revision = 0;
   #onChange: (() => void) | undefined;
@@ -130,14 +75,49 @@ export class Zone {
 
   /** Keys whose value could not be used (bad JSON, bad host, key not a name). */
   get invalid(): readonly string[] {
-    return [...this.#invalid];
+    return [...this.#invalid.keys()];
+  }
+
+  /** Why each invalid key was skipped (at most `limit`), for `weft status`. */
+  invalidReasons(limit: number): { key: string; error: string }[] {
+    return [...this.#invalid].slice(0, limit).map(([key, error]) => ({ key, error }));
+  }
+
+  /**
+   * The lease TTLs answers use. A change that alters some value's answer TTL re-encodes answers,
+   * like a record change; one that alters none (a registered name's ttl 30 under a lease that
+   * stays at or above 30) keeps the pre-encoded answers.
+   */
+  setLeaseTtls(ttls: ReadonlyMap<string, number>): void {
+    const before = this.#leaseTtls;
+    this.#leaseTtls = ttls;
+    // -1 stands for the default TTL, which this zone does not know; equal either way.
+    const affected = (s: Service): boolean => s.lease !== '0' && answerTtl(s.ttl, before.get(s.lease) ?? 0, -1) !== answerTtl(s.ttl, ttls.get(s.lease) ?? 0, -1);
+    for (const s of this.#byKey.values()) {
+      if (affected(s)) {
+        this.#changed(0);
+        return;
+      }
+    }
+  }
+
+  /** The lease's clamped remaining TTL, 0 when unknown or none. */
+  leaseTtl(id: string): number {
+    return this.#leaseTtls.get(id) ?? 0;
+  }
+
+  /** The lease IDs of the values held ('0', no lease, left out). */
+  leases(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.#byKey.values()) if (s.lease !== '0') out.add(s.lease);
+    return out;
   }
 
   replaceAll(items: readonly ZoneItem[], revision: number): void {
     this.#byKey.clear();
     this.#exact.clear();
     this.#below.clear();
-    this.#invalid = new Set();
+    this.#invalid = new Map();
     for (const item of items) this.#add(item);
     this.#changed(revision);
   }
@@ -160,10 +140,11 @@ export class Zone {
   }
 
   #add(item: ZoneItem): void {
+    if (item.key === `${this.path}/config`) return; // SkyDNS's settings, not a record (skydns-config.ts)
     const name = keyToName(item.key, this.path);
-    const service = name === undefined ? undefined : parseService(item.key, name, item.value, item.lease);
-    if (name === undefined || service === undefined) {
-      this.#invalid.add(item.key);
+    const service = name === undefined ? 'the key is not a DNS name' : parseService(item.key, name, item.value, item.lease);
+    if (name === undefined || typeof service === 'string') {
+      this.#invalid.set(item.key, service as string);
       return;
     }
     this.#byKey.set(item.key, service);

@@ -5,3 +5,4 @@ export { createEtcdMetrics, type EtcdMetrics } from './metrics.ts';
 export { createEtcdArea, etcdHandle, validateEtcd, type EtcdArea, type EtcdHandle } from './area.ts';
 // In-memory etcd for unit tests of etcd consumers (the subnet manager's race logic).
 export { MemoryKeyspace, MemoryPrefixWatch, type Compare, type KeyspaceEvent } from './memory-keyspace.ts';
+export { LeaseTtls, leaseTtlQuery, type LeaseTtlOptions, type LeaseTtlQuery, type LeaseTtlStatus } from './lease-ttl.ts';

@@ -74,6 +74,7 @@ describe('lease values', () => {
     ['vxlan without a MAC', '{"PublicIP":"10.0.0.1","BackendType":"vxlan","BackendData":{"VNI":1}}', /VtepMAC is missing/],
     ['vxlan with a bad MAC', '{"PublicIP":"10.0.0.1","BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"zz"}}', /not a MAC address/],
     ['vxlan with a string VNI', '{"PublicIP":"10.0.0.1","BackendType":"vxlan","BackendData":{"VNI":"1","VtepMAC":"7a:1b:2c:3d:4e:5f"}}', /BackendData.VNI must be a whole number/],
+    ['vxlan with VNI 1.0 (Go int: not an integer literal)', '{"PublicIP":"10.0.0.1","BackendType":"vxlan","BackendData":{"VNI":1.0,"VtepMAC":"7a:1b:2c:3d:4e:5f"}}', /BackendData.VNI must be a whole number, got number 1.0/],
   ])('rejects %s', (_name, text, reason) => {
     expect(decodeLeaseValue(text)).toMatch(reason);
   });

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import type { KeyValue } from '../etcd/index.ts';
 import {
-  GoJsonError, describe, formatIp4, formatNet4, goFields, goInt, goString, isAligned4, normalizeMac, parseCidr6, parseIp4, parseIp6,
+  GoJsonError, describe, formatIp4, formatNet4, goFields, goInt, goParse, goString, isAligned4, normalizeMac, parseCidr6, parseIp4, parseIp6,
   type Net4, type Net6,
 } from '../net/index.ts';
 
@@ -84,7 +84,7 @@ const vxlanFields = ['VNI', 'VtepMAC'] as const;
 export function decodeLeaseValue(text: string): LeaseAttrs | string {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = goParse(text);
   } catch {
     return `value is not JSON: ${text.length > 60 ? `${text.slice(0, 60)}...` : text}`;
   }

@@ -98,6 +98,8 @@ describe('network config: every validation error names the field', () => {
     ['SubnetLen leaves fewer than four subnets', '{"Network":"10.5.0.0/16","SubnetLen":17}', /SubnetLen 17 leaves fewer than four subnets.*at least 18/],
     ['SubnetLen negative', '{"Network":"10.5.0.0/16","SubnetLen":-1}', /SubnetLen must be between 0 and/],
     ['SubnetLen fractional', '{"Network":"10.5.0.0/16","SubnetLen":24.5}', /SubnetLen must be a whole number, got number 24.5/],
+    ['SubnetLen written as a float (Go: cannot unmarshal number 24.0 into uint)', '{"Network":"10.5.0.0/16","SubnetLen":24.0}', /SubnetLen must be a whole number, got number 24.0/],
+    ['SubnetLen with an exponent', '{"Network":"10.5.0.0/16","SubnetLen":2.4e1}', /SubnetLen must be a whole number, got number 2.4e1/],
     ['SubnetLen as a string', '{"Network":"10.5.0.0/16","SubnetLen":"24"}', /SubnetLen must be a whole number, got string "24"/],
     ['SubnetMin not an address', '{"Network":"10.5.0.0/16","SubnetMin":"ten"}', /SubnetMin "ten" is not an IPv4 address/],
     ['SubnetMin outside Network', '{"Network":"10.5.0.0/16","SubnetMin":"10.6.1.0"}', /SubnetMin 10.6.1.0 is not inside Network/],

@@ -3,7 +3,7 @@
 // that a config flannel accepts means the same subnets here, and one it rejects is rejected here too.
 import { WeftError } from '../errors.ts';
 import {
-  GoJsonError, goBool, goFields, goInt, goString, contains4, contains6, formatIp4, formatIp6, isAligned4, isAligned6, parseCidr4, parseCidr6, parseIp4, parseIp6, size4, size6,
+  GoJsonError, goBool, goFields, goInt, goParse, goString, contains4, contains6, formatIp4, formatIp6, isAligned4, isAligned6, parseCidr4, parseCidr6, parseIp4, parseIp6, size4, size6,
   type Net4, type Net6,
 } from '../net/index.ts';
 
@@ -70,7 +70,7 @@ export function parseNetworkConfig(text: string, where = '/coreos.com/network/co
 function checkNetworkConfig(text: string): NetworkConfig {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = goParse(text);
   } catch (error) {
     throw new GoJsonError(`not JSON (${(error as Error).message})`);
   }

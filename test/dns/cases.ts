@@ -82,6 +82,8 @@ export const answerCases: readonly AnswerCase[] = [
   { title: 'mixed case through a chain', name: 'WWW.weft.INTERNAL', type: 'A', rcode: 'NOERROR', answer: [`WWW.weft.INTERNAL. 300 CNAME alias.${z}`, `alias.${z} 300 CNAME web.${z}`, `web.${z} 300 A 10.5.1.2`] },
   { title: 'mixed case NXDOMAIN', name: 'NoThere.Weft.Internal', type: 'A', rcode: 'NXDOMAIN', answer: [], authority: soa },
   { title: 'unknown JSON fields are ignored', name: 'extra.weft.internal', type: 'A', rcode: 'NOERROR', answer: [`extra.${z} 300 A 10.5.8.1`] },
+  { title: 'field names match in any casing, as Go decodes them', name: 'gocase.weft.internal', type: 'A', rcode: 'NOERROR', answer: [`gocase.${z} 45 A 10.5.8.2`], node: true },
+  { title: 'a value with a field of the wrong type is skipped, not read as 0', name: 'gotype.weft.internal', type: 'A', rcode: 'NOERROR', answer: [`gotype.${z} 300 A 10.5.8.3`] },
   { title: 'a value that is not JSON is skipped', name: 'broken.weft.internal', type: 'A', rcode: 'NXDOMAIN', answer: [], authority: soa },
   { title: 'ANY gets the RFC 8482 minimal answer', name: 'web.weft.internal', type: 'ANY', rcode: 'NOERROR', answer: [`web.${z} 300 HINFO "RFC8482" ""`] },
   { title: 'ANY for a missing name is NXDOMAIN', name: 'nothere.weft.internal', type: 'ANY', rcode: 'NXDOMAIN', answer: [], authority: soa },

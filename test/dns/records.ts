@@ -49,6 +49,10 @@ export const records: Record<string, unknown> = {
   // unknown fields ignored; invalid JSON skipped
   'internal/weft/extra': { host: '10.5.8.1', colour: 'blue', port: 1 },
   'internal/weft/broken': '{not json',
+  // Go's encoding/json (CoreDNS): field names in any casing; a field of the wrong type fails the value
+  'internal/weft/gocase': '{"Host":"10.5.8.2","TTL":45,"Port":8080}',
+  'internal/weft/gotype/ok': { host: '10.5.8.3' },
+  'internal/weft/gotype/bad': '{"host":"10.5.8.4","port":"80"}',
 };
 
 /** The records as etcd key/value items under `path`. */
