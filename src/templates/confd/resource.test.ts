@@ -138,4 +138,25 @@ describe('loadResources', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  const base = { noop: false, syncOnly: false, checkTimeout: 1, reloadTimeout: 1, lookupUser: () => undefined, lookupGroup: () => undefined };
+
+  it('uses an operator\'s conf.d file of the same name instead of the built-in resource', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-load-'));
+    try {
+      mkdirSync(join(dir, 'conf.d'));
+      const builtin = { file: 'weft-services.toml', text: '[template]\nsrc = "shipped.tmpl"\ndest = "/run/weft/routes.toml"\nkeys = ["/"]', templateDir: join(dir, 'share', 'templates') };
+      const shipped = await loadResources({ ...base, confdir: dir, prefix: '', builtinResources: [builtin] });
+      expect(shipped.resources.map((r) => r.src)).toEqual([join(dir, 'share', 'templates', 'shipped.tmpl')]);
+      writeFileSync(join(dir, 'conf.d', 'weft-services.toml'), '[template]\nsrc = "mine.tmpl"\ndest = "/run/weft/routes.toml"\nkeys = ["/"]');
+      const mine = await loadResources({ ...base, confdir: dir, prefix: '', builtinResources: [builtin] });
+      expect(mine.resources.map((r) => r.src)).toEqual([join(dir, 'templates', 'mine.tmpl')]);
+      // [templates] off: the confdir is not read, the built-in resource runs alone.
+      const off = await loadResources({ ...base, confdir: dir, prefix: '', readConfdir: false, builtinResources: [builtin] });
+      expect(off.resources.map((r) => r.src)).toEqual([join(dir, 'share', 'templates', 'shipped.tmpl')]);
+      expect(off.errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
