@@ -79,7 +79,7 @@ describe('the proxy area in weft daemon', () => {
     const socket = join(dir, 'weft.sock');
     const file = join(dir, 'routes.toml');
     const port = await freePort();
-    const daemon = start(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--daemon-state-dir', join(dir, 'state'), '--proxy-enabled', '--proxy-listen', `127.0.0.1:${port}`, '--proxy-route-file', file]);
+    const daemon = start(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--daemon-state-dir', join(dir, 'state'), '--proxy-enabled', '--no-proxy-services', '--proxy-listen', `127.0.0.1:${port}`, '--proxy-route-file', file]);
     await until('the admin socket answers', async () => (await adminRequest(socket, 'GET', '/readyz').catch(() => undefined)) !== undefined);
     const waiting = await adminRequest(socket, 'GET', '/readyz?verbose');
     expect(waiting.status).toBe(503);

@@ -145,7 +145,7 @@ describe('the proxy area with workers in weft daemon', () => {
     const a = await backend('a');
     writeFileSync(file, routes(a.url, true));
     const port = await freePort();
-    const daemon = start(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--daemon-state-dir', join(dir, 'state'), '--proxy-enabled', '--proxy-listen', `127.0.0.1:${port}`, '--proxy-route-file', file, '--proxy-workers', '2']);
+    const daemon = start(['daemon', '--no-subnet-enabled', '--no-overlay-enabled', '--admin-socket', socket, '--daemon-state-dir', join(dir, 'state'), '--proxy-enabled', '--no-proxy-services', '--proxy-listen', `127.0.0.1:${port}`, '--proxy-route-file', file, '--proxy-workers', '2']);
     await until('ready', async () => (await adminRequest(socket, 'GET', '/readyz').catch(() => undefined))?.status === 200);
     const status = await adminRequest(socket, 'GET', '/v1/status');
     expect(JSON.stringify(status.body)).toMatch(/"workers":\{"count":2,"routesVersion":1,"threads":\[\{"thread":\d+,"listening":true,"routesVersion":1\},\{"thread":\d+,"listening":true,"routesVersion":1\}\]\}/);
