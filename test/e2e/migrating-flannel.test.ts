@@ -23,6 +23,8 @@ const FLANNEL = 3;
 const MAX_LOST = 20;
 let cluster: WeftCluster;
 let prefix = '';
+/** The guide's `weft daemon` command line, as the test ran it. */
+let weftArgs: string[] = [];
 
 interface Step {
   readonly argv: string[];
@@ -137,7 +139,8 @@ describe('switching a flanneld host to weft in place (docs/migrating.md, "From f
         expect(args).toEqual(['stop', 'flanneld']);
       } else if (command === 'weft') {
         expect(args.slice(1)).toEqual(flanneldFlags);
-        await cluster.startDaemon(FLANNEL, [...args.map(swap), '--subnet-file', h.subnetFile, '--admin-socket', h.socket, '--daemon-state-dir', h.stateDir, '--log-level', 'info']);
+        weftArgs = [...args.map(swap), '--subnet-file', h.subnetFile, '--admin-socket', h.socket, '--daemon-state-dir', h.stateDir, '--log-level', 'info'];
+        await cluster.startDaemon(FLANNEL, weftArgs);
       } else if (command === 'ip') {
         expect(squash((await sh(host, ['ip', ...args])).split('\n'))).toEqual(squash(step.expected));
       } else if (command === 'cat') {
@@ -173,6 +176,17 @@ describe('switching a flanneld host to weft in place (docs/migrating.md, "From f
     expect(await cluster.stopDaemon(FLANNEL)).toBe(0);
     expect(await sh(host, ['ip', '-br', 'link', 'show', 'flannel.1'])).toContain(flannelMAC);
     expect(await leaseEntry()).toEqual(held);
+    const r = await cluster.bed.ping(cluster.bed.container(1, 1).ns, cluster.containerIP(cluster.bed.container(FLANNEL, 1)));
+    expect(r.ok, r.output).toBe(true);
+  });
+
+  it('takes the subnet from subnet.env (flanneld\'s path and format) when the lease expired while weft was stopped', async () => {
+    const held = await leaseEntry();
+    await sh(cluster.bed.host(1), ['etcdctl', '--endpoints', cluster.etcd.endpoint, 'del', leaseKey]);
+    const h = await cluster.startDaemon(FLANNEL, weftArgs);
+    expect(h.log).toContain('"reason":"previous"');
+    expect((await leaseEntry()).value).toBe(held.value);
+    expect(readFileSync(h.subnetFile, 'utf8')).toContain('FLANNEL_SUBNET=10.5.200.1/24');
     const r = await cluster.bed.ping(cluster.bed.container(1, 1).ns, cluster.containerIP(cluster.bed.container(FLANNEL, 1)));
     expect(r.ok, r.output).toBe(true);
   });
