@@ -116,6 +116,14 @@ describe('the reconciler on a host flanneld left', () => {
     await r.stop(new Date(Date.now() + 1000));
   });
 
+  it('names flanneld\'s device when overlay.device asks for another one beside it (EEXIST)', async () => {
+    const r = await start('weft.1');
+    expect(r.ready()).toBe(false);
+    expect(r.notReadyReason?.()).toMatch(/link-add: .*EEXIST.*flanneld's flannel\.1\?\): delete it, or leave overlay\.device unset/);
+    expect(mem.state.device).toEqual(flannel1());
+    await r.stop(new Date(Date.now() + 1000));
+  });
+
   it('leaves a flannel.1 of another VNI alone and names its own device weft.1', async () => {
     mem.state = { ...mem.state, device: flannel1({ vni: 2 }) };
     const r = await start();

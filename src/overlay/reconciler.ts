@@ -299,7 +299,10 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     }
     if (result.failures.length > 0) {
       for (const f of result.failures.slice(0, 5)) log.warn({ event: 'kernel_op_failed', code: 'WEFT_E_OVERLAY_NETLINK', op: f.op, err: f.error.message });
-      throw new WeftError('WEFT_E_OVERLAY_NETLINK', `${result.failures.length} of ${ops.length} kernel operations failed (first: ${result.failures[0]?.op.kind}: ${result.failures[0]?.error.message}); retrying`);
+      // A device that exists under another name with our VNI and port (flanneld's, usually) makes link-add EEXIST.
+      const twin = result.failures.some((f) => f.op.kind === 'link-add' && f.error.message.includes('EEXIST'));
+      const hint = twin ? `; another VXLAN device receives VNI ${self.vni} on port ${port} (flanneld's ${flannelDeviceName(self.vni)}?): delete it, or leave overlay.device unset to take flanneld's over` : '';
+      throw new WeftError('WEFT_E_OVERLAY_NETLINK', `${result.failures.length} of ${ops.length} kernel operations failed (first: ${result.failures[0]?.op.kind}: ${result.failures[0]?.error.message})${hint}; retrying`);
     }
     appliedVersion = version;
     metrics.lastReconcile.set(Date.now() / 1000);
