@@ -79,8 +79,8 @@ async function buildEtcdAreas(config: Config, logger: Logger, proxy: { reload():
       config,
       etcd: etcd.handle,
       logger,
-      // With the overlay on, the lease carries the overlay's persisted VTEP MAC from the first write.
-      ...(overlay === undefined ? {} : { vtepMACFor: (address: PublicAddress) => overlay.loadOrCreateVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP }) }),
+      // With the overlay on, the lease carries the overlay's VTEP MAC from the first write (flanneld's, when taking its device over).
+      ...(overlay === undefined ? {} : { vtepMACFor: (address: PublicAddress) => overlay.adoptOrLoadVtepMac({ stateDir: config.daemon.state_dir, publicIP: address.publicIP, device: config.overlay.device }) }),
     });
     areas.push(subnet);
     clusterNetworks = () => networkCidrs(subnet.network());

@@ -47,7 +47,7 @@ export const schema = {
   },
   overlay: {
     enabled: boolean(true, 'Program the VXLAN overlay from the subnet leases.'),
-    device: string('', 'VXLAN device name; default weft.<VNI>.'),
+    device: string('', "VXLAN device name; default: flanneld's flannel.<VNI> if it is there (taken over in place), else weft.<VNI>."),
     mtu: integer(0, 0, 65535, "MTU of the VXLAN device as is; 0: the network config's Backend.MTU (else the underlay's) minus 50, as flannel."),
     resync_interval: duration('30s', '1s', 'How often the kernel state is compared with the leases and repaired.'),
     ip_masq_cleanup: boolean(false, 'Remove the WEFT-* ip-masq and forward chains on clean shutdown (flannel never does: containers keep talking across a restart).'),

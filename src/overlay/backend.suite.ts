@@ -148,6 +148,13 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(sortState(await f.backend.read(p.scope))).toEqual(before);
     }));
 
+    it("a second device with the same VNI and port under another name is refused with EEXIST (flanneld's beside weft's)", () => withFixture(async (f, p) => {
+      await ok(f.backend.apply(p.up));
+      const twin = await f.backend.apply([{ kind: 'link-add', device: { ...p.device, name: 'flannel.1', mac: mac(9) } }]);
+      expect(twin.failures.map((x) => `${x.op.kind}: ${x.error.message}`)).toEqual([expect.stringMatching(/^link-add: .*EEXIST/)]);
+      expect((await f.backend.read({ ...p.scope, device: 'flannel.1' })).device).toBeUndefined();
+    }));
+
     it('deleting objects that do not exist fails per op and changes nothing', () => withFixture(async (f, p) => {
       await ok(f.backend.apply([...p.up, ...p.peer(2)]));
       const before = sortState(await f.backend.read(p.scope));
@@ -163,6 +170,13 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       for (const failure of r.failures) expect(failure.error).toBeInstanceOf(Error);
       expect(r.applied).toEqual({});
       expect(sortState(await f.backend.read(p.scope))).toEqual(before);
+    }));
+
+    it("a second device with the same VNI and port under another name is refused with EEXIST (flanneld's beside weft's)", () => withFixture(async (f, p) => {
+      await ok(f.backend.apply(p.up));
+      const twin = await f.backend.apply([{ kind: 'link-add', device: { ...p.device, name: 'flannel.1', mac: mac(9) } }]);
+      expect(twin.failures.map((x) => `${x.op.kind}: ${x.error.message}`)).toEqual([expect.stringMatching(/^link-add: .*EEXIST/)]);
+      expect((await f.backend.read({ ...p.scope, device: 'flannel.1' })).device).toBeUndefined();
     }));
 
     it('a failing op is reported alone; the rest of the batch is applied', () => withFixture(async (f, p) => {

@@ -5,4 +5,4 @@ export type { KernelBackend } from './backend.ts';
 export { desiredState } from './desired.ts';
 export { diff } from './diff.ts';
 export { createNetlinkBackend } from './netlink.ts';
-export { loadOrCreateVtepMac } from './vtep-mac.ts';
+export { adoptOrLoadVtepMac, loadOrCreateVtepMac } from './vtep-mac.ts';

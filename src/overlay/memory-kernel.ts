@@ -37,7 +37,8 @@ export function kernelRefusal(state: KernelState, op: KernelOp, underlayName: st
   switch (op.kind) {
     case 'link-add':
       if (op.device.underlay !== underlayName) return noLink(op.device.underlay);
-      if (device !== undefined) return device.name === op.device.name ? rejected('EEXIST') : `memory backend: holds one device (${device.name})`;
+      // The kernel also refuses a second device receiving the same VNI on the same port.
+      if (device !== undefined) return device.name === op.device.name || (device.vni === op.device.vni && device.port === op.device.port) ? rejected('EEXIST') : `memory backend: holds one device (${device.name})`;
       return undefined;
     case 'link-del':
     case 'link-set':

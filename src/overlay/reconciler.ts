@@ -20,6 +20,7 @@ import { createNetlinkBackend } from './netlink.ts';
 import { partitionPeers, type PeerLimits } from './peer-filter.ts';
 import { RejectionTracker, type RejectionSummary } from './rejections.ts';
 import { loadOrCreateVtepMac } from './vtep-mac.ts';
+import { defaultDeviceName, flannelDeviceName } from './adopt.ts';
 
 /** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
 const KERNEL_VXLAN_PORT = 8472;
@@ -35,7 +36,7 @@ export interface OverlayOptions {
   publicIP: string;
   /** UDP port from the network config (`Backend.Port`); 0 means the kernel default 8472. */
   port: number;
-  /** Device name; '' means `weft.<VNI>` (config `overlay.device`). */
+  /** Device name; '' means flanneld's `flannel.<VNI>` if it exists and fits, else `weft.<VNI>` (config `overlay.device`). */
   device: string;
   /** Device MTU as is (config `overlay.mtu`); 0: (underlayMtu, else the underlay interface's) − 50. */
   mtu: number;
@@ -158,7 +159,19 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     return macPromise;
   };
 
-  const deviceName = (self: Lease): string => (options.device === '' ? `weft.${self.vni}` : options.device);
+  // With `overlay.device` unset, the name is chosen once per VNI: flanneld's device when it is
+  // there and fits (adopt.ts), else weft.<VNI>; after that the device is ours whatever its name.
+  let named: { vni: number; device: string } | undefined;
+  async function deviceName(self: Lease, kernel: KernelBackend, port: number): Promise<string> {
+    if (options.device !== '') return options.device;
+    if (named?.vni === self.vni) return named.device;
+    const flannel = flannelDeviceName(self.vni);
+    const found = (await kernel.read({ device: flannel, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: false })).device;
+    const device = defaultDeviceName(found, { vni: self.vni, port, local: options.publicIP, underlay: options.iface });
+    if (device === flannel) log.info({ event: 'device_adopted', device, mac: found?.mac }, "taking over flanneld's VXLAN device (its routes, neighbours and FDB entries stay)");
+    named = { vni: self.vni, device };
+    return device;
+  }
 
   function trigger(why: string): void {
     if (!started || stopped) return;
@@ -227,7 +240,8 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     const t0 = performance.now();
     const { self, peers } = leases;
     checkSelf(self, options.network);
-    const device = deviceName(self);
+    const port = options.port === 0 ? KERNEL_VXLAN_PORT : options.port;
+    const device = await deviceName(self, backend, port);
     const scope: ReadScope = { device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: options.directRouting, learning: options.learning ?? false };
     watchScope(scope);
     const fresh = model === undefined || why === 'resync' || why === 'start';
@@ -244,7 +258,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
       ...(options.subnetMax === undefined ? {} : { subnetMax: options.subnetMax }),
     };
     const desiredOpts: DesiredOptions = {
-      device, port: options.port === 0 ? KERNEL_VXLAN_PORT : options.port, mtu, underlay: options.iface,
+      device, port, mtu, underlay: options.iface,
       vtepMAC: await vtepMAC(), directRouting: options.directRouting, limits,
       gbp: options.gbp ?? false, learning: options.learning ?? false,
       ...(underlayNet === undefined ? {} : { underlayNet: formatNet4(underlayNet) }),
@@ -285,7 +299,10 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     }
     if (result.failures.length > 0) {
       for (const f of result.failures.slice(0, 5)) log.warn({ event: 'kernel_op_failed', code: 'WEFT_E_OVERLAY_NETLINK', op: f.op, err: f.error.message });
-      throw new WeftError('WEFT_E_OVERLAY_NETLINK', `${result.failures.length} of ${ops.length} kernel operations failed (first: ${result.failures[0]?.op.kind}: ${result.failures[0]?.error.message}); retrying`);
+      // A device that exists under another name with our VNI and port (flanneld's, usually) makes link-add EEXIST.
+      const twin = result.failures.some((f) => f.op.kind === 'link-add' && f.error.message.includes('EEXIST'));
+      const hint = twin ? `; another VXLAN device receives VNI ${self.vni} on port ${port} (flanneld's ${flannelDeviceName(self.vni)}?): delete it, or leave overlay.device unset to take flanneld's over` : '';
+      throw new WeftError('WEFT_E_OVERLAY_NETLINK', `${result.failures.length} of ${ops.length} kernel operations failed (first: ${result.failures[0]?.op.kind}: ${result.failures[0]?.error.message})${hint}; retrying`);
     }
     appliedVersion = version;
     metrics.lastReconcile.set(Date.now() / 1000);

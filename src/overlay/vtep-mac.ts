@@ -6,7 +6,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeftError } from '../errors.ts';
 import { deriveVtepMac, machineId } from '../machine.ts';
-import { isUnicastMac, normalizeMac } from '../net/index.ts';
+import { bytesToIp4, isUnicastMac, normalizeMac } from '../net/index.ts';
+import { createRtNetlink } from 'netlink';
+import { adoptedMac, type LinkFacts } from './adopt.ts';
+import { linkView } from './netlink-decode.ts';
 
 
 export function vtepMacPath(stateDir: string): string {
@@ -38,12 +41,41 @@ export async function loadOrCreateVtepMac(options: VtepMacOptions): Promise<stri
     return mac;
   }
   const mac = deriveVtepMac(`${options.machineId ?? machineId()}/${options.publicIP}`);
+  await persistVtepMac(options.stateDir, mac);
+  return mac;
+}
+
+/** Writes `mac` as the persisted VTEP MAC (atomically: temp file, rename). */
+export async function persistVtepMac(stateDir: string, mac: string): Promise<void> {
+  const path = vtepMacPath(stateDir);
   try {
-    await mkdir(join(options.stateDir, 'overlay'), { recursive: true });
+    await mkdir(join(stateDir, 'overlay'), { recursive: true });
     await writeFile(`${path}.tmp`, `${mac}\n`, { mode: 0o644 });
     await rename(`${path}.tmp`, path);
   } catch (error) {
     throw new WeftError('WEFT_E_OVERLAY_STATE', `cannot persist the VTEP MAC to ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return mac;
+}
+
+/**
+ * The VTEP MAC for the first lease write: the MAC of the VXLAN device weft will use if it already
+ * exists (flanneld's, see adopt.ts), persisted so that later starts keep it; else the persisted or
+ * derived one. `links` lists the kernel's links (default: an rtnetlink dump in this namespace).
+ */
+export async function adoptOrLoadVtepMac(options: VtepMacOptions & { device: string; links?: () => Promise<LinkFacts[]> }): Promise<string> {
+  const adopted = adoptedMac(await (options.links ?? dumpLinks)(), { publicIP: options.publicIP, device: options.device });
+  if (adopted === undefined) return loadOrCreateVtepMac(options);
+  // The device's MAC is what the peers hold (flanneld published it): it wins over the file.
+  await persistVtepMac(options.stateDir, adopted);
+  return adopted;
+}
+
+async function dumpLinks(): Promise<LinkFacts[]> {
+  const nl = createRtNetlink();
+  try {
+    const links = (await nl.getLinks(undefined, undefined, { timeout: 5_000 })).flatMap((m) => linkView(m) ?? []);
+    return links.map((l) => ({ name: l.name, kind: l.kind, mac: l.mac, local: l.vxlan?.local === undefined ? '' : (bytesToIp4(l.vxlan.local) ?? '') }));
+  } finally {
+    nl.socket.close();
+  }
 }

@@ -84,11 +84,16 @@ export class WeftCluster {
     ];
   }
 
-  /** Starts (or restarts) the daemon of host `n` (1-based) and waits until it is ready. */
-  async startDaemon(n: number): Promise<WeftHost> {
+  /**
+   * Starts (or restarts) the daemon of host `n` (1-based) and waits until it is ready. `args`
+   * replaces the harness's flags (after `weft`), e.g. a command line from a guide; it must still
+   * name this host's admin socket (`--admin-socket`, see `socket`), which readiness is read from.
+   */
+  async startDaemon(n: number, args?: readonly string[]): Promise<WeftHost> {
     const h = this.hosts[n - 1];
     if (h === undefined) throw new WeftError('WEFT_E_HARNESS', `no host ${n}`);
-    const child = this.bed.spawn(h.host.ns, process.execPath, this.daemonArgs(h), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = args === undefined ? this.daemonArgs(h) : [weftMain, ...args];
+    const child = this.bed.spawn(h.host.ns, process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     h.log = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (h.log += chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (h.log += chunk));

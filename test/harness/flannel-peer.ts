@@ -6,7 +6,9 @@
 //   (else the underlay's − 50), the VTEP MAC, <subnet>.0/32, up;
 // - per peer lease (vxlan_network.go): permanent neighbour <subnet>.0 → VtepMAC, permanent FDB entry
 //   VtepMAC → PublicIP (self), route <subnet> via <subnet>.0 onlink;
-// - --iptables-forward-rules (default true): FLANNEL-FWD with two accepts, its jump appended to FORWARD.
+// - --iptables-forward-rules (default true): FLANNEL-FWD with two accepts, its jump appended to FORWARD;
+// - optionally subnet.env (pkg/subnet/subnet.go WriteSubnetFile): NETWORK, SUBNET (first address), MTU, IPMASQ.
+import { writeFileSync } from 'node:fs';
 import { WeftError } from '../../src/errors.ts';
 import type { WeftCluster } from './cluster.ts';
 import type { Host } from './netns.ts';
@@ -23,6 +25,8 @@ export interface FlannelPeerOptions {
   readonly gbp?: boolean;
   /** flanneld --iptables-forward-rules (default true). */
   readonly forwardRules?: boolean;
+  /** Where to write flanneld's subnet.env (--subnet-file), as its WriteSubnetFile does; default: none. */
+  readonly subnetFile?: string;
 }
 
 export async function startFlannelPeer(cluster: WeftCluster, host: Host, o: FlannelPeerOptions): Promise<void> {
@@ -63,6 +67,11 @@ export async function startFlannelPeer(cluster: WeftCluster, host: Host, o: Flan
       `-A FLANNEL-FWD -s ${o.network} -m comment --comment "flanneld forward" -j ACCEPT`,
       `-A FLANNEL-FWD -d ${o.network} -m comment --comment "flanneld forward" -j ACCEPT`, 'COMMIT', ''].join('\n');
     await sh(['sh', '-c', `printf '%s' '${restore}' | iptables-restore --noflush --wait`]);
+  }
+  if (o.subnetFile !== undefined) {
+    // FLANNEL_SUBNET is the subnet's first usable address; FLANNEL_MTU the device's.
+    const first = o.subnet.replace(/\.0\/(\d+)$/, '.1/$1');
+    writeFileSync(o.subnetFile, `FLANNEL_NETWORK=${o.network}\nFLANNEL_SUBNET=${first}\nFLANNEL_MTU=${(o.backendMtu ?? 1500) - 50}\nFLANNEL_IPMASQ=false\n`);
   }
   cluster.bareSubnets.set(host.index, o.subnet);
   await cluster.wireHost(host, o.subnet);
