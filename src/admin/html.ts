@@ -52,7 +52,7 @@ export function table(headers: readonly string[], rows: readonly (readonly Cell[
   const head = `<thead><tr>${headers.map((h) => `<th scope="col">${text(h)}</th>`).join('')}</tr></thead>`;
   const body = `<tbody>${shown.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody>`;
   const more = Math.max(total, rows.length) - shown.length;
-  return `<table>${head}${body}</table>${more > 0 ? `<p class="more">and ${more} more</p>` : ''}`;
+  return `<div class="scroll"><table>${head}${body}</table></div>${more > 0 ? `<p class="more">and ${more} more</p>` : ''}`;
 }
 
 /** A state badge: ok (green), bad (red) or unknown (grey), with a word that says it without colour. */

@@ -23,7 +23,8 @@ const style = `
 body{margin:0 auto;max-width:72rem;padding:1rem}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:baseline;border-bottom:2px solid #d0d7de}
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .4rem}h3{font-size:1rem;margin:1rem 0 .3rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:break-word}
+.scroll{overflow-x:auto}
 th{background:#f6f8fa}dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.4rem 0;font-size:.9rem}dt{color:#57606a}dd{margin:0}
 .badge{display:inline-block;padding:0 .4rem;border-radius:.6rem;font-size:.85rem}.ok{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}.unknown{background:#eaeef2;color:#424a53}
 .error{color:#a40e26}.none,.more,.rel,.off{color:#57606a}.more{font-style:italic}
@@ -77,7 +78,8 @@ function readiness(areas: Json, limit: number): string {
 export function renderStatusPage(status: unknown, options: StatusPageOptions = {}): string {
   const now = options.now ?? new Date();
   const context = { now, limit: options.limit ?? statusPageRowLimit };
-  const s = obj(status);
+  // Through JSON, so the page shows exactly what /v1/status answers (Dates as ISO strings, no undefined).
+  const s = obj(JSON.parse(JSON.stringify(status) ?? 'null'));
   const areas = obj(s.areas);
   const host = obj(obj(areas.subnet).status).publicIP;
   const ready = s.ready === true;

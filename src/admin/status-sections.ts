@@ -23,6 +23,15 @@ const errorLine = (label: string, error: unknown): string => (typeof error === '
 const facts = (pairs: readonly [string, unknown][]): string =>
   `<dl>${pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `<dt>${text(k)}</dt><dd>${text(v)}</dd>`).join('')}</dl>`;
 
+/** Listen addresses: strings as they are, `{protocol, address, port}` as a URL-like `http://127.0.0.1:8080`. */
+const listen = (value: unknown): string =>
+  arr(value).map((a) => {
+    if (typeof a === 'string') return a;
+    const { protocol, address, port } = obj(a);
+    const host = plain(address);
+    return `${protocol === undefined ? '' : `${plain(protocol)}://`}${host.includes(':') ? `[${host}]` : host}:${plain(port)}`;
+  }).join(' ');
+
 const hosts: Section = {
   id: 'hosts', title: 'Hosts and subnets', area: 'subnet',
   render(s, { now, limit }) {
@@ -61,7 +70,7 @@ const dns: Section = {
       return [name.name, name.host, name.port, name.text, name.ttl === 0 ? 'default' : name.ttl];
     });
     const invalid = arr(s.invalidReasons).map((i) => `${plain(obj(i).key)}: ${plain(obj(i).error)}`);
-    return facts([['zones', arr(s.zones).join(' ')], ['listen', arr(s.listen).join(' ')], ['records', s.records]])
+    return facts([['zones', arr(s.zones).join(' ')], ['listen', listen(s.listen)], ['records', s.records]])
       + table(['name', 'host', 'port', 'text', 'TTL'], rows, limit, num(s.records) ?? rows.length)
       + (invalid.length > 0 ? `<p class="error">keys that are not records:</p>${list(invalid, limit)}` : '');
   },
@@ -84,7 +93,7 @@ const proxy: Section = {
       return list.length === 0 ? [[service.name, service.kind, 'no servers', '', badge('bad', 'no servers')]] : list.map((x) => [service.name, service.kind, obj(x).url, obj(x).weight, health(obj(x))]);
     });
     const warnings = arr(file.warnings).map((w) => `${plain(obj(w).path)}: ${plain(obj(w).message)}`);
-    return facts([['listen', arr(s.listen).join(' ')], ['route file', file.file], ['loaded', file.lastReload]])
+    return facts([['listen', listen(s.listen)], ['route file', file.file], ['loaded', file.lastReload]])
       + errorLine('last change refused', file.lastError)
       + (warnings.length > 0 ? `<p class="error">warnings:</p>${list(warnings, limit)}` : '')
       + `<h3>Routers</h3>${table(['router', 'rule', 'service', 'priority'], routers, limit)}`
