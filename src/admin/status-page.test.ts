@@ -73,7 +73,10 @@ describe('status page', () => {
   });
 
   it('escapes every value from the status, and never takes an object from it for markup', () => {
-    const hostile = renderStatusPage(status({ services: { ready: true, status: { prefix: { html: '<b>x</b>' }, invalid: [evil] } } }), { now });
+    const hostile = renderStatusPage(status({
+      services: { ready: true, status: { prefix: { html: '<b>x</b>' }, invalid: [evil] } },
+      dns: { ready: true, status: { records: 1, names: [{ name: { html: '<b>x</b>' }, host: evil }] } },
+    }), { now });
     expect(hostile).not.toContain('<script>alert');
     expect(hostile).not.toContain('<b>x</b>');
     expect(hostile).toContain(escapeHtml(evil));
