@@ -85,13 +85,11 @@ export function num(value: unknown): number | undefined {
 export function relative(iso: unknown, now: Date): string {
   const at = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   if (Number.isNaN(at)) return '';
-  let s = Math.round(Math.abs(at - now.getTime()) / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
-    if (s >= size) parts.push(`${Math.floor(s / size)}${unit}`);
-    s %= size;
-  }
-  if (parts.length < 2) parts.push(`${s}s`);
-  const span = parts.slice(0, 2).join(' ');
+  const seconds = Math.round(Math.abs(at - now.getTime()) / 1000);
+  // The largest unit and the one below it: "1d 0h", "5m 30s", "7s".
+  const units = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const;
+  const found = units.findIndex(([, size]) => seconds >= size);
+  const first = found === -1 ? units.length - 1 : found;
+  const span = units.slice(first, first + 2).map(([unit, size], i) => `${i === 0 ? Math.floor(seconds / size) : Math.floor((seconds % units[first]![1]) / size)}${unit}`).join(' ');
   return at >= now.getTime() ? `in ${span}` : `${span} ago`;
 }

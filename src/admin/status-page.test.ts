@@ -111,6 +111,9 @@ describe('status page', () => {
   it('says times relative to now', () => {
     expect(relative('2026-12-06T07:57:55Z', now)).toBe('2m 5s ago');
     expect(relative('2026-12-08T09:00:00Z', now)).toBe('in 2d 1h');
+    expect(relative('2026-12-07T08:00:05Z', now)).toBe('in 1d 0h');
+    expect(relative('2026-12-06T08:00:07Z', now)).toBe('in 7s');
+    expect(relative('2026-12-06T08:00:00Z', now)).toBe('in 0s');
     expect(relative('not a time', now)).toBe('');
   });
 });
