@@ -24,6 +24,7 @@ packages=(
   haproxy            # reverse proxy of the proxy benchmark
   wrk                # HTTP load generator (proxy benchmark, reload under load)
   curl               # HTTP client of the admin and proxy tests
+  chromium           # headless browser of the status page test (driven by puppeteer-core)
   openssl            # certificates for the proxy's TLS tests
   gnupg              # encrypts the secconf values of the confd crypt tests (cget)
   ca-certificates
@@ -50,7 +51,8 @@ fi
 stamp=node_modules/.weft-lock-stamp
 if [[ ! -f "$stamp" ]] || ! cmp -s package-lock.json "$stamp"; then
   echo "weft setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # puppeteer-core uses Debian's chromium (above); never fetch a browser of its own.
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 echo "weft setup: ready (node $(node_modules/.bin/node --version) pinned; etcd $(etcd --version | head -1 | awk '{print $3}'))"

@@ -1,5 +1,5 @@
 // The admin API: HTTP on a unix socket (mode 0600 by default) and optionally on TCP. It serves
-// health, readiness, metrics and status for the whole daemon, plus the routes areas offer (the CNI
+// health, readiness, metrics and status for the whole daemon (and the status page at /), plus the routes areas offer (the CNI
 // plugin's DNS registration). It knows nothing of areas beyond the plain hooks daemon.ts gives it.
 // The TCP listener is read-only (GET/HEAD): it has no authentication, so writes stay on the socket.
 import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { schema } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BodyTooLarge, listen, readJsonBody, requestUrl, sendJson, sendText, socketAnswers } from './http.ts';
+import { renderStatusPage, statusPageHeaders } from './status-page.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -157,6 +158,11 @@ export class AdminServer {
           return this.#sendMetrics(response);
         case '/v1/status':
           return sendJson(response, 200, this.#hooks.status());
+        case '/': {
+          const page = renderStatusPage(this.#hooks.status());
+          response.writeHead(200, { ...statusPageHeaders, 'content-length': Buffer.byteLength(page) });
+          return void response.end(page);
+        }
       }
     }
     const route = this.#hooks.routes().find((r) => r.method === method && (r.path === url.pathname || (r.path.endsWith('/') && url.pathname.startsWith(r.path))));

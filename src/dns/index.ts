@@ -35,6 +35,8 @@ export interface DnsAreaOptions {
   readonly resolvConf?: string;
 }
 
+/** Names listed in status() (the status page); `records` counts them all. */
+const statusNameLimit = 100;
 // Compiled to dist/, the worker is a .js file beside this one.
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
@@ -226,6 +228,8 @@ export class DnsArea implements Area {
     zones: this.#settings.zones.map((z) => `${z}.`),
     skydnsConfig: { ...this.#skydns, ttl: this.#settings.defaultTtl, minTtl: this.#settings.minTtl },
     records: this.zone.size,
+    // The first names for the status page; `records` counts them all.
+    names: this.zone.first(statusNameLimit).map((s) => ({ name: s.name, host: s.host, ...(s.port === 0 ? {} : { port: s.port }), ...(s.text === '' ? {} : { text: s.text }), ttl: s.ttl })),
     invalidKeys: this.zone.invalid.slice(0, 20),
     invalidReasons: this.zone.invalidReasons(20),
     revision: this.zone.revision,

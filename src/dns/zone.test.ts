@@ -74,6 +74,14 @@ describe('zone index', () => {
     expect(zone.revision).toBe(7);
     expect(changes).toBe(3);
   });
+  it('first(n) is the first n values in key order, as all() would sort them', () => {
+    const zone = new Zone('/skydns');
+    const keys = Array.from({ length: 40 }, (_, i) => `/skydns/internal/weft/h${(i * 7919) % 97}`);
+    zone.replaceAll(keys.map((key, i) => ({ key, value: `{"host":"10.0.0.${i}"}` })), 1);
+    expect(zone.first(5)).toEqual(zone.all().slice(0, 5));
+    expect(zone.first(100)).toEqual(zone.all());
+    expect(zone.first(0)).toEqual([]);
+  });
   it('a put with a bad value removes the old one and lists the key as invalid', () => {
     const zone = new Zone('/skydns/');
     zone.replaceAll([{ key: '/skydns/internal/weft/a', value: '{"host":"10.0.0.1"}' }], 1);

@@ -176,6 +176,20 @@ export class Zone {
     return this.#exact.has(name) || this.#below.has(name);
   }
 
+  /** The `limit` values first in key order, without sorting the whole zone (the status page). */
+  first(limit: number): Service[] {
+    const out: Service[] = [];
+    if (limit <= 0) return out;
+    for (const service of this.#byKey.values()) {
+      if (out.length === limit && byKey(service, out[limit - 1]!) >= 0) continue;
+      let at = out.length;
+      while (at > 0 && byKey(service, out[at - 1]!) < 0) at--;
+      out.splice(at, 0, service);
+      if (out.length > limit) out.pop();
+    }
+    return out;
+  }
+
   all(): Service[] {
     return [...this.#byKey.values()].sort(byKey);
   }

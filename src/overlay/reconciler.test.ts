@@ -95,10 +95,12 @@ describe('overlay reconciler', () => {
     await a.settled();
     expect(a.ready()).toBe(false);
     expect(a.notReadyReason?.()).toMatch(/route-set/);
+    expect(a.status().routes.map((r) => [r.dst, r.state, r.error])).toEqual([[peer(2).subnet, 'failed', 'Request rejected: EINVAL']]);
     mem.failKinds.clear();
     await a.settled();
     expect(a.ready()).toBe(true);
     expect(mem.state.routes).toHaveLength(1);
+    expect(a.status().routes.map((r) => [r.dst, r.state, r.error])).toEqual([[peer(2).subnet, 'installed', undefined]]);
     await a.stop(new Date(Date.now() + 1000));
   });
 

@@ -85,7 +85,20 @@ export interface OverlayStatus {
   lastError: string | undefined;
   /** Peer leases refused as routes (see peer-filter.ts). */
   rejected: RejectionSummary;
+  /** The routes of the last pass (at most statusRouteLimit; `peers` counts them all) and whether the kernel took them. */
+  routes: OverlayRouteStatus[];
 }
+
+export interface OverlayRouteStatus {
+  dst: string;
+  gateway: string;
+  dev: string;
+  /** 'installed', or 'failed' with the kernel's error (retried by the next pass). */
+  state: 'installed' | 'failed';
+  error?: string;
+}
+
+const statusRouteLimit = 200;
 
 export interface OverlayReconciler extends Area {
   readonly metrics: Registry;
@@ -143,7 +156,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   // What we believe the kernel holds, between reads; undefined means "read it".
   let model: KernelState | undefined;
   const rejections = new RejectionTracker();
-  const status: OverlayStatus = { device: undefined, vtepMAC: undefined, subnet: undefined, peers: 0, passes: 0, lastPass: undefined, lastError: undefined, rejected: rejections.summary() };
+  const status: OverlayStatus = { device: undefined, vtepMAC: undefined, subnet: undefined, peers: 0, passes: 0, lastPass: undefined, lastError: undefined, rejected: rejections.summary(), routes: [] };
 
   const vtepMAC = (): Promise<string> => {
     if (options.vtepMAC !== undefined) {
@@ -293,6 +306,11 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     metrics.peers.set(desired.routes.length);
     status.passes++;
     Object.assign(status, { device, vtepMAC: desiredOpts.vtepMAC, subnet: self.subnet, peers: desired.routes.length });
+    const failedRoutes = new Map(result.failures.flatMap((f) => (f.op.kind === 'route-set' ? [[f.op.route.dst, f.error.message] as const] : [])));
+    status.routes = desired.routes.slice(0, statusRouteLimit).map((r) => {
+      const error = failedRoutes.get(r.dst);
+      return { dst: r.dst, gateway: r.gateway, dev: r.dev, ...(error === undefined ? { state: 'installed' as const } : { state: 'failed' as const, error }) };
+    });
     status.lastPass = { at: new Date().toISOString(), trigger: why, ops: ops.length, failures: result.failures.length, ms: Math.round(ms * 10) / 10 };
     if (ops.length > 0) {
       log.info({ event: repair ? 'overlay_repaired' : 'overlay_reconciled', trigger: why, ops: summarize(ops), failures: result.failures.length, ms: status.lastPass.ms });

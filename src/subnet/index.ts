@@ -61,6 +61,9 @@ export interface SubnetArea extends Area {
   stopAndRevoke(deadline: Date): Promise<void>;
 }
 
+/** Leases listed in status() (the rest are only counted). */
+const statusHostLimit = 200;
+
 export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
   const settings = options.config.subnet;
   const prefix = settings.etcd_prefix;
@@ -197,6 +200,8 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
         lease: own === undefined ? null : { ...own.lease, etcdLease: own.etcdLease },
         network: own === undefined ? null : describeNetworkConfig(own.network),
         leases: peers.current().length,
+        // Every host's lease for the status page, bounded: `leases` says how many there are.
+        hosts: peers.current().slice(0, statusHostLimit).map((l) => ({ subnet: l.subnet, publicIP: l.publicIP, backendType: l.backendType, expires: l.expires?.toISOString() ?? null })),
         lastError: manager?.lastError() ?? null,
         watch: watch?.status(),
       };

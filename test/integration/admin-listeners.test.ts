@@ -100,6 +100,22 @@ describe('TCP listener is read-only', () => {
     expect((await client.getAll().prefix('/skydns/internal/weft/unix').keys()).length).toBe(1);
     expect((await adminRequest(socket, 'DELETE', '/v1/dns/records/unix.weft.internal')).status).toBeLessThan(300);
   });
+
+  it('serves the status page at / on both listeners (GET and HEAD), refusing writes to it on TCP', async () => {
+    const { base, socket } = await startAdmin('page');
+    for (const args of [[`${base}/`], ['--unix-socket', socket, 'http://weft/']]) {
+      const page = await curl(args);
+      expect(page.status, args.join(' ')).toBe(200);
+      expect(page.headers.toLowerCase()).toContain('content-type: text/html; charset=utf-8');
+      expect(page.headers).toMatch(/content-security-policy: default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'; connect-src 'self'/i);
+      // This server's status hook gives `{ ok: true }`: no area in it, so each section says so.
+      expect(page.body).toMatch(/^<!doctype html>[\s\S]*<section id="readiness">[\s\S]*The dns area is not enabled on this host\./);
+      const head = await curl(['-I', ...args]);
+      expect(head.status).toBe(200);
+      expect(head.headers.toLowerCase()).toMatch(/content-length: [1-9]\d*/);
+    }
+    expect((await curl(['-X', 'POST', `${base}/`])).status).toBe(405);
+  });
 });
 
 describe('malformed requests', () => {
