@@ -75,6 +75,8 @@ export async function runProcedure(work: string, endpoint: string, confd: Confd)
     const [command, ...args] = step.argv.map(swap);
     if (command === 'etcdctl') {
       await run('etcdctl', ['--endpoints', endpoint, ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
+    } else if (command === 'chmod') {
+      await run('chmod', args);
     } else if (command === 'weft' && args[0] === 'confd') {
       const result = await confd(args.slice(1));
       outcome.runs.push({ result, files: snapshot(out) });
