@@ -13,19 +13,20 @@ import { spec } from './commands.ts';
 
 const levels: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', panic: 'fatal' };
 
-function settingsFrom(args: readonly string[]): { settings: ConfdSettings; ignoredKeys: readonly string[] } {
+function settingsFrom(args: readonly string[]): { settings: ConfdSettings; ignoredKeys: readonly string[]; missingConfigFile: string | undefined } {
   const parsed = parseConfdArgs(args);
   const file = parsed.configFile ?? '/etc/confd/confd.toml';
   let text: string | undefined;
+  let missingConfigFile: string | undefined;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    // confd runs without confd.toml when it does not exist; a file named with -config-file must.
-    if (parsed.configFile !== undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfdUsageError(`cannot read config file ${file}: ${(error as Error).message}`);
-    }
+    // confd runs without its config file when it does not exist, even one named with -config-file
+    // (a unit naming a confd.toml that is not there keeps working); weft says so in a warning.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfdUsageError(`cannot read config file ${file}: ${(error as Error).message}`);
+    if (parsed.configFile !== undefined) missingConfigFile = file;
   }
-  return resolveConfdSettings(parsed, text, process.env);
+  return { ...resolveConfdSettings(parsed, text, process.env), missingConfigFile };
 }
 
 /** confd reads -secret-keyring at start and exits if it cannot; weft also checks that it holds usable keys. */
@@ -75,6 +76,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const level = levels[settings.logLevel.toLowerCase()];
   if (level === undefined) throw new ConfdUsageError(`-log-level ${settings.logLevel}: use debug, info, warn or error`);
   const logger = createLogger(level).child({ area: 'templates' });
+  if (resolved.missingConfigFile !== undefined) logger.warn({ event: 'confd_toml_missing', file: resolved.missingConfigFile }, '-config-file does not exist; running without it, as confd does');
   if (ignoredKeys.length > 0) logger.warn({ event: 'confd_toml_ignored', keys: ignoredKeys }, 'confd.toml keys weft does not use were ignored');
   if (settings.scheme !== 'http') logger.warn({ event: 'confd_scheme_ignored', scheme: settings.scheme }, "-scheme has no effect with etcdv3 (as in confd): nodes without a scheme use TLS when -client-ca-keys or -client-cert/-client-key are set");
   const secretKeyring = await readKeyring(settings.secretKeyring);

@@ -80,6 +80,15 @@ describe('confd 0.16 flags, confd.toml and environment', () => {
     expect(run.stdout).not.toContain('confd_start');
   });
 
+  it('runs without a -config-file that does not exist, as confd does, and warns', async () => {
+    await client.put('/nofile/k').value('without confd.toml');
+    const { dir, out } = confdir('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/nofile/k"]\n', '{{getv "/nofile/k"}}');
+    const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint, '-config-file', join(dir, 'weft-missing-confd.toml')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(out, 'app.conf'), 'utf8')).toBe('without confd.toml');
+    expect(run.stdout).toContain('confd_toml_missing');
+  });
+
   it('reads CONFD_CLIENT_CAKEYS (nodes without a scheme then use TLS)', async () => {
     const { dir } = confdir('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/k"]\n', 'x');
     const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint.replace(/^http:\/\//, '')], { CONFD_CLIENT_CAKEYS: '/nonexistent/weft-ca.pem' });

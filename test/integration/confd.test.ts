@@ -247,13 +247,18 @@ describe('owner, group and mode', () => {
     expect(statSync(join(out, 'app.conf')).mode & 0o7777).toBe(0o600);
   });
 
-  it('reads mode "644" as decimal, as confd does', async () => {
+  it('reads mode "644" as decimal and applies only permission bits, as confd does', async () => {
     await client.put('/dec/v').value('1');
     const { dir, out } = singleResource('[template]\nsrc = "app.tmpl"\ndest = "@OUT@/app.conf"\nkeys = ["/dec"]\nmode = "644"\n', 'v');
     const run = await runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('resource_mode_decimal');
-    expect(statSync(join(out, 'app.conf')).mode & 0o7777).toBe(644 & 0o7777);
+    // 644 = 0o1204, of which Go's os.Chmod keeps the permission bits: real confd 0.16.0 wrote 0204.
+    expect(statSync(join(out, 'app.conf')).mode & 0o7777).toBe(0o204);
+    // Nor does an octal mode set a set-id bit: confd 0.16.0 wrote "04755" as 0755.
+    writeFileSync(join(dir, 'conf.d', 'app.toml'), readFileSync(join(dir, 'conf.d', 'app.toml'), 'utf8').replace('"644"', '"04755"'));
+    expect((await runWeft(['confd', '-onetime', '-confdir', dir, '-node', etcd.endpoint])).code).toBe(0);
+    expect(statSync(join(out, 'app.conf')).mode & 0o7777).toBe(0o755);
   });
 });
 

@@ -2,37 +2,14 @@
 // SkyDNS layout on a real etcd, a real `weft dns` process, and dig, whose output must be what the
 // guide shows (the listen port and etcd endpoint replaced by the test's, SOA serials masked).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../dns/harness.ts';
 import { freePort, startEtcd, type EtcdCluster } from '../harness/etcd.ts';
+import { guideSteps } from '../harness/guide.ts';
 import { WeftProcess } from '../harness/weft-process.ts';
 
 const run = promisify(execFile);
-const guide = readFileSync(new URL('../../docs/migrating.md', import.meta.url), 'utf8');
-
-interface Step {
-  readonly argv: string[];
-  readonly expected: string[];
-}
-
-/** Splits a shell line into words (single quotes only, as the guide writes them). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
-}
-
-/** The `$ command` lines of the guide's "Try it" block, each with the output lines under it. */
-function steps(): Step[] {
-  const section = guide.slice(guide.indexOf('### Try it'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-  const out: { argv: string[]; expected: string[] }[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('$ ')) out.push({ argv: words(line.slice(2).replace(/ &$/, '')), expected: [] });
-    else if (line.trim() !== '') out.at(-1)?.expected.push(line);
-  }
-  return out;
-}
 
 /** dig's lines with runs of blanks as one space, SOA serials masked, in order. */
 function normalise(lines: readonly string[]): string[] {
@@ -56,7 +33,7 @@ afterAll(async () => {
 });
 
 it('the SkyDNS section of docs/migrating.md answers as it says', async () => {
-  const all = steps();
+  const all = guideSteps('## From SkyDNS / CoreDNS-etcd');
   expect(all.filter((s) => s.argv[0] === 'dig').length).toBeGreaterThanOrEqual(10);
   const port = String(await freePort());
   const swap = (argv: string[]): string[] => argv.map((a) => a.replace('127.0.0.1:5354', `127.0.0.1:${port}`).replace('http://127.0.0.1:2379', etcd.endpoint)).map((a) => (a === '5354' ? port : a));

@@ -186,7 +186,7 @@ export class ConfdEngine {
     for (const r of resources) {
       if (r.unknownKeys.length > 0) this.#log.warn({ event: 'resource_unknown_keys', resource: r.file, keys: r.unknownKeys }, 'unknown keys in template resource ignored');
       for (const warning of r.warnings ?? []) this.#log.warn({ event: 'resource_warning', resource: r.file }, warning);
-      if (r.modeLooksOctal) this.#log.warn({ event: 'resource_mode_decimal', resource: r.file, mode: `0${(r.mode ?? 0).toString(8)}` }, 'mode has no leading 0, so confd (and weft) read it as decimal; write "0644" for rw-r--r--');
+      if (r.modeLooksOctal) this.#log.warn({ event: 'resource_mode_decimal', resource: r.file, mode: `0${((r.mode ?? 0) & 0o777).toString(8).padStart(3, '0')}` }, 'mode has no leading 0, so confd (and weft) read it as decimal; write "0644" for rw-r--r--');
     }
     const old = new Map(this.#slots.map((s) => [s.resource.file, s]));
     this.#slots = await Promise.all(resources.map(async (resource) => {

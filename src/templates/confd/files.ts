@@ -18,10 +18,12 @@ export interface Wanted {
 const stagedFiles = new Set<string>();
 
 export async function wantedAttributes(resource: ResourceSpec): Promise<Wanted> {
-  let mode = resource.mode;
-  if (mode === undefined) mode = await stat(resource.dest).then((s) => s.mode & 0o7777, () => 0o644);
+  // confd passes `mode` to Go's os.Chmod as a number, which keeps only its permission bits (Go's
+  // set-id and sticky flags are other bits): "04755" is 0755, decimal "644" (0o1204) is 0204. A
+  // destination's own mode, kept when `mode` is unset, keeps them (stat reports them as flags).
+  const mode = resource.mode !== undefined ? resource.mode & 0o777 : await stat(resource.dest).then((s) => s.mode & 0o7777, () => 0o644);
   return {
-    mode: mode & 0o7777,
+    mode,
     uid: resource.uid ?? process.geteuid?.() ?? 0,
     gid: resource.gid ?? process.getegid?.() ?? 0,
   };

@@ -7,6 +7,7 @@ import {
 } from '../../gotemplate/index.ts';
 import type { LookupTable, SrvRecord } from './lookup.ts';
 import { basePath, compareGoStrings, dirPath, type KVPair, type MemKV } from './memkv.ts';
+import { goToLower, goToUpper } from './unicase.ts';
 
 /** memkv.KVPair, what get returns; gets returns memkv.KVPairs ([]memkv.KVPair). */
 export const kvPairType = defineStruct('memkv.KVPair', { Key: 'string', Value: 'string' });
@@ -181,8 +182,8 @@ export function confdFuncs(storeOf: MemKV | (() => MemKV), env: Readonly<Record<
     join: defineFunc({ params: ['[]string', 'string'], result: 'string', fn: (list, sep) => (list as string[]).join(str(sep)) }),
     // time.Now: a time.Time in the host's zone; templates call its methods ({{datetime.Format "2006"}}).
     datetime: defineFunc({ result: 'time.Time', fn: goNow }),
-    toUpper: defineFunc({ params: ['string'], result: 'string', fn: (s) => str(s).toUpperCase() }),
-    toLower: defineFunc({ params: ['string'], result: 'string', fn: (s) => str(s).toLowerCase() }),
+    toUpper: defineFunc({ params: ['string'], result: 'string', fn: (s) => goToUpper(str(s)) }),
+    toLower: defineFunc({ params: ['string'], result: 'string', fn: (s) => goToLower(str(s)) }),
     contains: defineFunc({ params: ['string', 'string'], result: 'bool', fn: (s, sub) => str(s).includes(str(sub)) }),
     replace: defineFunc({ params: ['string', 'string', 'string', 'int'], result: 'string', fn: (s, o, n, count) => goReplace(str(s), str(o), str(n), Number(int(count))) }),
     trimSuffix: defineFunc({ params: ['string', 'string'], result: 'string', fn: (s, suffix) => (str(s).endsWith(str(suffix)) && str(suffix) !== '' ? str(s).slice(0, -str(suffix).length) : str(s)) }),

@@ -66,6 +66,7 @@ describe('confd lookup semantics (pure)', () => {
     expect(sortIPs(['10.0.0.9', '10.0.0.10', '2001:DB8:0:0:0:0:0:1', '::ffff:192.0.2.1'])).toEqual(['10.0.0.10', '10.0.0.9', '192.0.2.1', '2001:db8::1']);
     expect(goIPString('2001:db8:0:1:0:0:0:1')).toBe('2001:db8:0:1::1');
     expect(goIPString('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');
+    expect(goIPString('fe80::0:1%lo')).toBe('fe80::1'); // confd 0.16.0 printed lookupIP "fe80::1%lo" as [fe80::1]
   });
 
   it('sorts SRV records by confd\'s Target+Port+Priority+Weight string', () => {

@@ -91,8 +91,10 @@ export function sortSrv(records: readonly SrvRecord[]): SrvRecord[] {
 
 /** net.IP.String(): IPv4(-mapped) dotted, IPv6 compressed as RFC 5952 (the WHATWG form is the same). */
 export function goIPString(ip: string): string {
-  if (isIPv4(ip) || !isIPv6(ip) || ip.includes('%')) return ip;
-  const compressed = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  // A zone (fe80::1%lo) is net.IPAddr's, not net.IP's: LookupIP's answers have none.
+  const bare = ip.replace(/%.*$/, '');
+  if (!isIPv6(bare)) return ip;
+  const compressed = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
   if (mapped === null) return compressed;
   const hi = parseInt(mapped[1] ?? '0', 16);
