@@ -78,6 +78,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const logger = createLogger(level).child({ area: 'templates' });
   if (resolved.missingConfigFile !== undefined) logger.warn({ event: 'confd_toml_missing', file: resolved.missingConfigFile }, '-config-file does not exist; running without it, as confd does');
   if (ignoredKeys.length > 0) logger.warn({ event: 'confd_toml_ignored', keys: ignoredKeys }, 'confd.toml keys weft does not use were ignored');
+  if (settings.authToken !== '') logger.warn({ event: 'confd_auth_token_ignored' }, '-auth-token has no effect with etcdv3 (as in confd, where only the vault backend reads it); use -basic-auth -username -password for etcd');
   if (settings.scheme !== 'http') logger.warn({ event: 'confd_scheme_ignored', scheme: settings.scheme }, "-scheme has no effect with etcdv3 (as in confd): nodes without a scheme use TLS when -client-ca-keys or -client-cert/-client-key are set");
   const secretKeyring = await readKeyring(settings.secretKeyring);
   if (settings.srvRecord !== '') {

@@ -9,7 +9,6 @@ export const otherBackendFlags: Readonly<Record<string, string>> = {
   filter: 'file',
   separator: 'redis',
   'auth-type': 'vault',
-  'auth-token': 'vault',
   'app-id': 'vault',
   'user-id': 'vault',
   'role-id': 'vault',

@@ -25,12 +25,15 @@ describe('weft confd flags as confd 0.16 defines them', () => {
     ['filter', 'file'],
     ['separator', 'redis'],
     ['auth-type', 'vault'],
-    ['auth-token', 'vault'],
     ['app-id', 'vault'],
     ['role-id', 'vault'],
     ['path', 'vault'],
   ])('refuses -%s, naming confd\'s %s backend', (flag, backend) => {
     expect(() => resolve([`-${flag}`, 'x'])).toThrow(`-${flag} is used only by confd's ${backend} backend; weft confd speaks etcdv3 only`);
+  });
+
+  it('takes -auth-token as confd does with etcdv3 (kept, never used: only its vault backend reads it)', () => {
+    expect(resolve(['-auth-token', 's3cret']).settings.authToken).toBe('s3cret');
   });
 
   it('says what -backend etcd is and how to move the data to v3', () => {
@@ -75,10 +78,10 @@ describe('etcd nodes from DNS SRV records', () => {
 
 describe('confd.toml and the environment', () => {
   it('matches confd.toml keys as BurntSushi/toml does: tags and field names, case-insensitively', () => {
-    const file = 'BACKEND = "etcdv3"\nNodes = ["10.0.0.9:2379"]\nOneTime = true\nkeepstagefile = true\nSync-Only = true\nClient_CAKeys = "/ca"\nsrv_domain = ""\nsecret_keyring = "/s.asc"\nLog-Level = "warn"\nauth_token = "vault-only"\n';
+    const file = 'BACKEND = "etcdv3"\nNodes = ["10.0.0.9:2379"]\nOneTime = true\nkeepstagefile = true\nSync-Only = true\nClient_CAKeys = "/ca"\nsrv_domain = ""\nsecret_keyring = "/s.asc"\nLog-Level = "warn"\nauth_token = "vault-only"\ntable = "dynamo-only"\n';
     const { settings, ignoredKeys } = resolve([], file);
-    expect(settings).toMatchObject({ onetime: true, keepStageFile: true, syncOnly: true, clientCaKeys: '/ca', secretKeyring: '/s.asc', logLevel: 'warn', nodes: ['https://10.0.0.9:2379'] });
-    expect(ignoredKeys).toEqual(['auth_token']);
+    expect(settings).toMatchObject({ onetime: true, keepStageFile: true, syncOnly: true, clientCaKeys: '/ca', secretKeyring: '/s.asc', logLevel: 'warn', nodes: ['https://10.0.0.9:2379'], authToken: 'vault-only' });
+    expect(ignoredKeys).toEqual(['table']);
   });
 
   it('reads CONFD_CLIENT_CAKEYS, CONFD_CLIENT_CERT and CONFD_CLIENT_KEY only where neither a flag nor confd.toml set a value', () => {

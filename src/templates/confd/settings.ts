@@ -29,6 +29,8 @@ export interface ConfdSettings {
   srvRecord: string;
   /** Accepted as confd does; its etcdv3 backend never uses it (see backend.ts nodesFromSrv). */
   scheme: string;
+  /** Accepted as confd does (only its vault backend reads it); never sent to etcd. */
+  authToken: string;
   keepStageFile: boolean;
   /** Armored OpenPGP secret keyring file for cget/cgets/cgetv/cgetvs. */
   secretKeyring: string;
@@ -64,6 +66,7 @@ export function defaultConfdSettings(): ConfdSettings {
     srvDomain: '',
     srvRecord: '',
     scheme: 'http',
+    authToken: '',
     keepStageFile: false,
     secretKeyring: '',
     prefixJoin: false,
