@@ -1,5 +1,6 @@
 // flanneld's command line and FLANNELD_* environment (flannel main.go, coreos/pkg flagutil) as weft
 // reads them: one table per behaviour, named with flanneld's own flag names.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asksVersion, flannelEnv, flannelFlags } from './flannel.ts';
 import { loadConfig } from './load.ts';
@@ -22,6 +23,12 @@ function value(config: unknown, path: string): unknown {
 describe('the flanneld flag table', () => {
   it('has every flag of flannel main.go, and no other', () => {
     expect(Object.keys(flannelFlags).sort()).toEqual([...mainGoFlags].sort());
+  });
+
+  it('is the table in src/subnet/README.md, row for row', () => {
+    const readme = readFileSync(new URL('../subnet/README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `-{1,2}([a-z0-9_-]+)` \|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(Object.keys(flannelFlags).sort());
   });
 
   it.each([
