@@ -6,7 +6,7 @@ import { adminRequest } from '../../src/admin/client.ts';
 import { startCluster, type WeftCluster } from '../harness/cluster.ts';
 import { leftovers, UNDERLAY_IP, type Host } from '../harness/netns.ts';
 
-let cluster: WeftCluster;
+let cluster: WeftCluster | undefined;
 let prefix = '';
 
 const underlay = (host: Host): string[] => {
@@ -16,17 +16,20 @@ const underlay = (host: Host): string[] => {
 };
 
 beforeAll(async () => {
-  cluster = await startCluster({ hosts: 3, containersPerHost: 1, underlayArgs: underlay });
-  prefix = cluster.bed.prefix;
+  const started = await startCluster({ hosts: 3, containersPerHost: 1, underlayArgs: underlay });
+  cluster = started;
+  prefix = started.bed.prefix;
 });
 
 afterAll(async () => {
-  await cluster?.teardown();
+  if (cluster === undefined) return; // startCluster removed what it had made; prefix '' would list other runs'
+  await cluster.teardown();
   expect(await leftovers(prefix)).toEqual({ namespaces: [], links: [] });
 });
 
 describe('flanneld underlay flags on a 3-host overlay', () => {
   it('finds each host\'s underlay interface and address, and every container reaches every other', async () => {
+    if (cluster === undefined) throw new Error('no cluster');
     for (const h of cluster.hosts) {
       const status = (await adminRequest(h.socket, 'GET', '/v1/status')).body as { areas: { subnet: { status: { publicIP: string; iface: string } }; overlay: { ready: boolean } } };
       expect(status.areas.subnet.status).toMatchObject({ publicIP: h.host.ip, iface: h.host.link });
