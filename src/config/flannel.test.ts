@@ -116,7 +116,10 @@ describe('flanneld flags weft refuses or accepts without effect', () => {
     [['--healthz-port', '70000'], {}, '--healthz-port', /not a port/],
     [['-v', 'loud'], {}, '--v', /not a klog verbosity/],
     [['--ip-masq-fully-random-disable=maybe'], {}, '--ip-masq-fully-random-disable', /expected true or false/],
-    [['--subnet-dir=/run/flannel/networks'], {}, '--subnet-dir', /unknown flag/],
+    [['--subnet-dir', '/run/flannel/networks'], {}, '--subnet-dir', /older flanneld releases/],
+    [['-etcd-endpoint', 'http://10.0.0.1:2379'], {}, '--etcd-endpoint', /older flanneld releases.*use --etcd-endpoints/],
+    [['--no-fast-proxy'], {}, '--no-fast-proxy', /older flanneld releases/],
+    [['--subnet-dirs=/run'], {}, '--subnet-dirs', /unknown flag/],
   ])('%j %j: a problem naming %s', (flags, env, path, message) => {
     const { problems } = loadConfig({ flags, env });
     expect(problems).toHaveLength(1);

@@ -107,6 +107,24 @@ export const flannelFlags: Readonly<Record<string, FlannelFlag>> = {
   log_backtrace_at: { kind: 'accepted', note: 'weft logs JSON lines without Go stack traces' },
 };
 
+/**
+ * Flags of older flanneld releases that today's main.go no longer has (from its git history): a
+ * problem that says so, rather than "unknown flag"; `true` marks a boolean (it takes no value).
+ */
+export const retiredFlannelFlags: Readonly<Record<string, boolean>> = {
+  'etcd-endpoint': false, networks: false, 'subnet-dir': false, listen: false, remote: false, 'remote-cafile': false,
+  'remote-certfile': false, 'remote-keyfile': false, port: false, 'no-fast-proxy': true, help: true, 'iptables-resyc': false,
+  'charon-path': false, 'charon-exec-path': false, 'charon-vici-uri': false, 'vici-uri': false,
+  'auto-detect-ipv4': true, 'auto-detect-ipv6': true, 'use-multi-cluster-cidr': true,
+};
+
+const renamed: Readonly<Record<string, string>> = { 'etcd-endpoint': 'etcd-endpoints', 'iptables-resyc': 'iptables-resync' };
+
+export function retiredProblem(name: string): string {
+  const now = renamed[name];
+  return `a flag of older flanneld releases that current flanneld no longer has${now === undefined ? '' : `; use --${now}`}`;
+}
+
 /** The FLANNELD_* variable flanneld reads for a flag: `iface-can-reach` -> FLANNELD_IFACE_CAN_REACH. */
 export function flannelEnv(name: string): string {
   return `FLANNELD_${name.replaceAll('-', '_').toUpperCase()}`;

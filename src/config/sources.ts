@@ -2,7 +2,7 @@
 // and `--<section>-<key>` flags (both derived from the schema), and flanneld's FLANNELD_<FLAG>
 // variables and flags (flannel.ts says what each becomes).
 import type { Field } from './fields.ts';
-import { FlannelApplier, flannelEnv, flannelFlags, isFlannelSwitch, type FlannelSink } from './flannel.ts';
+import { FlannelApplier, flannelEnv, flannelFlags, isFlannelSwitch, retiredFlannelFlags, retiredProblem, type FlannelSink } from './flannel.ts';
 import type { ConfigProblem } from './load.ts';
 import { fieldEnv, fieldFlag, schema } from './schema.ts';
 
@@ -111,7 +111,9 @@ export function applyFlags(flags: readonly string[], config: MutableConfig, out:
     }
     const flannel = target === undefined ? flannelFlags[name] : undefined;
     if (target === undefined && flannel === undefined) {
-      out.problems.push({ path: `--${name}`, message: 'unknown flag (see `weft config flags`)', source: 'flag' });
+      const retired = retiredFlannelFlags[name];
+      if (retired === false && inline === undefined) i++; // its value is not an argument of its own
+      out.problems.push({ path: `--${name}`, message: retired === undefined ? 'unknown flag (see `weft config flags`)' : retiredProblem(name), source: 'flag' });
       continue;
     }
     let text = inline;
