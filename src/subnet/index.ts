@@ -121,6 +121,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
 
     async start() {
       address = await resolvePublicAddress(settings, options.system);
+      for (const reason of address.skipped ?? []) log.info({ event: 'underlay_choice_skipped', reason }, 'an --iface/--iface-regex entry found no interface; trying the next');
       if (address.iface === undefined) {
         log.warn({ event: 'public_ip_not_local', code: 'WEFT_E_PUBLIC_IP', publicIP: address.publicIP }, 'no interface of this host has --public-ip; the overlay needs --iface (flanneld would exit here)');
       }

@@ -46,7 +46,7 @@ describe('the underlay interface and public IP, chosen as flanneld chooses them'
     expect(usableAddresses([v4('127.0.0.1'), v4('169.254.1.1'), v4('10.0.0.1'), v4('224.0.0.1'), v6])).toEqual(['10.0.0.1', '169.254.1.1']);
   });
 
-  it.each<[string, Partial<UnderlaySettings>, { publicIP: string; iface: string | undefined }]>([
+  it.each<[string, Partial<UnderlaySettings>, { publicIP: string; iface: string | undefined; skipped?: readonly string[] }]>([
     ['nothing: the default route', {}, { publicIP: '172.17.0.5', iface: 'eth0' }],
     ['--public-ip alone: its interface', { public_ip: '10.10.0.1' }, { publicIP: '10.10.0.1', iface: 'br10' }],
     ['--public-ip alone on loopback', { public_ip: '127.0.0.1' }, { publicIP: '127.0.0.1', iface: 'lo' }],
@@ -54,17 +54,20 @@ describe('the underlay interface and public IP, chosen as flanneld chooses them'
     ['--iface NAME', { iface: ['eth1'] }, { publicIP: '192.168.1.7', iface: 'eth1' }],
     ['--iface IP', { iface: ['169.254.3.3'] }, { publicIP: '169.254.3.3', iface: 'eth1' }],
     ['--iface with --public-ip (NAT)', { iface: ['eth0'], public_ip: '203.0.113.9' }, { publicIP: '203.0.113.9', iface: 'eth0' }],
-    ['--iface tried in order', { iface: ['eth9', 'eth2', '10.9.9.9', 'br10', 'eth0'] }, { publicIP: '10.10.0.1', iface: 'br10' }],
+    ['--iface tried in order, the misses kept', { iface: ['eth9', 'eth2', '10.9.9.9', 'br10', 'eth0'] }, {
+      publicIP: '10.10.0.1', iface: 'br10',
+      skipped: ['no interface named eth9 (or it has no address)', 'interface eth2 has no usable IPv4 address (loopback addresses do not count, as in flannel)', 'no interface has the address 10.9.9.9'],
+    }],
     ['--iface before --iface-regex', { iface: ['eth0'], iface_regex: ['^br'] }, { publicIP: '172.17.0.5', iface: 'eth0' }],
     ['--iface-regex on addresses first', { iface_regex: ['^192\\.168\\.'] }, { publicIP: '192.168.1.7', iface: 'eth1' }],
     ['--iface-regex on addresses before names', { iface_regex: ['1'] }, { publicIP: '172.17.0.5', iface: 'eth0' }],
     ['--iface-regex on names', { iface_regex: ['^br[0-9]{1,2}$'] }, { publicIP: '10.10.0.1', iface: 'br10' }],
-    ['--iface-regex: no loopback address', { iface_regex: ['^127\\.', 'eth1'] }, { publicIP: '192.168.1.7', iface: 'eth1' }],
-    ['--iface-regex tried in order', { iface_regex: ['^wlan', 'eth2', '^eth1$'] }, { publicIP: '192.168.1.7', iface: 'eth1' }],
-    ['failed --iface falls to --iface-regex', { iface: ['eth9'], iface_regex: ['^br'] }, { publicIP: '10.10.0.1', iface: 'br10' }],
+    ['--iface-regex: no loopback address', { iface_regex: ['^127\\.', 'eth1'] }, { publicIP: '192.168.1.7', iface: 'eth1', skipped: [expect.stringMatching(/^--iface-regex \^127/)] }],
+    ['--iface-regex tried in order', { iface_regex: ['^wlan', 'eth2', '^eth1$'] }, { publicIP: '192.168.1.7', iface: 'eth1', skipped: [expect.stringMatching(/wlan/), expect.stringMatching(/eth2 has no usable/)] }],
+    ['failed --iface falls to --iface-regex', { iface: ['eth9'], iface_regex: ['^br'] }, { publicIP: '10.10.0.1', iface: 'br10', skipped: ['no interface named eth9 (or it has no address)'] }],
     ['--iface-can-reach: the route and its source', { iface_can_reach: '10.10.5.5' }, { publicIP: '10.10.0.1', iface: 'br10' }],
     ['--iface-can-reach without a source', { iface_can_reach: '192.168.9.9' }, { publicIP: '192.168.1.7', iface: 'eth1' }],
-    ['--iface-can-reach last', { iface: ['eth9'], iface_regex: ['^wlan'], iface_can_reach: '172.17.0.1' }, { publicIP: '172.17.0.5', iface: 'eth0' }],
+    ['--iface-can-reach last', { iface: ['eth9'], iface_regex: ['^wlan'], iface_can_reach: '172.17.0.1' }, { publicIP: '172.17.0.5', iface: 'eth0', skipped: [expect.any(String), expect.any(String)] }],
   ])('%s', async (_name, settings, expected) => {
     expect(await resolvePublicAddress(withSettings(settings), system)).toEqual(expected);
   });

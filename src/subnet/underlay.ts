@@ -45,11 +45,14 @@ export interface PublicAddress {
   readonly publicIP: string;
   /** The underlay interface; undefined only when --public-ip alone is on no interface of this host. */
   readonly iface: string | undefined;
+  /** Why earlier --iface/--iface-regex entries found nothing (flanneld logs these too); absent when none. */
+  readonly skipped?: readonly string[];
 }
 
 interface Choice {
   readonly iface: string;
   readonly address: string;
+  readonly skipped?: readonly string[];
 }
 
 const failed = (message: string): never => {
@@ -120,7 +123,8 @@ async function choose(s: UnderlaySettings, system: HostSystem): Promise<Choice> 
   const reasons: string[] = [];
   for (const attempt of attempts) {
     try {
-      return await attempt();
+      const choice = await attempt();
+      return reasons.length === 0 ? choice : { ...choice, skipped: reasons };
     } catch (error) {
       reasons.push((error as Error).message);
     }
@@ -144,8 +148,8 @@ export async function resolvePublicAddress(s: UnderlaySettings, system: HostSyst
   const publicIP = ip === undefined ? undefined : formatIp4(ip);
   if (s.public_ip !== '' && publicIP === undefined) failed(`--public-ip ${JSON.stringify(s.public_ip)} is not an IPv4 address`);
   if (s.iface.length > 0 || s.iface_regex.length > 0 || s.iface_can_reach !== '') {
-    const choice = await choose(s, system);
-    return { publicIP: publicIP ?? choice.address, iface: choice.iface };
+    const { address, ...choice } = await choose(s, system);
+    return { publicIP: publicIP ?? address, ...choice };
   }
   // flanneld exits when no interface has the --public-ip; the lease needs only the address, and the
   // overlay says what is missing (see README, Where we differ).
