@@ -116,7 +116,7 @@ describe('weft daemon with flanneld\'s command line and environment', () => {
     const socket = join(dir, 'weft.sock');
     await waitReady(socket, daemon);
     expect(await subnetStatus(socket)).toMatchObject({ publicIP: '127.0.0.1', iface: 'lo', prefix: '/flanneld2/network' });
-    expect(daemon.logEvents().find((e) => e.event === 'underlay_choice_skipped')).toMatchObject({ reason: expect.stringMatching(/no interface named weftnosuch0/) });
+    expect(String(daemon.logEvents().find((e) => e.event === 'underlay_choice_skipped')?.reason)).toMatch(/no interface named weftnosuch0/);
   });
 
   it.each<[string, string[], Record<string, string>, RegExp]>([
