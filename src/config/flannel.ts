@@ -92,7 +92,7 @@ export const flannelFlags: Readonly<Record<string, FlannelFlag>> = {
     kind: 'accepted',
     switch: true,
     check: (text) => (goBool(text) === undefined ? `expected true or false, got "${text}"` : undefined),
-    note: "weft adds no blackhole route for this host's subnet (not implemented); a bridge such as cni0 or docker0 holding the subnet does the same job",
+    note: "weft adds no blackhole route for this host's subnet (not implemented); where a bridge (cni0, docker0) holds the subnet, flanneld's cannot be added either (the kernel answers 'File exists')",
   },
   v: {
     kind: 'alias',
