@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { configFlags, fieldEnv, formatProblems, loadConfig, schema, withLines, type ConfigProblem, type LoadResult } from '../config/index.ts';
+import { configFlags, fieldEnv, flannelEnv, flannelFlags, formatProblems, loadConfig, schema, withLines, type ConfigProblem, type FlannelFlag, type LoadResult } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
 import { spec } from './commands.ts';
@@ -118,6 +118,25 @@ export const configFlagsCommand: Command = {
       io.out(`--${flag.padEnd(22)} ${fieldEnv(section, key).padEnd(28)} ${path.padEnd(24)} ${doc}`);
     }
     io.out(`\nsections: ${Object.keys(schema).join(', ')}`);
+    io.out("\nflanneld's flags (also read from FLANNELD_<FLAG>; see src/subnet/README.md):");
+    for (const [name, flag] of Object.entries(flannelFlags)) io.out(`--${name.padEnd(29)} ${flannelEnv(name).padEnd(38)} ${flannelMeaning(flag)}`);
     return 0;
   },
 };
+
+function flannelMeaning(flag: FlannelFlag): string {
+  switch (flag.kind) {
+    case 'same':
+      return flag.path;
+    case 'alias':
+      return `${flag.path} (converted)`;
+    case 'accepted':
+      return `accepted, no effect: ${flag.note}`;
+    case 'refused':
+      return `refused: ${flag.why}`;
+    case 'healthz':
+      return 'admin.listen (with --healthz-ip/--healthz-port)';
+    case 'command':
+      return 'weft daemon --version';
+  }
+}

@@ -1,16 +1,26 @@
+import { asksVersion } from '../config/index.ts';
 import { runDaemon } from '../daemon.ts';
 import { isWeftError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { takeOption, type Command } from './command.ts';
 import { spec } from './commands.ts';
 import { loadValidatedFromArgs } from './config.ts';
+import { weftVersion } from '../version.ts';
 
 export const daemonCommand: Command = {
   ...spec('daemon'),
   async run(args, io) {
+    // flanneld's -version: print and exit before reading any config (flanneld checks it first too).
+    if (asksVersion(args)) {
+      io.out(`weft ${weftVersion}`);
+      return 0;
+    }
     const loaded = await loadValidatedFromArgs(args, io);
     if (loaded === undefined) return 1;
     const logger = createLogger(loaded.config.log.level);
+    for (const notice of loaded.notices) {
+      logger.warn({ area: 'daemon', event: 'flannel_flag_without_effect', flag: notice.path, source: notice.source }, notice.message);
+    }
     const { rest: flags } = takeOption(args, 'config');
     try {
       return await runDaemon({ config: loaded.config, logger, reloadSource: { file: loaded.file, env: io.env, flags } });

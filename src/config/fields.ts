@@ -83,8 +83,9 @@ export function boolean(defaultValue: boolean, doc: string, options: FieldOption
     fromToml: (value) => (typeof value === 'boolean' ? ok(value) : bad(`expected true or false, got ${describe(value)}`)),
     fromText: (text) => {
       const t = text.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(t)) return ok(true);
-      if (['0', 'false', 'no', 'off'].includes(t)) return ok(false);
+      // 't'/'f' too: Go's strconv.ParseBool, which flanneld's flags and FLANNELD_* use.
+      if (['1', 't', 'true', 'yes', 'on'].includes(t)) return ok(true);
+      if (['0', 'f', 'false', 'no', 'off'].includes(t)) return ok(false);
       return bad(`expected true or false, got "${text}"`);
     },
   };
@@ -106,8 +107,9 @@ export function duration(defaultText: string, min: string, doc: string, options:
   return { kind: 'duration', default: defaultMs, doc, ...options, fromToml: check, fromText: check };
 }
 
-export function list(defaultValue: readonly string[], doc: string, options: FieldOptions & { check?: (item: string) => string | undefined } = {}): Field<readonly string[]> {
-  const { check, ...rest } = options;
+/** `split: false`: env/flag text is one item, never split at commas (a regex may hold one). */
+export function list(defaultValue: readonly string[], doc: string, options: FieldOptions & { check?: (item: string) => string | undefined; split?: boolean } = {}): Field<readonly string[]> {
+  const { check, split = true, ...rest } = options;
   const validate = (items: string[]): Parsed<readonly string[]> => {
     for (const item of items) {
       const problem = check?.(item);
@@ -128,7 +130,7 @@ export function list(defaultValue: readonly string[], doc: string, options: Fiel
       }
       return validate(value);
     },
-    fromText: (text) => validate(text.split(',').map((s) => s.trim()).filter((s) => s !== '')),
+    fromText: (text) => validate(split ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : text === '' ? [] : [text]),
   };
 }
 

@@ -1,12 +1,14 @@
-// Builds the effective config: schema defaults < TOML file < WEFT_* environment < command-line
-// flags. Collects every problem (with its key path and, for the file, its line) instead of stopping
-// at the first, so `weft config check` can report them all at once.
+// Builds the effective config: schema defaults < TOML file < FLANNELD_* environment < WEFT_*
+// environment < command-line flags (weft's and flanneld's, in order; sources.ts). Collects every
+// problem (with its key path and, for the file, its line) instead of stopping at the first, so
+// `weft config check` can report them all at once.
 import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { WeftError } from '../errors.ts';
-import type { Field } from './fields.ts';
+import { FlannelApplier } from './flannel.ts';
 import { locateKey } from './locate.ts';
-import { defaults, fieldEnv, fieldFlag, schema, type Config } from './schema.ts';
+import { defaults, schema, type Config } from './schema.ts';
+import { applyEnv, applyFlags, applyFlannelEnv, fieldsOf, type Collected, type ConfigNotice, type MutableConfig } from './sources.ts';
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `etcd.dial_timeout`, or the flag/env name it came from. */
@@ -25,15 +27,12 @@ export interface LoadInput {
   readonly flags?: readonly string[];
 }
 
+export type { ConfigNotice } from './sources.ts';
+
 export interface LoadResult {
   readonly config: Config;
   readonly problems: readonly ConfigProblem[];
-}
-
-type MutableConfig = Record<string, Record<string, unknown>>;
-
-function fieldsOf(section: string): Record<string, Field<unknown>> | undefined {
-  return (schema as Record<string, Record<string, Field<unknown>>>)[section];
+  readonly notices: readonly ConfigNotice[];
 }
 
 export { locateKey } from './locate.ts';
@@ -78,91 +77,11 @@ function lineOf(text: string, section: string, key?: string): { line?: number } 
   return line === undefined ? {} : { line };
 }
 
-function applyEnv(env: Readonly<Record<string, string | undefined>>, config: MutableConfig, problems: ConfigProblem[]): void {
-  for (const [section, fields] of Object.entries(schema)) {
-    for (const [key, field] of Object.entries(fields as Record<string, Field<unknown>>)) {
-      const name = fieldEnv(section, key);
-      const text = env[name];
-      if (text === undefined) continue;
-      const parsed = field.fromText(text);
-      if (parsed.ok) (config[section] as Record<string, unknown>)[key] = parsed.value;
-      else problems.push({ path: name, message: `${section}.${key}: ${parsed.problem}`, source: 'env' });
-    }
-  }
-}
-
-interface FlagTarget {
-  section: string;
-  key: string;
-  field: Field<unknown>;
-}
-
-function flagTable(): Map<string, FlagTarget> {
-  const table = new Map<string, FlagTarget>();
-  for (const [section, fields] of Object.entries(schema)) {
-    for (const [key, field] of Object.entries(fields as Record<string, Field<unknown>>)) {
-      table.set(fieldFlag(section, key, field), { section, key, field });
-    }
-  }
-  return table;
-}
-
-/** Every config flag the command line accepts, for help texts. */
-export function configFlags(): { flag: string; path: string; doc: string; switch: boolean }[] {
-  return [...flagTable()].map(([flag, t]) => ({ flag, path: `${t.section}.${t.key}`, doc: t.field.doc, switch: t.field.switch === true }));
-}
-
-function applyFlags(flags: readonly string[], config: MutableConfig, problems: ConfigProblem[]): void {
-  const table = flagTable();
-  const appended = new Set<string>();
-  for (let i = 0; i < flags.length; i++) {
-    const arg = flags[i] ?? '';
-    const match = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
-    if (!match) {
-      problems.push({ path: arg, message: 'unexpected argument', source: 'flag' });
-      continue;
-    }
-    let name = match[1] ?? '';
-    let inline = match[2];
-    let target = table.get(name);
-    if (target === undefined && name.startsWith('no-') && table.get(name.slice(3))?.field.switch === true) {
-      target = table.get(name.slice(3));
-      name = name.slice(3);
-      inline = 'false';
-    }
-    if (target === undefined) {
-      problems.push({ path: `--${name}`, message: 'unknown flag (see `weft config flags`)', source: 'flag' });
-      continue;
-    }
-    let text = inline;
-    if (text === undefined) {
-      if (target.field.switch === true) text = 'true';
-      else if (i + 1 < flags.length) text = flags[++i];
-      else {
-        problems.push({ path: `--${name}`, message: 'needs a value', source: 'flag' });
-        continue;
-      }
-    }
-    const parsed = target.field.fromText(text ?? '');
-    if (!parsed.ok) {
-      problems.push({ path: `--${name}`, message: `${target.section}.${target.key}: ${parsed.problem}`, source: 'flag' });
-      continue;
-    }
-    const sectionValues = config[target.section] as Record<string, unknown>;
-    const id = `${target.section}.${target.key}`;
-    if (target.field.repeatable === true && appended.has(id)) {
-      sectionValues[target.key] = [...(sectionValues[target.key] as string[]), ...(parsed.value as string[])];
-    } else {
-      sectionValues[target.key] = parsed.value;
-    }
-    appended.add(id);
-  }
-}
-
 /** Loads and validates; never throws for bad input (see `problems`), only for an unreadable file. */
 export function loadConfig(input: LoadInput): LoadResult {
   const config = structuredClone(defaults()) as unknown as MutableConfig;
-  const problems: ConfigProblem[] = [];
+  const out: Collected = { problems: [], notices: [], flannel: new FlannelApplier() };
+  const { problems } = out;
   let text = input.text;
   if (text === undefined && input.file !== undefined) {
     try {
@@ -172,9 +91,10 @@ export function loadConfig(input: LoadInput): LoadResult {
     }
   }
   if (text !== undefined) applyFile(text, config, problems);
+  if (input.env !== undefined) applyFlannelEnv(input.env, config, out);
   if (input.env !== undefined) applyEnv(input.env, config, problems);
-  if (input.flags !== undefined) applyFlags(input.flags, config, problems);
-  return { config: config as unknown as Config, problems };
+  if (input.flags !== undefined) applyFlags(input.flags, config, out);
+  return { config: config as unknown as Config, problems, notices: out.notices };
 }
 
 /** Loads and throws one WeftError listing every problem: what the daemon does at start-up. */

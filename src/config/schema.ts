@@ -39,11 +39,14 @@ export const schema = {
   subnet: {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
     etcd_prefix: string('/coreos.com/network', 'etcd prefix of the network config and leases (flannel layout).', { flag: 'etcd-prefix' }),
-    public_ip: string('', 'This host\'s IP on the underlay; default: the address of --iface.', { flag: 'public-ip' }),
-    iface: string('', 'Underlay interface; default: the interface of the default route.', { flag: 'iface' }),
+    public_ip: string('', "This host's IPv4 address on the underlay (flanneld --public-ip); default: the address of the interface chosen by iface, iface_regex or iface_can_reach. Alone, it also picks the interface that has it.", { flag: 'public-ip' }),
+    public_ipv6: string('', "This host's IPv6 address on the underlay (flanneld --public-ipv6); checked and kept, not leased yet.", { flag: 'public-ipv6' }),
+    iface: list([], 'Underlay interfaces, by name or IPv4 address, tried in order (flanneld --iface, repeatable); default: the interface of the default route.', { flag: 'iface' }),
+    iface_regex: list([], "Regular expressions tried in order after iface, each against the interfaces' IPv4 addresses, then their names (flanneld --iface-regex, repeatable).", { flag: 'iface-regex', split: false }),
+    iface_can_reach: string('', 'Use the interface of the route to this IPv4 address (`ip route get`), after iface and iface_regex (flanneld --iface-can-reach).', { flag: 'iface-can-reach' }),
     subnet_file: string('/run/flannel/subnet.env', "Where flannel-format subnet.env is written (flannel's path: its CNI plugin, mk-docker-opts.sh and Docker drop-ins read it).", { flag: 'subnet-file' }),
     ip_masq: boolean(false, 'Masquerade traffic leaving the cluster network.', { flag: 'ip-masq' }),
-    lease_ttl: duration('24h', '2s', 'TTL of the subnet lease in etcd.', { flag: 'subnet-lease-ttl' }),
+    lease_ttl: duration('24h', '2s', "TTL of the subnet lease in etcd (weft's own setting: flanneld's is fixed at 24h).", { flag: 'subnet-lease-ttl' }),
   },
   overlay: {
     enabled: boolean(true, 'Program the VXLAN overlay from the subnet leases.'),
@@ -51,6 +54,7 @@ export const schema = {
     mtu: integer(0, 0, 65535, "MTU of the VXLAN device as is; 0: the network config's Backend.MTU (else the underlay's) minus 50, as flannel."),
     resync_interval: duration('30s', '1s', 'How often the kernel state is compared with the leases and repaired.'),
     ip_masq_cleanup: boolean(false, 'Remove the WEFT-* ip-masq and forward chains on clean shutdown (flannel never does: containers keep talking across a restart).'),
+    ip_masq_random_fully: boolean(true, 'MASQUERADE with --random-fully where iptables has it (≥ 1.6.2), as flanneld; false: flanneld --ip-masq-fully-random-disable.'),
     iptables_forward_rules: boolean(true, 'Accept forwarding to and from the cluster network in FORWARD (flannel --iptables-forward-rules; Docker sets its policy to DROP).', { flag: 'iptables-forward-rules' }),
   },
   dns: {

@@ -102,6 +102,7 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         ipMasq: config.subnet.ip_masq,
         ipMasqCleanup: config.overlay.ip_masq_cleanup,
         forwardRules: config.overlay.iptables_forward_rules,
+        masqRandomFully: config.overlay.ip_masq_random_fully,
         vtepMAC: view.self.vtepMAC,
         logger: deps.logger ?? silentLogger,
         ...(deps.backend === undefined ? {} : { backend: deps.backend }),

@@ -42,6 +42,8 @@ export interface RuleKeeperOptions {
   network: string;
   ipMasq: boolean;
   forwardRules: boolean;
+  /** MASQUERADE --random-fully where iptables has it (flanneld --ip-masq-fully-random-disable turns it off). */
+  randomFully?: boolean;
   run: Runner;
   log: Logger;
 }
@@ -72,7 +74,7 @@ export function createRuleKeeper(o: RuleKeeperOptions): RuleKeeper {
     async ensure(subnet) {
       if (o.ipMasq) {
         const f = await detect();
-        const chain = masqChain(o.network, subnet, f.randomFully);
+        const chain = masqChain(o.network, subnet, f.randomFully && o.randomFully !== false);
         installed = [chain, ...installed.filter((c) => c.chain !== chain.chain)];
         await apply([chain], f);
       }

@@ -95,6 +95,17 @@ describe('keeping the rules', () => {
     expect(ipt.calls).toContain('iptables-restore --noflush');
   });
 
+  it('leaves --random-fully off when told to (flanneld --ip-masq-fully-random-disable), even where iptables has it', async () => {
+    const ipt = createMemoryIptables();
+    const on = createRuleKeeper({ network: NET, ipMasq: true, forwardRules: false, run: ipt.run, log: silentLogger });
+    await on.ensure(OWN);
+    expect(ipt.chain('nat', 'WEFT-POSTROUTING')?.some((l) => l.includes('--random-fully'))).toBe(true);
+    const off = createRuleKeeper({ network: NET, ipMasq: true, forwardRules: false, randomFully: false, run: ipt.run, log: silentLogger });
+    await off.ensure(OWN);
+    expect(ipt.chain('nat', 'WEFT-POSTROUTING')?.some((l) => l.includes('MASQUERADE'))).toBe(true);
+    expect(ipt.chain('nat', 'WEFT-POSTROUTING')?.some((l) => l.includes('--random-fully'))).toBe(false);
+  });
+
   it('follows a new subnet of ours (the masq rules name it) and removes both chains when asked', async () => {
     const ipt = createMemoryIptables();
     const keeper = createRuleKeeper({ network: NET, ipMasq: true, forwardRules: true, run: ipt.run, log: silentLogger });

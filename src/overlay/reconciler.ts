@@ -62,6 +62,8 @@ export interface OverlayOptions {
   ipMasqCleanup: boolean;
   /** Config `overlay.iptables_forward_rules`: accept forwarding to and from the cluster network (default true). */
   forwardRules?: boolean;
+  /** Config `overlay.ip_masq_random_fully`: false leaves --random-fully off MASQUERADE (default true). */
+  masqRandomFully?: boolean;
   /** Use this VTEP MAC instead of the persisted one. */
   vtepMAC?: string;
   /** Seed for the first derived VTEP MAC; default /etc/machine-id. */
@@ -133,7 +135,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   const debounceMs = options.notifyDebounceMs ?? 50;
   const rules = createRuleKeeper({
     network: formatNet4(parseCidr4(options.network)!), ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true,
-    run: options.iptables ?? runIptables, log,
+    randomFully: options.masqRandomFully ?? true, run: options.iptables ?? runIptables, log,
   });
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;

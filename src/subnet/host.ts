@@ -1,68 +1,9 @@
-// What the lease says about this host: its public (underlay) IPv4 address, found as flannel finds
-// it (--public-ip, else the address of --iface, else of the default route's interface), the VTEP
-// MAC it publishes, and the MTU written to subnet.env.
+// What the lease says about this host besides its address (underlay.ts): the VTEP MAC it
+// publishes, and the MTU written to subnet.env.
 import { readFileSync } from 'node:fs';
-import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { WeftError } from '../errors.ts';
 import { deriveVtepMac, machineId } from '../machine.ts';
-import { formatIp4, isUnicastMac, normalizeMac, parseIp4 } from '../net/index.ts';
-
-/** The interface of the lowest-metric IPv4 default route in /proc/net/route text. */
-export function defaultRouteInterface(procNetRoute: string): string | undefined {
-  let best: { iface: string; metric: number } | undefined;
-  for (const line of procNetRoute.split('\n').slice(1)) {
-    const [iface, destination, , , , , metric, mask] = line.trim().split(/\s+/);
-    if (iface === undefined || destination !== '00000000' || mask !== '00000000') continue;
-    const m = Number(metric ?? 0);
-    if (best === undefined || m < best.metric) best = { iface, metric: m };
-  }
-  return best?.iface;
-}
-
-export interface HostSystem {
-  readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
-  readonly procNetRoute: () => string;
-}
-
-export const realSystem: HostSystem = {
-  interfaces: networkInterfaces,
-  procNetRoute: () => readFileSync('/proc/net/route', 'utf8'),
-};
-
-export interface PublicAddress {
-  readonly publicIP: string;
-  /** The underlay interface, when known. */
-  readonly iface: string | undefined;
-}
-
-function firstIPv4(name: string, system: HostSystem): string | undefined {
-  return system.interfaces()[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address
-    ?? system.interfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
-}
-
-export function resolvePublicAddress(settings: { public_ip: string; iface: string }, system: HostSystem = realSystem): PublicAddress {
-  if (settings.public_ip !== '') {
-    const publicIP = parseIp4(settings.public_ip);
-    if (publicIP === undefined) {
-      throw new WeftError('WEFT_E_PUBLIC_IP', `--public-ip ${JSON.stringify(settings.public_ip)} is not an IPv4 address`);
-    }
-    return { publicIP: formatIp4(publicIP), iface: settings.iface === '' ? undefined : settings.iface };
-  }
-  let iface = settings.iface;
-  if (iface === '') {
-    let routes = '';
-    try {
-      routes = system.procNetRoute();
-    } catch {
-      // no /proc: fall through to the error below
-    }
-    iface = defaultRouteInterface(routes) ?? '';
-    if (iface === '') throw new WeftError('WEFT_E_PUBLIC_IP', 'no IPv4 default route to find the underlay interface; set --iface or --public-ip');
-  }
-  const address = firstIPv4(iface, system);
-  if (address === undefined) throw new WeftError('WEFT_E_PUBLIC_IP', `interface ${iface} has no IPv4 address; set --public-ip or choose another --iface`);
-  return { publicIP: address, iface };
-}
+import { isUnicastMac, normalizeMac } from '../net/index.ts';
 
 /** A stable VTEP MAC from a seed (the machine id), until the overlay gives its own. */
 export const deriveVtepMAC = deriveVtepMac;

@@ -5,7 +5,8 @@ import type { Config } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
 import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
+import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu } from './host.ts';
+import { resolvePublicAddress, type HostSystem, type PublicAddress } from './underlay.ts';
 import { formatIp4, formatNet4, formatNet6 } from '../net/index.ts';
 import { subnetsPrefix, type Lease } from './lease-codec.ts';
 import { SubnetManager, type OwnLease } from './manager.ts';
@@ -19,7 +20,8 @@ export type { Lease } from './lease-codec.ts';
 export type { LeaseEvent, LeaseFeed, LeaseListener } from './peers.ts';
 export type { OwnLease } from './manager.ts';
 export type { NetworkConfig } from './network-config.ts';
-export { overlayMtu, type PublicAddress } from './host.ts';
+export { overlayMtu } from './host.ts';
+export type { PublicAddress } from './underlay.ts';
 // For the CLI (`weft lease ls`, `weft network init/show`).
 export { configKey, decodeLease, subnetsPrefix } from './lease-codec.ts';
 export { describeNetworkConfig, parseNetworkConfig, renderNetworkConfig, type NetworkInit } from './network-config.ts';
@@ -121,7 +123,11 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
     metrics: metrics.registry,
 
     async start() {
-      address = resolvePublicAddress(settings, options.system);
+      address = await resolvePublicAddress(settings, options.system);
+      for (const reason of address.skipped ?? []) log.info({ event: 'underlay_choice_skipped', reason }, 'an --iface/--iface-regex entry found no interface; trying the next');
+      if (address.iface === undefined) {
+        log.warn({ event: 'public_ip_not_local', code: 'WEFT_E_PUBLIC_IP', publicIP: address.publicIP }, 'no interface of this host has --public-ip; the overlay needs --iface (flanneld would exit here)');
+      }
       if (vtepMAC === undefined && options.vtepMACFor !== undefined) vtepMAC = checkVtepMAC(await options.vtepMACFor(address));
       vtepMAC ??= deriveVtepMAC(options.machineSeed ?? machineSeed());
       const client = options.etcd.client;
@@ -195,6 +201,8 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       const own = manager?.own();
       return {
         publicIP: address?.publicIP,
+        publicIPv6: settings.public_ipv6 === '' ? null : settings.public_ipv6,
+        iface: address?.iface ?? null,
         prefix,
         subnetFile: settings.subnet_file,
         lease: own === undefined ? null : { ...own.lease, etcdLease: own.etcdLease },

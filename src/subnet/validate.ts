@@ -2,7 +2,7 @@
 // fail once the daemon runs.
 import { isAbsolute } from 'node:path';
 import { problem, type Config, type Problem } from '../config/index.ts';
-import { interfaceNameProblem, parseIp4 } from '../net/index.ts';
+import { interfaceNameProblem, parseIp4, parseIp6 } from '../net/index.ts';
 
 export function validateSubnet(config: Config): Problem[] {
   const s = config.subnet;
@@ -11,9 +11,23 @@ export function validateSubnet(config: Config): Problem[] {
     problems.push(problem('subnet.etcd_prefix', `"${s.etcd_prefix}" must start with '/' and not end with one (flannel: /coreos.com/network)`));
   }
   if (s.public_ip !== '' && parseIp4(s.public_ip) === undefined) problems.push(problem('subnet.public_ip', `"${s.public_ip}" is not an IPv4 address`));
-  if (s.iface !== '') {
-    const bad = interfaceNameProblem(s.iface);
-    if (bad !== undefined) problems.push(problem('subnet.iface', bad));
+  if (s.public_ipv6 !== '' && (parseIp6(s.public_ipv6) === undefined || s.public_ipv6.includes('/'))) {
+    problems.push(problem('subnet.public_ipv6', `"${s.public_ipv6}" is not an IPv6 address`));
+  }
+  for (const entry of s.iface) {
+    // flanneld: an entry that parses as an IP is an address, anything else an interface name.
+    const bad = parseIp4(entry) !== undefined ? undefined : interfaceNameProblem(entry);
+    if (bad !== undefined) problems.push(problem('subnet.iface', `${bad} (or give an IPv4 address)`));
+  }
+  for (const pattern of s.iface_regex) {
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      problems.push(problem('subnet.iface_regex', `${JSON.stringify(pattern)} is not a regular expression: ${(error as Error).message}`));
+    }
+  }
+  if (s.iface_can_reach !== '' && parseIp4(s.iface_can_reach) === undefined) {
+    problems.push(problem('subnet.iface_can_reach', `"${s.iface_can_reach}" is not an IPv4 address`));
   }
   if (!isAbsolute(s.subnet_file)) problems.push(problem('subnet.subnet_file', `"${s.subnet_file}" must be an absolute path`));
   return problems;

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   /** Overlay resync interval for the daemons (repair tests use a short one). */
   readonly resyncInterval?: string;
   readonly extraDaemonArgs?: readonly string[];
+  /** How host `n`'s daemon finds its underlay; default `--iface <link> --public-ip <ip>`. */
+  readonly underlayArgs?: (host: Host) => readonly string[];
   /** Flags for the daemon of host `n` only (1-based), after extraDaemonArgs. */
   readonly hostDaemonArgs?: (n: number) => readonly string[];
   /** The cluster network written by `weft network init`; default 10.5.0.0/16 with /24 subnets. */
@@ -75,7 +77,7 @@ export class WeftCluster {
       weftMain, 'daemon',
       '--etcd-endpoints', this.etcd.endpoint,
       '--subnet-enabled', '--overlay-enabled',
-      '--iface', h.host.link, '--public-ip', h.host.ip,
+      ...(this.#options.underlayArgs?.(h.host) ?? ['--iface', h.host.link, '--public-ip', h.host.ip]),
       '--admin-socket', h.socket, '--subnet-file', h.subnetFile, '--daemon-state-dir', h.stateDir,
       '--overlay-resync-interval', this.#options.resyncInterval ?? '30s',
       '--log-level', 'info',
