@@ -85,6 +85,8 @@ export async function services(demo: Demo, attached: readonly Attached[], server
   }
   const routes = await eventually('both servers in host 1\'s route file', async () => readFileSync(demo.routeFile, 'utf8'), (t) => attached.slice(1).every((at) => t.includes(urlOf(at))));
   command(`grep url ${demo.routeFile}`, routes.split('\n').filter((l) => l.includes('url')).join('\n'));
+  // The proxy reloads right after the route file is replaced: wait for its first answer.
+  await eventually('the proxy answers for web', async () => (await demo.cni.bed.exec(cni.bed.host(1).ns, 'curl', ['-s', '--max-time', '2', '-H', `Host: ${webHost}`, 'http://127.0.0.1:8080/healthz'])).stdout, (t) => t === 'ok');
   const bodies = await curls(demo, 6);
   expectThat(bodies.every((b) => b === 'web-h2' || b === 'web-h3') && new Set(bodies).size === 2, `both servers answer through the proxy: ${bodies.join(', ')}`);
   ok('proxy', `${webHost} on h1's proxy answered by ${[...new Set(bodies)].sort().join(' and ')} (${bodies.length} requests)`);
