@@ -1,6 +1,6 @@
 // A weft cluster on network namespaces: etcd in the underlay namespace, `weft daemon` (subnet +
 // overlay) in each host namespace, and containers on a bridge in each host, addressed from the
-// subnet the host leased. Used by the e2e suites and by `npm run demo`.
+// subnet the host leased. Used by the e2e suites and, through test/cni/cluster.ts, by `npm run demo`.
 // Container addressing: host's subnet 10.5.X.0/24 -> bridge weftbr0 = 10.5.X.1/24 in the host,
 // container M = 10.5.X.(10+M)/24 with default route via 10.5.X.1.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
