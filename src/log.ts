@@ -1,19 +1,64 @@
-// One logger for the whole process: JSON lines on stdout, one event per line, the area as a field.
+// One logger for the whole process: one event per line on stdout, the area as a field. JSON by
+// default; `text` for people. Under journald (JOURNAL_STREAM set: stdout is a journal stream) every
+// line starts with its syslog priority, `<4>` for warn: journald's SyslogLevelPrefix (on by
+// default) strips it and files the line at that priority, so `journalctl -p warning` finds warnings.
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export type LogFormat = 'json' | 'text';
 
-export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger {
-  const options = {
+export interface LogOptions {
+  readonly format?: LogFormat;
+  /** Prefix lines with `<N>`; default: when JOURNAL_STREAM is set. */
+  readonly journald?: boolean;
+}
+
+/** syslog priorities (sd-daemon(3)): pino's levels onto journald's. */
+export const journalPriority: Readonly<Record<string, number>> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2 };
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
+
+/** `{"level":"warn",...}` → `WARN [area] message key=value ...`; a line that is not ours passes through. */
+export function textLine(json: string): string {
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const { level, time, area, msg, ...fields } = event;
+  delete fields.pid; // journald and ps know it; it only widens every line
+  const head = [str(time), str(level).toUpperCase().padEnd(5), area === undefined ? '' : `[${str(area)}]`, str(msg)].filter((p) => p !== '');
+  const tail = Object.entries(fields).map(([key, value]) => {
+    const text = str(value);
+    return `${key}=${/^[^\s"=]*$/.test(text) ? text : JSON.stringify(text)}`;
+  });
+  return `${[...head, ...tail].join(' ')}\n`;
+}
+
+function lineWriter(format: LogFormat, journald: boolean): ((line: string) => string) | undefined {
+  if (format === 'json' && !journald) return undefined;
+  return (line) => {
+    const text = format === 'text' ? textLine(line) : line;
+    if (!journald) return text;
+    const level = /^\{"level":"(\w+)"/.exec(line)?.[1] ?? 'info';
+    return `<${journalPriority[level] ?? 6}>${text}`;
+  };
+}
+
+export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream, options: LogOptions = {}): Logger {
+  const write = lineWriter(options.format ?? 'json', options.journald ?? (process.env.JOURNAL_STREAM ?? '') !== '');
+  const pinoOptions = {
     level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Level names, not numbers: what an operator greps for.
+    // Level names, not numbers: what an operator greps for. First in the line (lineWriter reads it).
     formatters: { level: (label: string) => ({ level: label }) },
+    ...(write === undefined ? {} : { hooks: { streamWrite: write } }),
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
 }
 
 /** A logger that drops everything: the default for helpers used outside the daemon (tests, CLIs). */

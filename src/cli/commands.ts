@@ -28,7 +28,8 @@ export const commands: readonly CommandEntry[] = [
   { name: 'config check', usage: 'weft config check FILE', summary: 'Validate a config file; print every problem with its key path and line.', load: async () => (await import('./config.ts')).configCheck },
   { name: 'config show', usage: 'weft config show [--config FILE] [flags]', summary: 'Print the effective config (defaults < file < WEFT_* env < flags) as JSON.', load: async () => (await import('./config.ts')).configShow },
   { name: 'config flags', usage: 'weft config flags', summary: 'List every config key with its flag, environment variable and meaning.', load: async () => (await import('./config.ts')).configFlagsCommand },
-  { name: 'version', usage: 'weft version', summary: 'Print the weft version and the Node.js runtime.', load: async () => versionCommand },
+  { name: 'completion bash', usage: 'weft completion bash', summary: 'Print a bash completion script for weft (install.sh puts it in /etc/bash_completion.d/weft).', load: async () => (await import('./completion.ts')).completionCommand },
+  { name: 'version', usage: 'weft version | weft --version | weft -v', summary: 'Print the weft version and the Node.js runtime.', load: async () => versionCommand },
 ];
 
 /** The static part of a command's table entry, for its module to spread into its Command. */

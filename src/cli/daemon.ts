@@ -10,7 +10,7 @@ export const daemonCommand: Command = {
   async run(args, io) {
     const loaded = await loadValidatedFromArgs(args, io);
     if (loaded === undefined) return 1;
-    const logger = createLogger(loaded.config.log.level);
+    const logger = createLogger(loaded.config.log.level, undefined, { format: loaded.config.log.format });
     const { rest: flags } = takeOption(args, 'config');
     try {
       return await runDaemon({ config: loaded.config, logger, reloadSource: { file: loaded.file, env: io.env, flags } });

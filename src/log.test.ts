@@ -1,0 +1,53 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, textLine } from './log.ts';
+
+function capture(): { stream: Writable; lines: () => string[] } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, lines: () => text.split('\n').filter((l) => l !== '') };
+}
+
+async function flushed(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the level name first, no prefix outside journald', async () => {
+    const { stream, lines } = capture();
+    createLogger('info', stream, { journald: false }).warn({ area: 'dns' }, 'hello');
+    await flushed();
+    expect(lines()[0]).toMatch(/^\{"level":"warn",/);
+  });
+
+  it('prefixes every line with its syslog priority under journald', async () => {
+    const { stream, lines } = capture();
+    const log = createLogger('trace', stream, { journald: true });
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    log.fatal('f');
+    await flushed();
+    expect(lines().map((l) => l.slice(0, 3))).toEqual(['<7>', '<6>', '<4>', '<3>', '<2>']);
+    expect(JSON.parse(lines()[2]!.slice(3))).toMatchObject({ level: 'warn', msg: 'w' });
+  });
+
+  it('writes text lines when asked, prefixed under journald', async () => {
+    const { stream, lines } = capture();
+    createLogger('info', stream, { format: 'text', journald: true }).child({ area: 'subnet' }).warn({ event: 'lease_lost', subnet: '10.5.1.0/24', note: 'two words' }, 'lease lost');
+    await flushed();
+    expect(lines()[0]).toMatch(/^<4>\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[subnet\] lease lost event=lease_lost subnet=10.5.1.0\/24 note="two words"$/);
+  });
+});
+
+describe('textLine', () => {
+  it('passes a line that is not JSON through', () => {
+    expect(textLine('not json\n')).toBe('not json\n');
+  });
+});
