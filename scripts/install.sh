@@ -34,6 +34,20 @@ die() {
 
 systemd_running() { [ -d /run/systemd/system ]; }
 
+# mkdir -p, noting in $prefix/.created-dirs each directory that did not exist yet (parents first),
+# so that uninstall removes /opt/cni/bin or /etc/cni/net.d only if weft made them.
+make_dir() {
+  dir=$1
+  missing=
+  while [ ! -d "$dir" ]; do
+    missing="$dir
+$missing"
+    dir=$(dirname "$dir")
+  done
+  mkdir -p "$1"
+  printf '%s' "$missing" >>"$prefix/.created-dirs"
+}
+
 # Prints the path of a usable node binary taken from $1 (binary or release tarball) into $2.
 install_node() {
   source=$1
@@ -74,6 +88,10 @@ do_install() {
   node=$(readlink -f "$node")
 
   mkdir -p "$prefix/bin" "$prefix/lib"
+  touch "$prefix/.created-dirs"
+  for dir in "$(dirname "$link")" "$(dirname "$unit")" "$(dirname "$completion")" "$(dirname "$config")" /opt/cni/bin /etc/cni/net.d; do
+    make_dir "$dir"
+  done
   install_node "$node" "$prefix/node"
 
   # Unpack beside the old copy, then swap: a running daemon keeps its files until it restarts.
@@ -89,16 +107,13 @@ do_install() {
   write_wrapper "$prefix/bin/weft" dist/src/cli/main.js
   write_wrapper "$prefix/bin/weft-cni" dist/cni/main.js
   install -m 0755 "$prefix/lib/weft/scripts/weft-notify-exec" "$prefix/bin/weft-notify-exec"
-  mkdir -p "$(dirname "$link")"
   ln -sfn "$prefix/bin/weft" "$link"
 
-  mkdir -p "$(dirname "$unit")" "$(dirname "$completion")"
   install -m 0644 "$prefix/lib/weft/scripts/weft.service" "$unit"
   "$prefix/bin/weft" completion bash >"$completion.new"
   chmod 0644 "$completion.new"
   mv -f "$completion.new" "$completion"
   if [ ! -e "$config" ]; then
-    install -d -m 0755 "$(dirname "$config")"
     install -m 0644 "$prefix/lib/weft/docs/weft.example.toml" "$config"
   fi
 
@@ -116,9 +131,14 @@ do_uninstall() {
   if [ -L "$link" ] && [ "$(readlink "$link")" = "$prefix/bin/weft" ]; then rm -f "$link"; fi
   if [ -f "$config" ] && [ -f "$prefix/lib/weft/docs/weft.example.toml" ] && cmp -s "$config" "$prefix/lib/weft/docs/weft.example.toml"; then
     rm -f "$config"
-    rmdir "$(dirname "$config")" 2>/dev/null || true
   elif [ -f "$config" ]; then
     echo "weft install: kept $config (changed since install)"
+  fi
+  if [ -f "$prefix/.created-dirs" ]; then
+    # Deepest first; a directory someone else has put files in since stays.
+    tac "$prefix/.created-dirs" | while IFS= read -r dir; do
+      if [ -n "$dir" ]; then rmdir "$dir" 2>/dev/null || true; fi
+    done
   fi
   rm -rf "$prefix"
   if systemd_running; then systemctl daemon-reload; fi
