@@ -51,3 +51,14 @@ describe('textLine', () => {
     expect(textLine('not json\n')).toBe('not json\n');
   });
 });
+
+describe('stdoutIsJournal', () => {
+  it('believes JOURNAL_STREAM only when it names stdout', async () => {
+    const { fstatSync } = await import('node:fs');
+    const { stdoutIsJournal } = await import('./log.ts');
+    const stat = fstatSync(1);
+    expect(stdoutIsJournal({ JOURNAL_STREAM: `${stat.dev}:${stat.ino}` })).toBe(true);
+    expect(stdoutIsJournal({ JOURNAL_STREAM: '8:12345' })).toBe(false);
+    expect(stdoutIsJournal({})).toBe(false);
+  });
+});

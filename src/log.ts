@@ -1,7 +1,8 @@
 // One logger for the whole process: one event per line on stdout, the area as a field. JSON by
-// default; `text` for people. Under journald (JOURNAL_STREAM set: stdout is a journal stream) every
+// default; `text` for people. Under journald (stdout is the stream JOURNAL_STREAM names) every
 // line starts with its syslog priority, `<4>` for warn: journald's SyslogLevelPrefix (on by
 // default) strips it and files the line at that priority, so `journalctl -p warning` finds warnings.
+import { fstatSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -11,7 +12,7 @@ export type LogFormat = 'json' | 'text';
 
 export interface LogOptions {
   readonly format?: LogFormat;
-  /** Prefix lines with `<N>`; default: when JOURNAL_STREAM is set. */
+  /** Prefix lines with `<N>`; default: when stdout is the journal stream (stdoutIsJournal). */
   readonly journald?: boolean;
 }
 
@@ -48,8 +49,23 @@ function lineWriter(format: LogFormat, journald: boolean): ((line: string) => st
   };
 }
 
+/**
+ * True when stdout is the journal stream systemd connected: JOURNAL_STREAM names its device and
+ * inode (systemd.exec(5)); a shell started from a service inherits the variable, not the stream.
+ */
+export function stdoutIsJournal(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const stream = env.JOURNAL_STREAM ?? '';
+  if (stream === '') return false;
+  try {
+    const stat = fstatSync(1);
+    return stream === `${stat.dev}:${stat.ino}`;
+  } catch {
+    return false;
+  }
+}
+
 export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream, options: LogOptions = {}): Logger {
-  const write = lineWriter(options.format ?? 'json', options.journald ?? (process.env.JOURNAL_STREAM ?? '') !== '');
+  const write = lineWriter(options.format ?? 'json', options.journald ?? stdoutIsJournal());
   const pinoOptions = {
     level,
     base: { pid: process.pid },

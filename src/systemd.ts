@@ -19,6 +19,9 @@ export class SystemdNotifier {
     this.#env = env;
     this.#log = logger;
     this.#fd = inheritedNotifyFd(env);
+    if (this.channel === 'helper') {
+      this.#log.warn({ event: 'sd_notify_helper', notifySocket: env.NOTIFY_SOCKET }, 'started without weft-notify-exec: notifications go through systemd-notify, which a unit with NotifyAccess=main ignores (docs/systemd.md)');
+    }
   }
 
   /** How messages leave: 'fd' (our own PID, NotifyAccess=main), 'helper' (systemd-notify), or 'off'. */
