@@ -62,3 +62,12 @@ describe('stdoutIsJournal', () => {
     expect(stdoutIsJournal({})).toBe(false);
   });
 });
+
+describe('logFormatOf', () => {
+  it('tells the format a logger and its children were made with', async () => {
+    const { logFormatOf } = await import('./log.ts');
+    const { stream } = capture();
+    expect(logFormatOf(createLogger('info', stream, { format: 'text', journald: false }).child({ area: 'proxy' }))).toBe('text');
+    expect(logFormatOf(createLogger('info', stream, { journald: false }))).toBe('json');
+  });
+});

@@ -64,8 +64,16 @@ export function stdoutIsJournal(env: Readonly<Record<string, string | undefined>
   }
 }
 
+const formatKey = Symbol('weft.logFormat');
+
+/** The format a logger (or a child of it: pino children inherit from their parent) was made with. */
+export function logFormatOf(logger: Logger): LogFormat {
+  return (logger as Logger & { [formatKey]?: LogFormat })[formatKey] ?? 'json';
+}
+
 export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream, options: LogOptions = {}): Logger {
-  const write = lineWriter(options.format ?? 'json', options.journald ?? stdoutIsJournal());
+  const format = options.format ?? 'json';
+  const write = lineWriter(format, options.journald ?? stdoutIsJournal());
   const pinoOptions = {
     level,
     base: { pid: process.pid },
@@ -74,7 +82,10 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
     formatters: { level: (label: string) => ({ level: label }) },
     ...(write === undefined ? {} : { hooks: { streamWrite: write } }),
   };
-  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
+  const logger = destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
+  // Worker threads (the proxy's) make their own logger: this tells them which format to use.
+  Object.defineProperty(logger, formatKey, { value: format });
+  return logger;
 }
 
 /** A logger that drops everything: the default for helpers used outside the daemon (tests, CLIs). */
