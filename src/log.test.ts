@@ -40,9 +40,9 @@ describe('createLogger', () => {
 
   it('writes text lines when asked, prefixed under journald', async () => {
     const { stream, lines } = capture();
-    createLogger('info', stream, { format: 'text', journald: true }).child({ area: 'subnet' }).warn({ event: 'lease_lost', subnet: '10.5.1.0/24', note: 'two words' }, 'lease lost');
+    createLogger('info', stream, { format: 'text', journald: true }).child({ area: 'subnet' }).warn({ event: 'lease_lost', subnet: '10.5.1.0/24', note: 'two words', areas: ['a'] }, 'lease lost');
     await flushed();
-    expect(lines()[0]).toMatch(/^<4>\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[subnet\] lease lost event=lease_lost subnet=10.5.1.0\/24 note="two words"$/);
+    expect(lines()[0]).toMatch(/^<4>\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[subnet\] lease lost event=lease_lost subnet=10.5.1.0\/24 note="two words" areas=\["a"\]$/);
   });
 });
 

@@ -32,10 +32,8 @@ export function textLine(json: string): string {
   const { level, time, area, msg, ...fields } = event;
   delete fields.pid; // journald and ps know it; it only widens every line
   const head = [str(time), str(level).toUpperCase().padEnd(5), area === undefined ? '' : `[${str(area)}]`, str(msg)].filter((p) => p !== '');
-  const tail = Object.entries(fields).map(([key, value]) => {
-    const text = str(value);
-    return `${key}=${/^[^\s"=]*$/.test(text) ? text : JSON.stringify(text)}`;
-  });
+  // Strings bare unless they need quotes; numbers, arrays and objects as JSON (already unambiguous).
+  const tail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value !== 'string' ? str(value) : /^[^\s"=]*$/.test(value) ? value : JSON.stringify(value)}`);
   return `${[...head, ...tail].join(' ')}\n`;
 }
 
