@@ -13,7 +13,11 @@ packages=(
   procps             # sysctl inside namespaces
   iptables           # ip-masq (overlay), exercised inside test namespaces
   bind9-dnsutils     # dig
-  systemd            # systemd-notify (sd_notify from the daemon)
+  systemd            # systemd-analyze (unit score and verify); systemd-notify (notify fallback)
+  perl-base          # scripts/weft-notify-exec (the unit's ExecStart helper); Essential anyway
+  util-linux         # unshare, nsenter, setpriv, prlimit: the install and unit sandboxes
+  shellcheck         # checks install.sh and the vagrant provisioning script
+  vagrant            # vagrant validate of vagrant/Vagrantfile (no VMs are started)
   python3            # the test stand-in for systemd's notify socket
   golang-go          # the Go text/template reference renderer (test oracle)
   golang-github-appc-cni-dev    # libcni: the reference CNI runtime driver (test/cni/driver)

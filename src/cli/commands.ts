@@ -27,8 +27,10 @@ export const commands: readonly CommandEntry[] = [
   { name: 'cni uninstall', usage: 'weft cni uninstall [--bin-dir /opt/cni/bin] [--conf-dir /etc/cni/net.d]', summary: 'Remove what weft cni install wrote (and nothing else).', load: async () => (await import('./cni.ts')).cniUninstallCommand },
   { name: 'config check', usage: 'weft config check FILE', summary: 'Validate a config file; print every problem with its key path and line.', load: async () => (await import('./config.ts')).configCheck },
   { name: 'config show', usage: 'weft config show [--config FILE] [flags]', summary: 'Print the effective config (defaults < file < WEFT_* env < flags) as JSON.', load: async () => (await import('./config.ts')).configShow },
+  { name: 'config dropin', usage: 'weft config dropin [--config FILE] [flags]', summary: 'Print the systemd drop-in this config needs beyond scripts/weft.service: template destinations and moved paths (ReadWritePaths), CAP_CHOWN/CAP_FOWNER for templates that set owners.', load: async () => (await import('./unit-dropin.ts')).configDropin },
   { name: 'config flags', usage: 'weft config flags', summary: 'List every config key with its flag, environment variable and meaning.', load: async () => (await import('./config.ts')).configFlagsCommand },
-  { name: 'version', usage: 'weft version', summary: 'Print the weft version and the Node.js runtime.', load: async () => versionCommand },
+  { name: 'completion bash', usage: 'weft completion bash', summary: 'Print a bash completion script for weft (install.sh puts it in /etc/bash_completion.d/weft).', load: async () => (await import('./completion.ts')).completionCommand },
+  { name: 'version', usage: 'weft version | weft --version | weft -v', summary: 'Print the weft version and the Node.js runtime.', load: async () => versionCommand },
 ];
 
 /** The static part of a command's table entry, for its module to spread into its Command. */

@@ -42,3 +42,14 @@ describe('weft config check runs every area\'s validate', () => {
     expect(out).toContain(': ok');
   });
 });
+
+describe('weft config show', () => {
+  it('prints durations as the config file writes them', async () => {
+    let out = '';
+    const status = await main(['config', 'show', '--config', new URL('../../docs/weft.example.toml', import.meta.url).pathname], { out: (t) => (out += `${t}\n`), err: () => undefined, env: {} });
+    expect(status).toBe(0);
+    const shown = JSON.parse(out) as { config: { daemon: { shutdown_timeout: unknown }; subnet: { lease_ttl: unknown } } };
+    expect(shown.config.daemon.shutdown_timeout).toBe('10s');
+    expect(shown.config.subnet.lease_ttl).toBe('24h');
+  });
+});

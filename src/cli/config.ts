@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { configFlags, fieldEnv, flannelEnv, flannelFlags, formatProblems, loadConfig, schema, withLines, type ConfigProblem, type FlannelFlag, type LoadResult } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
+import { formatDuration } from '../net/index.ts';
 import { takeOption, type Command, type CommandIo } from './command.ts';
 import { spec } from './commands.ts';
 
@@ -98,12 +99,24 @@ export const configCheck: Command = {
   },
 };
 
+/** A copy of the config with every duration field as the file writes it ("10s"), not milliseconds. */
+export function withDurationsAsWritten(config: object): Record<string, Record<string, unknown>> {
+  const copy = structuredClone(config) as Record<string, Record<string, unknown>>;
+  for (const [section, fields] of Object.entries(schema)) {
+    for (const [key, field] of Object.entries(fields as Record<string, { kind: string }>)) {
+      const value = copy[section]?.[key];
+      if (field.kind === 'duration' && typeof value === 'number') (copy[section] as Record<string, unknown>)[key] = formatDuration(value);
+    }
+  }
+  return copy;
+}
+
 export const configShow: Command = {
   ...spec('config show'),
   async run(args, io) {
     const loaded = loadFromArgs(args, io);
     if (loaded === undefined) return 1;
-    const shown = structuredClone(loaded.config) as unknown as { etcd: { password: string } };
+    const shown = withDurationsAsWritten(loaded.config) as { etcd: { password: string } };
     if (shown.etcd.password !== '') shown.etcd.password = '<redacted>';
     io.out(JSON.stringify({ file: loaded.file ?? null, config: shown }, null, 2));
     return 0;

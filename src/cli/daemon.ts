@@ -17,7 +17,7 @@ export const daemonCommand: Command = {
     }
     const loaded = await loadValidatedFromArgs(args, io);
     if (loaded === undefined) return 1;
-    const logger = createLogger(loaded.config.log.level);
+    const logger = createLogger(loaded.config.log.level, undefined, { format: loaded.config.log.format });
     for (const notice of loaded.notices) {
       logger.warn({ area: 'daemon', event: 'flannel_flag_without_effect', flag: notice.path, source: notice.source }, notice.message);
     }

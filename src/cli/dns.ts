@@ -32,7 +32,7 @@ export const dnsCommand: Command = {
     const { config } = loaded;
     // Loaded here, not at the top: `weft dns add|rm|ls` only talk to the admin socket.
     const [{ createDnsArea }, { createEtcdClient, etcdHandle }, { createLogger }] = await Promise.all([import('../dns/index.ts'), import('../etcd/index.ts'), import('../log.ts')]);
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config.log.level, undefined, { format: config.log.format });
     const etcd = createEtcdClient(config.etcd);
     const area = createDnsArea({ config, etcd: etcdHandle(etcd), logger });
     const { promise: stopped, resolve: stop } = Promise.withResolvers<NodeJS.Signals>();

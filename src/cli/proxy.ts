@@ -45,7 +45,7 @@ export const proxyRun: Command = {
     const loaded = await loadValidatedFromArgs(['--proxy-enabled', ...translateProxyFlags(args)], io);
     if (loaded === undefined) return 2;
     const config = loaded.config;
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config.log.level, undefined, { format: config.log.format });
     const area = createProxyArea({ config, logger });
     const log = logger.child({ area: 'proxy' });
     const { promise: stopped, resolve: stop } = Promise.withResolvers<NodeJS.Signals>();

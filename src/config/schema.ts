@@ -127,7 +127,8 @@ export const schema = {
     request_timeout: duration('15s', '100ms', 'How long an admin client may take to send its whole request.'),
   },
   log: {
-    level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info', 'Minimum level of the JSON log lines.'),
+    level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info', 'Minimum level of the log lines.'),
+    format: oneOf(['json', 'text'], 'json', 'json: one JSON object a line; text: "LEVEL [area] message key=value" for people. Under journald (JOURNAL_STREAM) each line starts with its syslog priority, <4> for warn.'),
   },
 } as const satisfies Record<string, Record<string, Field<unknown>>>;
 

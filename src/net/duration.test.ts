@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseDurationNs } from './duration.ts';
+import { formatDuration, parseDuration, parseDurationNs } from './duration.ts';
 
 // Expected values printed by Go 1.19's time.ParseDuration (int64 nanoseconds; undefined = error).
 const goDurations: [string, bigint | undefined][] = [
@@ -95,5 +95,14 @@ describe('parseDuration in milliseconds', () => {
     [' 30s', undefined],
   ])('%j -> %s ms (nearest, halves away from zero)', (text, want) => {
     expect(parseDuration(text)).toBe(want);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [10_000, '10s'], [90_000, '1m30s'], [86_400_000, '24h'], [1500, '1s500ms'], [0, '0s'], [250, '250ms'], [-5000, '-5s'], [3_723_004, '1h2m3s4ms'],
+  ])('%d ms is %s, and reads back', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });

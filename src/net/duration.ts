@@ -70,3 +70,21 @@ export function parseDuration(text: string): number | undefined {
   const ms = Number((magnitude + 500_000n) / 1_000_000n);
   return ns < 0n ? -ms : ms;
 }
+
+/**
+ * Milliseconds as a config file writes them: the largest units, zero parts left out ("10s",
+ * "1m30s", "24h", "1s500ms", "0s"). parseDuration reads every result back to the same number.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.round(Math.abs(ms));
+  if (rest === 0) return '0s';
+  let text = '';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) text += `${count}${unit}`;
+  }
+  return sign + text;
+}

@@ -7,7 +7,7 @@ import { onceStop, type Area } from '../area.ts';
 import type { Config } from '../config/index.ts';
 import type { Registry } from 'prom-client';
 import { WeftError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { logFormatOf, type Logger } from '../log.ts';
 import { loadCertificates } from './certificates.ts';
 import { createProxyServer, createUpstreams, loadRouteFile, routeFileLimits, type ProxyCertificates, type ProxyServer, type Upstreams } from './layers.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
@@ -105,7 +105,7 @@ export class ProxyArea implements Area {
     try {
       await this.#reloader.start();
       await this.#server.start();
-      await threads?.start(boundSettings(settings, this.#server.addresses()), this.#log.level);
+      await threads?.start(boundSettings(settings, this.#server.addresses()), this.#log.level, logFormatOf(this.#log));
     } catch (error) {
       // The daemon stops only the areas that started: what this one holds is released here.
       this.#reloader.close();

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, Registry, type Aggregator } from 'prom-client';
 import { WeftError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import type { LogFormat, Logger } from '../log.ts';
 import { formatIpPort } from '../net/index.ts';
 import type { ProxyCertificates, ProxyServer } from './layers.ts';
 import type { ProxySettings } from './server/index.ts';
@@ -67,14 +67,14 @@ export class ProxyThreads {
   }
 
   /** Starts every thread; resolves when all listen, rejects (WEFT_E_PROXY_WORKER) when one cannot. */
-  async start(settings: ProxySettings, logLevel: string): Promise<void> {
-    const results = await Promise.allSettled(Array.from({ length: this.#count }, () => this.#spawn(settings, logLevel)));
+  async start(settings: ProxySettings, logLevel: string, logFormat: LogFormat = 'json'): Promise<void> {
+    const results = await Promise.allSettled(Array.from({ length: this.#count }, () => this.#spawn(settings, logLevel, logFormat)));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
 
-  #spawn(settings: ProxySettings, logLevel: string): Promise<void> {
-    const worker = new Worker(workerFile, { workerData: { settings, logLevel, routes: this.#latest } satisfies WorkerData });
+  #spawn(settings: ProxySettings, logLevel: string, logFormat: LogFormat): Promise<void> {
+    const worker = new Worker(workerFile, { workerData: { settings, logLevel, logFormat, routes: this.#latest } satisfies WorkerData });
     const thread: Thread = { worker, id: worker.threadId, listening: false, version: undefined, exit: undefined };
     this.#threads.push(thread);
     return new Promise<void>((resolve, reject) => {

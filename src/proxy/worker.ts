@@ -6,7 +6,7 @@ import type { SecureContextOptions } from 'node:tls';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import { createLogger, type LogLevel } from '../log.ts';
+import { createLogger, type LogFormat, type LogLevel } from '../log.ts';
 import { createProxyServer, createUpstreams, loadRouteFile, type ProxyCertificates, type Upstreams } from './layers.ts';
 import { createProxyMetrics } from './metrics.ts';
 import type { ProxySettings } from './server/index.ts';
@@ -26,6 +26,7 @@ export interface WorkerData {
   /** `listen` and `tls_listen` as the main thread bound them (ports resolved). */
   readonly settings: ProxySettings;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly routes: RoutesVersion | undefined;
 }
 
@@ -67,7 +68,7 @@ if (port !== null) {
   // Straight to stdout, one write per line (atomic in a pipe), never through the main thread; sonic-boom
   // retries EAGAIN on a full non-blocking pipe. It is a stream in all but its typings.
   const stdoutLines = pino.destination({ dest: 1, sync: true }) as unknown as NodeJS.WritableStream;
-  const log = createLogger(data.logLevel as LogLevel, stdoutLines).child({ area: 'proxy', thread: threadId });
+  const log = createLogger(data.logLevel as LogLevel, stdoutLines, { format: data.logFormat }).child({ area: 'proxy', thread: threadId });
   const metrics = createProxyMetrics();
   const send = (message: FromWorker): void => port.postMessage(message);
   const upstreams = createUpstreams({ settings, metrics, logger: log, followActiveHealth: true });

@@ -37,7 +37,7 @@ const heavy = ['node_modules/etcd3/', 'node_modules/@grpc/', 'node_modules/prom-
 const heavyIn = (urls: readonly string[]): string[] => heavy.filter((h) => urls.some((url) => url.includes(h)));
 
 describe('CLI commands load only what they use', () => {
-  it.each([[['--help']], [['version']], [['no-such-command']], [['network', 'init', '--help']], [['status', '--socket', join(dir, 'no-daemon.sock')]]])(
+  it.each([[['--help']], [['version']], [['--version']], [['completion', 'bash']], [['no-such-command']], [['network', 'init', '--help']], [['status', '--socket', join(dir, 'no-daemon.sock')]]])(
     'weft %j loads no etcd client, gRPC, prom-client or pino',
     async (args) => {
       const { urls } = await modulesOf(args);
