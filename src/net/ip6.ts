@@ -80,6 +80,24 @@ export function contains6(net: Net6, ip: bigint): boolean {
   return ip >= net.ip && ip < net.ip + size6(net.prefixLen);
 }
 
+/** Last address of the prefix. */
+export function end6(net: Net6): bigint {
+  return net.ip + size6(net.prefixLen) - 1n;
+}
+
+export function overlaps6(a: Net6, b: Net6): boolean {
+  return a.ip <= end6(b) && b.ip <= end6(a);
+}
+
+export function sameNet6(a: Net6, b: Net6): boolean {
+  return a.ip === b.ip && a.prefixLen === b.prefixLen;
+}
+
+/** The first usable address with the prefix length, as flannel writes FLANNEL_IPV6_SUBNET: "fc00:0:0:1::1/64". */
+export function firstUsable6(net: Net6): string {
+  return `${formatIp6(net.ip + 1n)}/${net.prefixLen}`;
+}
+
 export function ip6ToBytes(ip: bigint): Buffer {
   const out = Buffer.alloc(16);
   out.writeBigUInt64BE(ip >> 64n, 0);
