@@ -13,7 +13,7 @@ export function overlayView(subnet: SubnetArea): OverlayView | undefined {
   if (own === undefined || network?.ipv4 === undefined || address === undefined) return undefined;
   return {
     self: own,
-    peers: subnet.leases.current().filter((lease) => lease.subnet !== own.subnet),
+    peers: subnet.leases.current().filter((lease) => lease.subnet !== own.subnet || lease.ipv6Subnet !== own.ipv6Subnet),
     network: {
       cidr: networkCidrs(network)[0] ?? '',
       backendType: network.backend.type,

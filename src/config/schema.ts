@@ -40,6 +40,7 @@ export const schema = {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
     etcd_prefix: string('/coreos.com/network', 'etcd prefix of the network config and leases (flannel layout).', { flag: 'etcd-prefix' }),
     public_ip: string('', 'This host\'s IP on the underlay; default: the address of --iface.', { flag: 'public-ip' }),
+    public_ipv6: string('', 'This host\'s IPv6 address on the underlay, for EnableIPv6 (flannel --public-ipv6); default: the first global IPv6 address of --iface.', { flag: 'public-ipv6' }),
     iface: string('', 'Underlay interface; default: the interface of the default route.', { flag: 'iface' }),
     subnet_file: string('/run/flannel/subnet.env', "Where flannel-format subnet.env is written (flannel's path: its CNI plugin, mk-docker-opts.sh and Docker drop-ins read it).", { flag: 'subnet-file' }),
     ip_masq: boolean(false, 'Masquerade traffic leaving the cluster network.', { flag: 'ip-masq' }),

@@ -52,7 +52,7 @@ describe('this host\'s public address', () => {
   });
 
   it('fails when there is no default route and no --iface', () => {
-    expect(() => resolvePublicAddress({ public_ip: '', iface: '' }, { ...system, procNetRoute: () => '' })).toThrow(/no IPv4 default route/);
+    expect(() => resolvePublicAddress({ public_ip: '', iface: '' }, { ...system, procNetRoute: () => '' })).toThrow(/no default route \(IPv4 or IPv6\)/);
   });
 });
 

@@ -13,7 +13,7 @@ import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';
 import { describeNetworkConfig, type NetworkConfig } from './network-config.ts';
 import { PeerSet, type LeaseEvent, type LeaseFeed } from './peers.ts';
 import { expiriesOf, leaseSecondsLeft } from './registry.ts';
-import { readPreviousSubnet, writeSubnetEnv } from './subnet-env.ts';
+import { readPreviousSubnet, readPreviousSubnet6, writeSubnetEnv } from './subnet-env.ts';
 
 export type { Lease } from './lease-codec.ts';
 export type { LeaseEvent, LeaseFeed, LeaseListener } from './peers.ts';
@@ -97,13 +97,15 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
   };
 
   const onAcquired = (own: OwnLease): void => {
-    const ipv4 = own.network.ipv4;
-    if (ipv4 !== undefined) {
+    const { ipv4, ipv6 } = own.network;
+    if (ipv4 !== undefined || ipv6 !== undefined) {
       const mtu = overlayMtu(options.config.overlay.mtu, own.network.backend.mtu, readInterfaceMtu(address?.iface));
+      const v4 = ipv4 === undefined ? {} : { network: ipv4.network, subnet: own.subnet };
+      const v6 = ipv6 === undefined || own.subnet6 === undefined ? {} : { ipv6Network: ipv6.network, ipv6Subnet: own.subnet6 };
       try {
-        writeSubnetEnv(settings.subnet_file, { network: ipv4.network, subnet: own.subnet, mtu, ipMasq: settings.ip_masq });
+        writeSubnetEnv(settings.subnet_file, { ...v4, ...v6, mtu, ipMasq: settings.ip_masq });
         envError = undefined;
-        log.info({ event: 'subnet_file_written', path: settings.subnet_file, subnet: own.lease.subnet, mtu });
+        log.info({ event: 'subnet_file_written', path: settings.subnet_file, subnet: own.lease.subnet, ipv6Subnet: own.lease.ipv6Subnet, mtu });
       } catch (error) {
         envError = (error as Error).message;
         log.error({ event: 'subnet_file_failed', code: isWeftError(error) ? error.code : undefined, err: envError });
@@ -125,7 +127,10 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       const etcdMetrics = options.etcd.metrics;
       const mgr = new SubnetManager({
         client, prefix, publicIP: address.publicIP, ttlMs: settings.lease_ttl, vtepMAC, logger: options.logger ?? silentLogger, metrics,
+        // The IPv6 device has a MAC of its own (flannel's flannel-v6.<VNI>), stable with the IPv4 one.
+        publicIPv6: address.publicIPv6, vtepMACv6: deriveVtepMAC(`${vtepMAC}/ipv6`),
         previousSubnet: () => readPreviousSubnet(settings.subnet_file),
+        previousSubnet6: () => readPreviousSubnet6(settings.subnet_file),
         onAcquired, onLost: () => tellOwn(undefined),
         ...(options.random === undefined ? {} : { random: options.random }),
         ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
@@ -157,7 +162,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
           mgr.observeDelete(key, revision);
         },
       });
-      log.info({ event: 'subnet_starting', publicIP: address.publicIP, iface: address.iface, prefix, vtepMAC, ttlMs: settings.lease_ttl });
+      log.info({ event: 'subnet_starting', publicIP: address.publicIP, publicIPv6: address.publicIPv6, iface: address.iface, prefix, vtepMAC, ttlMs: settings.lease_ttl });
       mgr.start();
       void watch.start();
     },
@@ -192,6 +197,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       const own = manager?.own();
       return {
         publicIP: address?.publicIP,
+        publicIPv6: address?.publicIPv6 ?? null,
         prefix,
         subnetFile: settings.subnet_file,
         lease: own === undefined ? null : { ...own.lease, etcdLease: own.etcdLease },
