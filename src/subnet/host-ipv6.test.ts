@@ -19,7 +19,7 @@ const system: HostSystem = {
     eth0: [addr('fe80::1', 'IPv6', 2), addr('172.17.0.5', 'IPv4'), addr('FD00:0:0:0::5', 'IPv6')],
     eth6: [addr('fe80::6', 'IPv6', 3), addr('fd00::6', 'IPv6')],
     eth9: [addr('fe80::9', 'IPv6', 4)],
-  }) as unknown as ReturnType<HostSystem['interfaces']>,
+  }),
 };
 
 describe('this host\'s IPv6 underlay address', () => {
