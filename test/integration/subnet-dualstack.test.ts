@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIo } from '../../src/cli/command.ts';
+import { leaseLs } from '../../src/cli/lease.ts';
+import { networkInit } from '../../src/cli/network.ts';
 import { defaults as baseConfig } from '../../src/config/index.ts';
 import { firstUsable6, parseCidr6 } from '../../src/net/index.ts';
 import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
@@ -87,5 +90,24 @@ describe('dual-stack subnet leases on etcd', () => {
     );
     const value = await admin.get(keys.find((k) => k.endsWith(`&${own.ipv6Subnet!.replace('/80', '-80')}`))!).string();
     expect(value).toBe(`{"PublicIP":"0.0.0.0","PublicIPv6":"fd00:60::2","BackendType":"vxlan","BackendV6Data":{"VNI":1,"VtepMAC":"${own.vtepMACv6}"}}`);
+  });
+
+  it('weft network init --no-ipv4 --ipv6-network writes an IPv6-only config; weft lease ls shows the IPv6 columns', async () => {
+    const io = (): CommandIo & { stdout: string[]; stderr: string[] } => {
+      const stdout: string[] = [];
+      const stderr: string[] = [];
+      return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: {} };
+    };
+    const flags = ['--etcd-endpoints', cluster.endpoints[0]!, '--etcd-prefix', '/v6cli/network'];
+    const init = io();
+    expect(await networkInit.run(['--no-ipv4', '--ipv6-network', 'fc00:7::/48', '--ipv6-subnet-len', '64', ...flags], init)).toBe(0);
+    expect(init.stdout).toEqual(['/v6cli/network/config: {"EnableIPv4":false,"EnableIPv6":true,"IPv6Network":"fc00:7::/48","IPv6SubnetLen":64,"Backend":{"Type":"vxlan"}}']);
+    const dir = tempDir(cleanups);
+    const h = { publicIP: '', publicIPv6: 'fd00:70::1' };
+    const area = await startArea({ endpoints: cluster.endpoints, prefix: '/v6cli/network', publicIP: '', subnetFile: join(dir, 'subnet.env'), extra: { config: configWith('/v6cli/network', h, join(dir, 'subnet.env')) } }, cleanups);
+    await waitReady(area);
+    const ls = io();
+    expect(await leaseLs.run(flags, ls)).toBe(0);
+    expect(ls.stdout.join('\n')).toMatch(/^SUBNET +PUBLIC IP +IPV6 SUBNET +PUBLIC IPV6 +BACKEND +VTEP MAC +VTEP MAC V6 +EXPIRES IN\n- +- +fc00:7:0:[0-9a-f]+::\/64 +fd00:70::1 +vxlan\/1 +- +[0-9a-f:]{17} +\d+s$/);
   });
 });
