@@ -1,7 +1,6 @@
 // This host's IPv6 underlay address (flannel --public-ipv6, else the interface's first global
 // IPv6 address) and IPv6-only hosts (no IPv4 address, the IPv6 default route's interface).
 import { describe, expect, it } from 'vitest';
-import { isWeftError } from '../errors.ts';
 import { defaultRouteInterface6, resolvePublicAddress, type HostSystem } from './host.ts';
 
 const ipv6Routes = [
@@ -41,13 +40,8 @@ describe('this host\'s IPv6 underlay address', () => {
     [{ public_ip: '', iface: 'eth0', public_ipv6: '10.0.0.1' }, /--public-ipv6 "10.0.0.1" is not an IPv6 address/],
     [{ public_ip: '', iface: 'eth9' }, /eth9 has no IPv4 address \(nor a global IPv6 one\)/],
   ])('fails clearly for %j', (settings, message) => {
-    let caught: unknown;
-    try {
-      resolvePublicAddress(settings, system);
-    } catch (error) {
-      caught = error;
-    }
-    expect(isWeftError(caught, 'WEFT_E_PUBLIC_IP')).toBe(true);
-    expect((caught as Error).message).toMatch(message);
+    const attempt = (): unknown => resolvePublicAddress(settings, system);
+    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'WEFT_E_PUBLIC_IP' }));
   });
 });
