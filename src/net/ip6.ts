@@ -98,6 +98,13 @@ export function firstUsable6(net: Net6): string {
   return `${formatIp6(net.ip + 1n)}/${net.prefixLen}`;
 }
 
+/** 16 bytes (rtnetlink's RTA_DST, NDA_DST, IFA_LOCAL) as RFC 5952 text; undefined for any other length. */
+export function bytesToIp6(bytes: Uint8Array): string | undefined {
+  if (bytes.length !== 16) return undefined;
+  const b = Buffer.from(bytes);
+  return formatIp6((b.readBigUInt64BE(0) << 64n) | b.readBigUInt64BE(8));
+}
+
 export function ip6ToBytes(ip: bigint): Buffer {
   const out = Buffer.alloc(16);
   out.writeBigUInt64BE(ip >> 64n, 0);

@@ -6,7 +6,7 @@ import { isWeftError } from '../errors.ts';
 import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu, resolvePublicAddress, type HostSystem, type PublicAddress } from './host.ts';
-import { formatIp4, formatNet4, formatNet6 } from '../net/index.ts';
+import { formatIp4, formatIp6, formatNet4, formatNet6 } from '../net/index.ts';
 import { subnetsPrefix, type Lease } from './lease-codec.ts';
 import { SubnetManager, type OwnLease } from './manager.ts';
 import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';
@@ -231,6 +231,12 @@ export function networkCidrs(network: NetworkConfig | undefined): string[] {
   if (network?.ipv4 !== undefined) cidrs.push(formatNet4(network.ipv4.network));
   if (network?.ipv6 !== undefined) cidrs.push(formatNet6(network.ipv6.network));
   return cidrs;
+}
+
+/** With EnableIPv6: `IPv6Network` and the shape every IPv6 subnet of this network has (the overlay's IPv6 device). */
+export function leaseBounds6(network: NetworkConfig | undefined): { cidr: string; subnetLen: number; subnetMin: string; subnetMax: string } | undefined {
+  const v6 = network?.ipv6;
+  return v6 === undefined ? undefined : { cidr: formatNet6(v6.network), subnetLen: v6.subnetLen, subnetMin: formatIp6(v6.subnetMin), subnetMax: formatIp6(v6.subnetMax) };
 }
 
 /** The shape every IPv4 lease of this network has (for consumers that must refuse others, the overlay). */

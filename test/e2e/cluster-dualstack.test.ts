@@ -1,0 +1,67 @@
+// Issue 15 item 8, acceptance: three weft hosts on a dual-stack network (EnableIPv6), IPv4 and
+// IPv6 pings between all containers, through the IPv4 device (weft.1) and flannel's second,
+// IPv6 device (weft-v6.1: routes, permanent neighbours and FDB entries via each peer's PublicIPv6).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterNetwork, startCluster, type WeftCluster } from '../harness/cluster.ts';
+import { addUnderlayIPv6, containerIPv6, ipv6SubnetOf, underlayIPv6, wireContainersIPv6 } from '../harness/cluster-ipv6.ts';
+import { leftovers } from '../harness/netns.ts';
+
+const networkConfig = JSON.stringify({ Network: clusterNetwork, SubnetLen: 24, EnableIPv6: true, IPv6Network: 'fc00:5::/48', Backend: { Type: 'vxlan', VNI: 1 } });
+let cluster: WeftCluster;
+let prefix = '';
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    hosts: 3, containersPerHost: 2, networkConfig, beforeDaemons: addUnderlayIPv6,
+    hostDaemonArgs: (n) => ['--public-ipv6', underlayIPv6(n)],
+  });
+  prefix = cluster.bed.prefix;
+  await wireContainersIPv6(cluster);
+});
+
+afterAll(async () => {
+  await cluster?.teardown();
+  if (prefix !== '') expect(await leftovers(prefix)).toEqual({ namespaces: [], links: [] });
+});
+
+async function sh(ns: string, args: string[]): Promise<string> {
+  const r = await cluster.bed.exec(ns, args[0]!, args.slice(1));
+  if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('dual-stack overlay: 3 hosts × 2 containers', () => {
+  it('programs the IPv6 device as flannel\'s flannel-v6.<VNI>: address, onlink routes, neighbours and FDB via PublicIPv6', async () => {
+    const ns = cluster.bed.host(1).ns;
+    const link = await sh(ns, ['ip', '-d', 'link', 'show', 'weft-v6.1']);
+    expect(link).toMatch(/vxlan id 1 local fd00:213::11 dev \S+ .*dstport 8472 nolearning/s);
+    expect(await sh(ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'weft-v6.1'])).toContain(`inet6 ${ipv6SubnetOf(cluster, 1)}/128`);
+    const routes = (await sh(ns, ['ip', '-6', 'route', 'show', 'dev', 'weft-v6.1'])).split('\n').filter((l) => l.includes(' via '));
+    expect(routes.map((r) => r.replace(/ metric \d+| pref medium|\s+$/g, '')).sort()).toEqual(
+      [2, 3].map((n) => `${ipv6SubnetOf(cluster, n)}/64 via ${ipv6SubnetOf(cluster, n)} onlink`).sort(),
+    );
+    const fdb = await sh(ns, ['bridge', 'fdb', 'show', 'dev', 'weft-v6.1']);
+    for (const n of [2, 3]) expect(fdb).toContain(`dst ${underlayIPv6(n)} self permanent`);
+    const neigh = await sh(ns, ['ip', '-6', 'neigh', 'show', 'dev', 'weft-v6.1']);
+    for (const n of [2, 3]) expect(neigh).toMatch(new RegExp(`^${ipv6SubnetOf(cluster, n)} lladdr [0-9a-f:]{17} PERMANENT`, 'm'));
+  });
+
+  it('lets every container reach every container on the other hosts over IPv4 and IPv6', async () => {
+    const { bed } = cluster;
+    const pairs = bed.containers.flatMap((from) => bed.containers.filter((to) => to.hostIndex !== from.hostIndex).map((to) => ({ from, to })));
+    const failed: string[] = [];
+    let v4 = 0;
+    let v6 = 0;
+    for (const { from, to } of pairs) {
+      const r4 = await bed.ping(from.ns, cluster.containerIP(to));
+      const r6 = await bed.ping(from.ns, containerIPv6(cluster, to));
+      if (r4.ok) v4++;
+      else failed.push(r4.output);
+      if (r6.ok) v6++;
+      else failed.push(r6.output);
+    }
+    console.log(`dual-stack e2e: ${v4}/${pairs.length} IPv4 and ${v6}/${pairs.length} IPv6 cross-host container pings answered`);
+    expect(failed).toEqual([]);
+    expect(pairs).toHaveLength(24);
+  });
+});
