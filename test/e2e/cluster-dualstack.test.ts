@@ -3,7 +3,7 @@
 // IPv6 device (weft-v6.1: routes, permanent neighbours and FDB entries via each peer's PublicIPv6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterNetwork, startCluster, type WeftCluster } from '../harness/cluster.ts';
-import { addUnderlayIPv6, containerIPv6, ipv6SubnetOf, underlayIPv6, wireContainersIPv6 } from '../harness/cluster-ipv6.ts';
+import { addUnderlayIPv6, containerIPv6, ipv6SubnetOf, ipv6Subnets, subnetKeys, underlayIPv6, wireContainersIPv6 } from '../harness/cluster-ipv6.ts';
 import { leftovers } from '../harness/netns.ts';
 
 const networkConfig = JSON.stringify({ Network: clusterNetwork, SubnetLen: 24, EnableIPv6: true, IPv6Network: 'fc00:5::/48', Backend: { Type: 'vxlan', VNI: 1 } });
@@ -31,6 +31,19 @@ async function sh(ns: string, args: string[]): Promise<string> {
 }
 
 describe('dual-stack overlay: 3 hosts × 2 containers', () => {
+  it('leases an IPv4 and an IPv6 subnet per host under flannel\'s dual-stack keys', async () => {
+    const { keys, values } = await subnetKeys(cluster);
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toMatch(/^\/coreos\.com\/network\/subnets\/10\.5\.\d+\.0-24&fc00:5:0:[0-9a-f]+::-64$/);
+    expect(values.map((v) => (JSON.parse(v) as { PublicIPv6: string }).PublicIPv6).sort()).toEqual(['fd00:213::11', 'fd00:213::12', 'fd00:213::13']);
+    for (const v of values) expect(v).toMatch(/^\{"PublicIP":"10\.213\.0\.1\d","PublicIPv6":"fd00:213::1\d","BackendType":"vxlan","BackendData":\{"VNI":1,"VtepMAC":"[0-9a-f:]{17}"\},"BackendV6Data":\{"VNI":1,"VtepMAC":"[0-9a-f:]{17}"\}\}$/);
+  });
+
+  it('writes flannel\'s IPv6 lines to every subnet.env, a different IPv6 subnet per host', () => {
+    const subnets = ipv6Subnets(cluster, /^FLANNEL_NETWORK=10\.5\.0\.0\/16\nFLANNEL_SUBNET=10\.5\.\d+\.1\/24\nFLANNEL_IPV6_NETWORK=fc00:5::\/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:[0-9a-f]+::1\/64\nFLANNEL_MTU=\d+\nFLANNEL_IPMASQ=false\n$/);
+    expect(new Set(subnets).size).toBe(3);
+  });
+
   it('programs the IPv6 device as flannel\'s flannel-v6.<VNI>: address, onlink routes, neighbours and FDB via PublicIPv6', async () => {
     const ns = cluster.bed.host(1).ns;
     const link = await sh(ns, ['ip', '-d', 'link', 'show', 'weft-v6.1']);

@@ -35,15 +35,43 @@ export function containerIPv6(cluster: WeftCluster, container: Container): strin
   return `${ipv6SubnetOf(cluster, container.hostIndex)}${10 + container.index}`;
 }
 
-/** The bridge (made by wireContainers) and containers of every host get their IPv6 addresses. */
-export async function wireContainersIPv6(cluster: WeftCluster): Promise<void> {
+/**
+ * The bridge and containers of every host get their IPv6 addresses. The bridge is the one
+ * wireContainers made, or, on an IPv6-only network (`wireContainers: false`), made here.
+ */
+export async function wireContainersIPv6(cluster: WeftCluster, options: { makeBridge?: boolean } = {}): Promise<void> {
   const { bed } = cluster;
   for (const host of bed.hosts) {
     const base = ipv6SubnetOf(cluster, host.index);
+    if (options.makeBridge === true) {
+      await must(bed, host.ns, 'ip', ['link', 'add', bridgeName, 'type', 'bridge']);
+      await must(bed, host.ns, 'ip', ['link', 'set', bridgeName, 'up']);
+      for (const c of host.containers) {
+        await must(bed, host.ns, 'ip', ['link', 'set', c.hostLink, 'master', bridgeName]);
+        await must(bed, host.ns, 'ip', ['link', 'set', c.hostLink, 'up']);
+        await must(bed, c.ns, 'ip', ['link', 'set', c.link, 'up']);
+      }
+    }
     await must(bed, host.ns, 'ip', ['-6', 'addr', 'add', `${base}1/64`, 'dev', bridgeName, 'nodad']);
     for (const c of host.containers) {
       await must(bed, c.ns, 'ip', ['-6', 'addr', 'add', `${containerIPv6(cluster, c)}/64`, 'dev', c.link, 'nodad']);
       await must(bed, c.ns, 'ip', ['-6', 'route', 'add', 'default', 'via', `${base}1`, 'dev', c.link]);
     }
   }
+}
+
+/** The keys and values under subnets/, as etcdctl prints them. */
+export async function subnetKeys(cluster: WeftCluster): Promise<{ keys: string[]; values: string[] }> {
+  const r = await cluster.bed.exec(cluster.bed.host(1).ns, 'etcdctl', ['--endpoints', cluster.etcd.endpoint, 'get', '--prefix', '/coreos.com/network/subnets/']);
+  const lines = r.stdout.trim().split('\n');
+  return { keys: lines.filter((_, i) => i % 2 === 0), values: lines.filter((_, i) => i % 2 === 1) };
+}
+
+/** Each host's FLANNEL_IPV6_SUBNET; throws unless every subnet.env matches `pattern`. */
+export function ipv6Subnets(cluster: WeftCluster, pattern: RegExp): (string | undefined)[] {
+  return cluster.hosts.map((h) => {
+    const env = readFileSync(h.subnetFile, 'utf8');
+    if (!pattern.test(env)) throw new WeftError('WEFT_E_HARNESS', `subnet.env of ${h.host.ns} does not match ${pattern}:\n${env}`);
+    return /^FLANNEL_IPV6_SUBNET=(.*)$/m.exec(env)?.[1];
+  });
 }
