@@ -77,4 +77,30 @@ describe('dual-stack overlay: 3 hosts × 2 containers', () => {
     expect(failed).toEqual([]);
     expect(pairs).toHaveLength(24);
   });
+
+  it('repairs the IPv6 device\'s state someone else removes (route, neighbour, FDB entry)', async () => {
+    const ns = cluster.bed.host(1).ns;
+    const peer = ipv6SubnetOf(cluster, 2);
+    const fdbLine = (await sh(ns, ['bridge', 'fdb', 'show', 'dev', 'weft-v6.1'])).split('\n').find((l) => l.includes(`dst ${underlayIPv6(2)}`))!;
+    const mac = fdbLine.split(' ')[0]!;
+    await sh(ns, ['ip', '-6', 'route', 'del', `${peer}/64`, 'dev', 'weft-v6.1']);
+    await sh(ns, ['ip', '-6', 'neigh', 'del', peer, 'dev', 'weft-v6.1']);
+    await sh(ns, ['bridge', 'fdb', 'del', mac, 'dev', 'weft-v6.1', 'dst', underlayIPv6(2), 'self']);
+    // Netlink notifications trigger the repair; poll for it (the resync timer is 30 s).
+    const deadline = Date.now() + 10_000;
+    let state = '';
+    while (Date.now() < deadline) {
+      state = [
+        await sh(ns, ['ip', '-6', 'route', 'show', 'dev', 'weft-v6.1']),
+        await sh(ns, ['ip', '-6', 'neigh', 'show', 'dev', 'weft-v6.1']),
+        await sh(ns, ['bridge', 'fdb', 'show', 'dev', 'weft-v6.1']),
+      ].join('');
+      if (state.includes(`${peer}/64 via ${peer}`) && state.includes(`${peer} lladdr`) && state.includes(`${mac} dst ${underlayIPv6(2)}`)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(state).toContain(`${peer}/64 via ${peer}`);
+    expect(state).toContain(`${peer} lladdr ${mac}`);
+    expect(state).toContain(`${mac} dst ${underlayIPv6(2)} self permanent`);
+    expect((await cluster.bed.ping(cluster.bed.container(1, 1).ns, containerIPv6(cluster, cluster.bed.container(2, 1)))).ok).toBe(true);
+  });
 });
