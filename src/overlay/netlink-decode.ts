@@ -109,39 +109,30 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
   }
 }
 
+const families = {
+  4: { af: AF_INET, any: '0.0.0.0', host: 32, ip: bytesToIp4, net: (text: string) => { const n = parseCidr4(text); return n === undefined ? undefined : formatNet4(n); } },
+  6: { af: AF_INET6, any: '::', host: 128, ip: bytesToIp6, net: (text: string) => { const n = parseCidr6(text); return n === undefined ? undefined : formatNet6(n); } },
+};
+
 /**
- * A main-table unicast IPv4 route with one output device, as a RouteEntry (device by name), or
- * undefined for anything else; which of them are ours is `isOwnedRoute`'s call.
+ * A main-table unicast route of the scope's family (IPv4 unless `family` is 6) with one output
+ * device, as a RouteEntry (device by name), or undefined for anything else; which of them are ours
+ * is `isOwnedRoute`'s call. On the IPv6 device the kernel's own routes (`proto kernel`: the
+ * link-local /64, its address's prefix route) are left out: they are the kernel's, not a peer's.
  */
 export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefined) => string, family?: 6): RouteEntry | undefined {
   const { data, attrs } = m;
+  const f = families[family ?? 4];
   const table = attrs.table ?? data.table;
-  if (family === 6) return routeEntry6(m, devName);
-  if (data.family !== AF_INET || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
+  if (data.family !== f.af || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
+  if (family === 6 && (Number(data.protocol) === RTPROT_KERNEL || data.protocol === 'KERNEL')) return undefined;
   // The default route carries no RTA_DST: a hostile lease 0.0.0.0-0 becomes exactly that.
-  const dstIp = attrs.dst === undefined ? '0.0.0.0' : bytesToIp4(attrs.dst);
-  const dst = dstIp === undefined ? undefined : parseCidr4(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : 32)}`);
+  const dstIp = attrs.dst === undefined ? f.any : f.ip(attrs.dst);
+  const dst = dstIp === undefined ? undefined : f.net(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : f.host)}`);
   if (dst === undefined) return undefined;
-  const gateway = attrs.gateway === undefined ? '' : (bytesToIp4(attrs.gateway) ?? '');
+  const gateway = attrs.gateway === undefined ? '' : (f.ip(attrs.gateway) ?? '');
   const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
-  return { dst: formatNet4(dst), gateway, dev: devName(attrs.oif), onlink };
-}
-
-/**
- * routeEntry for the IPv6 device. The kernel's own routes on it (`proto kernel`: the link-local
- * /64 and the prefix route of its address) are left out: they are the kernel's, not a peer's.
- */
-function routeEntry6(m: rt.RouteMessage, devName: (index: number | undefined) => string): RouteEntry | undefined {
-  const { data, attrs } = m;
-  const table = attrs.table ?? data.table;
-  if (data.family !== AF_INET6 || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
-  if (Number(data.protocol) === RTPROT_KERNEL || data.protocol === 'KERNEL') return undefined;
-  const dstIp = attrs.dst === undefined ? '::' : bytesToIp6(attrs.dst);
-  const dst = dstIp === undefined ? undefined : parseCidr6(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : 128)}`);
-  if (dst === undefined) return undefined;
-  const gateway = attrs.gateway === undefined ? '' : (bytesToIp6(attrs.gateway) ?? '');
-  const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
-  return { dst: formatNet6(dst), gateway, dev: devName(attrs.oif), onlink };
+  return { dst, gateway, dev: devName(attrs.oif), onlink };
 }
 
 function isUnicastRoute(type: rt.Route['type']): boolean {

@@ -4,7 +4,7 @@
 // rules apply: only a subnet the network config could have handed out becomes a route.
 import type { Lease } from './lease.ts';
 import { contains6, end6, isAligned6, isUnicastMac, normalizeMac, overlaps6, parseCidr6, parseIp6, size6, type Net6 } from '../net/index.ts';
-import { VXLAN, type PeerLimits, type RejectReason, type Rejected } from './peer-filter.ts';
+import { VXLAN, partitionBy, type PeerLimits, type RejectReason, type Rejected } from './peer-filter.ts';
 
 interface Bounds6 {
   network: Net6;
@@ -53,13 +53,5 @@ function verdict6(peer: Lease, b: Bounds6): RejectReason | 'self' | undefined {
 /** partitionPeers for IPv6 sides: the peers that may be programmed, and those rejected (with the reason). */
 export function partitionPeers6(self: Lease, peers: readonly Lease[], limits: PeerLimits): { accepted: Lease[]; rejected: Rejected[] } {
   const b = bounds6(self, limits);
-  if (b === undefined) return { accepted: [], rejected: peers.map((lease) => ({ lease, reason: 'outside_network' })) };
-  const accepted: Lease[] = [];
-  const rejected: Rejected[] = [];
-  for (const lease of peers) {
-    const v = verdict6(lease, b);
-    if (v === undefined) accepted.push(lease);
-    else if (v !== 'self') rejected.push({ lease, reason: v });
-  }
-  return { accepted, rejected };
+  return partitionBy(peers, b === undefined ? undefined : (lease) => verdict6(lease, b));
 }
