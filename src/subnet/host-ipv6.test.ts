@@ -1,7 +1,9 @@
 // This host's IPv6 underlay address (flannel --public-ipv6, else the interface's first global
 // IPv6 address) and IPv6-only hosts (no IPv4 address, the IPv6 default route's interface).
 import { describe, expect, it } from 'vitest';
+import { defaults } from '../config/index.ts';
 import { defaultRouteInterface6, resolvePublicAddress, type HostSystem } from './host.ts';
+import { validateSubnet } from './validate.ts';
 
 const ipv6Routes = [
   '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000000 00000000 00000003     eth1',
@@ -43,5 +45,14 @@ describe('this host\'s IPv6 underlay address', () => {
     const attempt = (): unknown => resolvePublicAddress(settings, system);
     expect(attempt).toThrow(message);
     expect(attempt).toThrow(expect.objectContaining({ code: 'WEFT_E_PUBLIC_IP' }));
+  });
+});
+
+describe('weft config check: subnet.public_ipv6', () => {
+  it('refuses a value that is not an IPv6 address, before anything starts', () => {
+    const base = defaults();
+    const check = (public_ipv6: string) => validateSubnet({ ...base, subnet: { ...base.subnet, public_ipv6 } }).map((p) => p.message);
+    expect(check('fd00::1')).toEqual([]);
+    expect(check('10.0.0.1')).toEqual(['"10.0.0.1" is not an IPv6 address']);
   });
 });
