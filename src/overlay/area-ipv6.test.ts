@@ -8,7 +8,7 @@ import { defaults, type Config } from '../config/index.ts';
 import { createOverlayArea, type OverlayView } from './area.ts';
 import type { Lease } from './lease.ts';
 import { createMemoryBackend, type MemoryBackend } from './memory-backend.ts';
-import { createMemoryIptables } from './memory-iptables.ts';
+import { createMemoryIptables, type MemoryIptables } from './memory-iptables.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,11 +21,12 @@ const lease = (n: number, v4: boolean): Lease => ({
 });
 
 /** The area on memory kernels (one per reconciler, underlay MTU 9000), fed one view; returns the kernels. */
-async function run(v4: boolean): Promise<{ kernels: MemoryBackend[]; status: unknown }> {
+async function run(v4: boolean): Promise<{ kernels: MemoryBackend[]; status: unknown; iptables: MemoryIptables }> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-overlay-area6-'));
   dirs.push(dir);
   const base = defaults();
-  const config: Config = { ...base, daemon: { ...base.daemon, state_dir: dir } };
+  const config: Config = { ...base, daemon: { ...base.daemon, state_dir: dir }, subnet: { ...base.subnet, ip_masq: true } };
+  const iptables = createMemoryIptables();
   const kernels: MemoryBackend[] = [];
   const view: OverlayView = {
     self: lease(1, v4), peers: [lease(2, v4)],
@@ -38,13 +39,13 @@ async function run(v4: boolean): Promise<{ kernels: MemoryBackend[]; status: unk
     kernels.push(mem);
     return mem;
   };
-  const area = createOverlayArea({ config, leases: { subscribe: (listener) => (listener(view), () => undefined) }, backend, iptables: createMemoryIptables().run });
+  const area = createOverlayArea({ config, leases: { subscribe: (listener) => (listener(view), () => undefined) }, backend, iptables: iptables.run });
   await area.start(new AbortController().signal);
   for (let i = 0; i < 100 && !area.ready(); i++) await area.settled().then(() => new Promise((r) => setImmediate(r)));
   expect(area.notReadyReason?.()).toBeUndefined();
   const status = area.status();
   await area.stop(new Date(Date.now() + 1000));
-  return { kernels, status };
+  return { kernels, status, iptables };
 }
 
 describe('overlay area with IPv6', () => {
@@ -59,6 +60,20 @@ describe('overlay area with IPv6', () => {
       fdb: [{ mac: '02:00:00:00:06:02', dst: 'fd00::2' }],
     });
     expect(status).toMatchObject({ device: 'weft.1', ipv6: { device: 'weft-v6.1' } });
+  });
+
+  it('keeps flannel\'s chains in ip6tables for IPv6Network beside the iptables ones', async () => {
+    const { iptables } = await run(true);
+    expect(iptables.chain('filter', 'WEFT-FORWARD')).toEqual([
+      '-A WEFT-FORWARD -s 10.5.0.0/16 -m comment --comment "weft forward" -j ACCEPT',
+      '-A WEFT-FORWARD -d 10.5.0.0/16 -m comment --comment "weft forward" -j ACCEPT',
+    ]);
+    expect(iptables.chain('filter', 'WEFT-FORWARD', 6)).toEqual([
+      '-A WEFT-FORWARD -s fc00:5::/48 -m comment --comment "weft forward" -j ACCEPT',
+      '-A WEFT-FORWARD -d fc00:5::/48 -m comment --comment "weft forward" -j ACCEPT',
+    ]);
+    expect(iptables.chain('nat', 'WEFT-POSTROUTING', 6)).toContain('-A WEFT-POSTROUTING -s fc00:5::/48 ! -d ff00::/8 -m comment --comment "weft ip-masq" -j MASQUERADE --random-fully');
+    expect(iptables.chain('nat', 'WEFT-POSTROUTING', 6)).toContain('-A WEFT-POSTROUTING -s fc00:5:0:1::/64 -d fc00:5::/48 -m comment --comment "weft ip-masq" -j RETURN');
   });
 
   it('runs the IPv6 device alone on an IPv6-only network', async () => {

@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import { desiredState, VXLAN, type DesiredOptions } from './desired.ts';
 import { diff } from './diff.ts';
-import { contains4, contains6, formatNet4, isUnicastMac, normalizeMac, parseCidr4, parseCidr6, parseIp4, parseIp6 } from '../net/index.ts';
+import { contains4, contains6, formatNet4, formatNet6, isUnicastMac, normalizeMac, parseCidr4, parseCidr6, parseIp4, parseIp6 } from '../net/index.ts';
 import { desiredState6 } from './desired6.ts';
 import type { Family } from './family.ts';
 import { partitionPeers6 } from './peer-filter6.ts';
@@ -143,13 +143,11 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   const metrics: OverlayMetrics = createOverlayMetrics();
   const debounceMs = options.notifyDebounceMs ?? 50;
   const family: Family = options.family ?? 4;
-  // flannel's ip6tables rules are not there yet: the IPv6 device gets none.
-  const rules = family === 6
-    ? { ensure: async (): Promise<void> => {}, remove: async (): Promise<void> => {} }
-    : createRuleKeeper({
-      network: formatNet4(parseCidr4(options.network)!), ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true,
-      run: options.iptables ?? runIptables, log,
-    });
+  // With EnableIPv6 the same chains through ip6tables for IPv6Network, as flannel.
+  const rules = createRuleKeeper({
+    network: family === 6 ? formatNet6(parseCidr6(options.network)!) : formatNet4(parseCidr4(options.network)!),
+    ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true, run: options.iptables ?? runIptables, log, ...(family === 6 ? { family } : {}),
+  });
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
   let macPromise: Promise<string> | undefined;

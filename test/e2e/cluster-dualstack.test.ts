@@ -59,6 +59,14 @@ describe('dual-stack overlay: 3 hosts × 2 containers', () => {
     for (const n of [2, 3]) expect(neigh).toMatch(new RegExp(`^${ipv6SubnetOf(cluster, n)} lladdr [0-9a-f:]{17} PERMANENT`, 'm'));
   });
 
+  it('accepts forwarding for IPv6Network in ip6tables, as flannel (WEFT-FORWARD, jumped to from FORWARD)', async () => {
+    const ns = cluster.bed.host(1).ns;
+    const chain = await sh(ns, ['ip6tables', '-S', 'WEFT-FORWARD']);
+    expect(chain).toContain('-A WEFT-FORWARD -s fc00:5::/48 -m comment --comment "weft forward" -j ACCEPT');
+    expect(chain).toContain('-A WEFT-FORWARD -d fc00:5::/48 -m comment --comment "weft forward" -j ACCEPT');
+    expect(await sh(ns, ['ip6tables', '-S', 'FORWARD'])).toContain('-j WEFT-FORWARD');
+  });
+
   it('lets every container reach every container on the other hosts over IPv4 and IPv6', async () => {
     const { bed } = cluster;
     const pairs = bed.containers.flatMap((from) => bed.containers.filter((to) => to.hostIndex !== from.hostIndex).map((to) => ({ from, to })));
