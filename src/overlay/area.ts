@@ -10,7 +10,7 @@ import type { KernelBackend } from './backend.ts';
 import type { Lease } from './lease.ts';
 import type { Runner } from './iptables.ts';
 import { createOverlayReconciler, type OverlayReconciler, type OverlayStatus } from './reconciler.ts';
-import { ipv6DeviceName, ipv6Side, type Family } from './family.ts';
+import { familyView, ipv6DeviceName, type Family } from './family.ts';
 
 /** Everything the overlay needs to know of the cluster, as plain data. */
 export interface OverlayView {
@@ -68,20 +68,6 @@ export function validateOverlay(config: Config): Problem[] {
   if (bad !== undefined) problems.push(problem('overlay.device', bad));
   if (config.overlay.mtu !== 0 && config.overlay.mtu < 576) problems.push(problem('overlay.mtu', `${config.overlay.mtu} is below 576, the smallest IPv4 MTU a host must accept; 0 means Backend.MTU (else the underlay's) minus 50`));
   return problems;
-}
-
-/** The view one family's reconciler follows: the IPv4 one as is, the IPv6 one as each lease's IPv6 side (family.ts). */
-function familyView(view: OverlayView, family: Family): OverlayView | undefined {
-  if (family === 4) return view.self.subnet === '' ? undefined : view;
-  const self = ipv6Side(view.self);
-  if (view.network6 === undefined || self === undefined || view.underlay.publicIPv6 === undefined) return undefined;
-  const { backendType, port, mtu, gbp, learning } = view.network;
-  return {
-    self, peers: view.peers.flatMap((p) => ipv6Side(p) ?? []),
-    // The IPv6 device's own bounds; DirectRouting is IPv4-only.
-    network: { backendType, port, mtu, ...(gbp === undefined ? {} : { gbp }), ...(learning === undefined ? {} : { learning }), ...view.network6, directRouting: false },
-    underlay: { iface: view.underlay.iface, publicIP: view.underlay.publicIPv6 },
-  };
 }
 
 /** One VXLAN device's reconciler (IPv4, or flannel's IPv6 one), created once its view is there. */
