@@ -13,8 +13,12 @@ function expiresIn(lease: Lease, now: number): string {
 }
 
 export function formatLeaseTable(leases: readonly Lease[], now = Date.now()): string {
-  const rows = [['SUBNET', 'PUBLIC IP', 'BACKEND', 'VTEP MAC', 'EXPIRES IN'], ...leases.map((l) => [
-    l.subnet, l.publicIP, l.backendType === 'vxlan' ? `vxlan/${l.vni}` : l.backendType || '-', l.vtepMAC || '-', expiresIn(l, now),
+  // The IPv6 columns only when some lease has an IPv6 side (flannel's EnableIPv6).
+  const v6 = leases.some((l) => l.ipv6Subnet !== undefined);
+  const head = ['SUBNET', 'PUBLIC IP', ...(v6 ? ['IPV6 SUBNET', 'PUBLIC IPV6'] : []), 'BACKEND', 'VTEP MAC', ...(v6 ? ['VTEP MAC V6'] : []), 'EXPIRES IN'];
+  const rows = [head, ...leases.map((l) => [
+    l.subnet || '-', l.publicIP || '-', ...(v6 ? [l.ipv6Subnet ?? '-', l.publicIPv6 ?? '-'] : []),
+    l.backendType === 'vxlan' ? `vxlan/${l.vni}` : l.backendType || '-', l.vtepMAC || '-', ...(v6 ? [l.vtepMACv6 || '-'] : []), expiresIn(l, now),
   ])];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');

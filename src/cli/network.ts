@@ -43,19 +43,26 @@ export const networkInit: Command = {
     const subnetLen = takeOption(network.rest, 'subnet-len');
     const backend = takeOption(subnetLen.rest, 'backend');
     const vni = takeOption(backend.rest, 'vni');
-    const force = takeSwitch(vni.rest, 'force');
-    if (network.value === undefined) {
-      io.err(`WEFT_E_USAGE: --network is required\nusage: ${this.usage}`);
+    const ipv6Network = takeOption(vni.rest, 'ipv6-network');
+    const ipv6SubnetLen = takeOption(ipv6Network.rest, 'ipv6-subnet-len');
+    const noIpv4 = takeSwitch(ipv6SubnetLen.rest, 'no-ipv4');
+    const force = takeSwitch(noIpv4.rest, 'force');
+    if (network.value === undefined && !(noIpv4.on && ipv6Network.value !== undefined)) {
+      io.err(`WEFT_E_USAGE: --network is required (or --no-ipv4 with --ipv6-network)\nusage: ${this.usage}`);
       return 2;
     }
     const len = integerOption(subnetLen.value, 'subnet-len', io);
     const vniValue = integerOption(vni.value, 'vni', io);
-    if (len === false || vniValue === false) return 2;
+    const len6 = integerOption(ipv6SubnetLen.value, 'ipv6-subnet-len', io);
+    if (len === false || vniValue === false || len6 === false) return 2;
     const init: NetworkInit = {
-      network: network.value,
+      network: network.value ?? '',
       ...(len === undefined ? {} : { subnetLen: len }),
       ...(backend.value === undefined ? {} : { backend: backend.value }),
       ...(vniValue === undefined ? {} : { vni: vniValue }),
+      ...(ipv6Network.value === undefined ? {} : { ipv6Network: ipv6Network.value }),
+      ...(len6 === undefined ? {} : { ipv6SubnetLen: len6 }),
+      ...(noIpv4.on ? { ipv4: false } : {}),
     };
     return withEtcd(force.rest, io, async (client, prefix) => {
       const text = renderNetworkConfig(init, '(the new config)');

@@ -3,19 +3,21 @@
 // the overlay follows. Lease events come in bursts (one watch response can carry a hundred puts):
 // the overlay gets the view once per burst, not once per event.
 import type { OverlayFeed, OverlayView } from '../overlay/index.ts';
-import { leaseBounds, networkCidrs, type SubnetArea } from '../subnet/index.ts';
+import { leaseBounds, leaseBounds6, networkCidrs, type SubnetArea } from '../subnet/index.ts';
 
 /** The overlay's view of what the subnet area knows now; undefined until this host holds a lease. */
 export function overlayView(subnet: SubnetArea): OverlayView | undefined {
   const own = subnet.ownLease();
   const network = subnet.network();
   const address = subnet.publicAddress();
-  if (own === undefined || network?.ipv4 === undefined || address === undefined) return undefined;
+  if (own === undefined || network === undefined || address === undefined) return undefined;
+  const network6 = leaseBounds6(network);
   return {
     self: own,
-    peers: subnet.leases.current().filter((lease) => lease.subnet !== own.subnet),
+    peers: subnet.leases.current().filter((lease) => lease.subnet !== own.subnet || lease.ipv6Subnet !== own.ipv6Subnet),
     network: {
-      cidr: networkCidrs(network)[0] ?? '',
+      // '' on an IPv6-only network: the overlay then runs the IPv6 device only.
+      cidr: network.ipv4 === undefined ? '' : (networkCidrs(network)[0] ?? ''),
       backendType: network.backend.type,
       port: network.backend.port,
       mtu: network.backend.mtu,
@@ -25,7 +27,8 @@ export function overlayView(subnet: SubnetArea): OverlayView | undefined {
       // Peer leases of another length or outside SubnetMin..SubnetMax never become routes.
       ...leaseBounds(network),
     },
-    underlay: { iface: address.iface ?? '', publicIP: address.publicIP },
+    underlay: { iface: address.iface ?? '', publicIP: address.publicIP, ...(address.publicIPv6 === undefined ? {} : { publicIPv6: address.publicIPv6 }) },
+    ...(network6 === undefined ? {} : { network6 }),
   };
 }
 

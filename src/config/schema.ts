@@ -40,7 +40,7 @@ export const schema = {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),
     etcd_prefix: string('/coreos.com/network', 'etcd prefix of the network config and leases (flannel layout).', { flag: 'etcd-prefix' }),
     public_ip: string('', "This host's IPv4 address on the underlay (flanneld --public-ip); default: the address of the interface chosen by iface, iface_regex or iface_can_reach. Alone, it also picks the interface that has it.", { flag: 'public-ip' }),
-    public_ipv6: string('', "This host's IPv6 address on the underlay (flanneld --public-ipv6); checked and kept, not leased yet.", { flag: 'public-ipv6' }),
+    public_ipv6: string('', "This host's IPv6 address on the underlay, for EnableIPv6 (flanneld --public-ipv6); default: the first global IPv6 address of the chosen interface.", { flag: 'public-ipv6' }),
     iface: list([], 'Underlay interfaces, by name or IPv4 address, tried in order (flanneld --iface, repeatable); default: the interface of the default route.', { flag: 'iface' }),
     iface_regex: list([], "Regular expressions tried in order after iface, each against the interfaces' IPv4 addresses, then their names (flanneld --iface-regex, repeatable).", { flag: 'iface-regex', split: false }),
     iface_can_reach: string('', 'Use the interface of the route to this IPv4 address (`ip route get`), after iface and iface_regex (flanneld --iface-can-reach).', { flag: 'iface-can-reach' }),

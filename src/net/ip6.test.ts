@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains6, formatIp6, formatNet6, ip6ToBytes, isAligned6, parseCidr6, parseIp6, size6 } from './ip6.ts';
+import { contains6, end6, firstUsable6, formatIp6, formatNet6, ip6ToBytes, isAligned6, overlaps6, parseCidr6, parseIp6, sameNet6, size6 } from './ip6.ts';
 
 describe('IPv6 addresses and prefixes', () => {
   it.each([
@@ -71,5 +71,17 @@ const goV6: [string, string | undefined][] = [
 describe('parseIp6 agrees with Go net.ParseIP', () => {
   it.each(goV6)('%j -> %s', (text, want) => {
     expect(parseIp6(text)?.toString(16).padStart(32, '0')).toBe(want);
+  });
+
+  it('ends, overlaps and first usable addresses as flannel writes them', () => {
+    const a = parseCidr6('fc00:0:0:1::/64')!;
+    const wide = parseCidr6('fc00::/48')!;
+    const b = parseCidr6('fc00:0:0:2::/64')!;
+    expect(formatIp6(end6(a))).toBe('fc00::1:ffff:ffff:ffff:ffff');
+    expect(overlaps6(a, wide)).toBe(true);
+    expect(overlaps6(a, b)).toBe(false);
+    expect(sameNet6(a, parseCidr6('fc00:0:0:1::9/64')!)).toBe(true);
+    // Go's net.IP.String(): RFC 5952, the longest run of zero groups compressed.
+    expect(firstUsable6(a)).toBe('fc00:0:0:1::1/64');
   });
 });

@@ -80,6 +80,31 @@ export function contains6(net: Net6, ip: bigint): boolean {
   return ip >= net.ip && ip < net.ip + size6(net.prefixLen);
 }
 
+/** Last address of the prefix. */
+export function end6(net: Net6): bigint {
+  return net.ip + size6(net.prefixLen) - 1n;
+}
+
+export function overlaps6(a: Net6, b: Net6): boolean {
+  return a.ip <= end6(b) && b.ip <= end6(a);
+}
+
+export function sameNet6(a: Net6, b: Net6): boolean {
+  return a.ip === b.ip && a.prefixLen === b.prefixLen;
+}
+
+/** The first usable address with the prefix length, as flannel writes FLANNEL_IPV6_SUBNET: "fc00:0:0:1::1/64". */
+export function firstUsable6(net: Net6): string {
+  return `${formatIp6(net.ip + 1n)}/${net.prefixLen}`;
+}
+
+/** 16 bytes (rtnetlink's RTA_DST, NDA_DST, IFA_LOCAL) as RFC 5952 text; undefined for any other length. */
+export function bytesToIp6(bytes: Uint8Array): string | undefined {
+  if (bytes.length !== 16) return undefined;
+  const b = Buffer.from(bytes);
+  return formatIp6((b.readBigUInt64BE(0) << 64n) | b.readBigUInt64BE(8));
+}
+
 export function ip6ToBytes(ip: bigint): Buffer {
   const out = Buffer.alloc(16);
   out.writeBigUInt64BE(ip >> 64n, 0);

@@ -10,6 +10,7 @@ import type { KernelBackend } from './backend.ts';
 import type { Lease } from './lease.ts';
 import type { Runner } from './iptables.ts';
 import { createOverlayReconciler, type OverlayReconciler, type OverlayStatus } from './reconciler.ts';
+import { familyView, ipv6DeviceName, type Family } from './family.ts';
 
 /** Everything the overlay needs to know of the cluster, as plain data. */
 export interface OverlayView {
@@ -32,7 +33,9 @@ export interface OverlayView {
     readonly subnetMin?: string;
     readonly subnetMax?: string;
   };
-  readonly underlay: { readonly iface: string; readonly publicIP: string };
+  readonly underlay: { readonly iface: string; readonly publicIP: string; readonly publicIPv6?: string };
+  /** flannel's EnableIPv6: `IPv6Network` and the IPv6 subnet bounds; the IPv6 device follows each lease's IPv6 side. */
+  readonly network6?: { readonly cidr: string; readonly subnetLen?: number; readonly subnetMin?: string; readonly subnetMax?: string };
 }
 
 export interface OverlayFeed {
@@ -67,28 +70,38 @@ export function validateOverlay(config: Config): Problem[] {
   return problems;
 }
 
+/** One VXLAN device's reconciler (IPv4, or flannel's IPv6 one), created once its view is there. */
+interface Slot {
+  reconciler: OverlayReconciler | undefined;
+  creating: Promise<void> | undefined;
+  latest: OverlayView | undefined;
+  problemText: string | undefined;
+}
+
 export function createOverlayArea(deps: OverlayDeps): OverlayArea {
   const { config } = deps;
   const log = (deps.logger ?? silentLogger).child({ area: 'overlay' });
-  let reconciler: OverlayReconciler | undefined;
-  let creating: Promise<void> | undefined;
-  let latest: OverlayView | undefined;
-  let problemText: string | undefined;
+  const slots: Record<Family, Slot> = {
+    4: { reconciler: undefined, creating: undefined, latest: undefined, problemText: undefined },
+    6: { reconciler: undefined, creating: undefined, latest: undefined, problemText: undefined },
+  };
+  let families: Family[] = [];
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
 
-  const create = async (view: OverlayView): Promise<void> => {
+  const create = async (slot: Slot, view: OverlayView, family: Family): Promise<void> => {
     if (view.network.backendType !== 'vxlan') {
-      problemText = `the network config's Backend.Type is "${view.network.backendType}"; weft's overlay implements only vxlan`;
+      slot.problemText = `the network config's Backend.Type is "${view.network.backendType}"; weft's overlay implements only vxlan`;
       return;
     }
     try {
       const created = createOverlayReconciler({
+        ...(family === 6 ? { family } : {}),
         network: view.network.cidr,
         iface: view.underlay.iface,
         publicIP: view.underlay.publicIP,
         port: view.network.port,
-        device: config.overlay.device,
+        device: family === 6 ? ipv6DeviceName(config.overlay.device, view.self.vni) : config.overlay.device,
         mtu: config.overlay.mtu,
         underlayMtu: view.network.mtu,
         directRouting: view.network.directRouting,
@@ -109,32 +122,42 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         ...(deps.iptables === undefined ? {} : { iptables: deps.iptables }),
       });
       await created.start(new AbortController().signal);
-      reconciler = created;
-      problemText = undefined;
+      slot.reconciler = created;
+      slot.problemText = undefined;
     } catch (error) {
-      problemText = (error as Error).message;
-      log.error({ event: 'overlay_start_failed', err: problemText }, 'overlay could not start; retrying on the next lease event');
+      slot.problemText = (error as Error).message;
+      log.error({ event: 'overlay_start_failed', family, err: slot.problemText }, 'overlay could not start; retrying on the next lease event');
     }
   };
 
-  const follow = (view: OverlayView | undefined): void => {
-    latest = view;
+  const followFamily = (slot: Slot, view: OverlayView | undefined, family: Family): void => {
+    slot.latest = view;
     if (view === undefined || stopped) return;
-    if (reconciler === undefined) {
-      creating ??= create(view).finally(() => {
-        creating = undefined;
+    if (slot.reconciler === undefined) {
+      slot.creating ??= create(slot, view, family).finally(() => {
+        slot.creating = undefined;
         // Leases that arrived while the reconciler was being created.
-        if (reconciler !== undefined && latest !== undefined && !stopped) reconciler.setLeases(latest.self, latest.peers);
+        if (slot.reconciler !== undefined && slot.latest !== undefined && !stopped) slot.reconciler.setLeases(slot.latest.self, slot.latest.peers);
       });
       return;
     }
-    reconciler.setLeases(view.self, view.peers);
+    slot.reconciler.setLeases(view.self, view.peers);
   };
+
+  const follow = (view: OverlayView | undefined): void => {
+    // The families this host runs follow the network config (EnableIPv4, EnableIPv6) of its lease.
+    if (view !== undefined) families = ([4, 6] as const).filter((f) => familyView(view, f) !== undefined);
+    for (const family of [4, 6] as const) followFamily(slots[family], view === undefined ? undefined : familyView(view, family), family);
+  };
+
+  const active = (): Slot[] => families.map((f) => slots[f]);
+  const primary = (): Slot => slots[families[0] ?? 4];
 
   return {
     name: 'overlay',
+    // The first family's (IPv4's on a dual-stack host): one registry, one set of metric names.
     get metrics() {
-      return reconciler?.metrics;
+      return primary().reconciler?.metrics;
     },
     async start() {
       if (stopped || unsubscribe !== undefined) return;
@@ -143,17 +166,31 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
     stop: onceStop('overlay', async (deadline) => {
       stopped = true;
       unsubscribe?.();
-      await creating;
-      await reconciler?.stop(deadline);
+      for (const slot of [slots[4], slots[6]]) {
+        await slot.creating;
+        await slot.reconciler?.stop(deadline);
+      }
     }),
-    ready: () => !stopped && (reconciler?.ready() ?? false),
+    ready: () => !stopped && families.length > 0 && active().every((slot) => slot.reconciler?.ready() ?? false),
     notReadyReason: () => {
       if (stopped) return 'stopped';
-      if (problemText !== undefined) return problemText;
-      if (reconciler === undefined) return "waiting for this host's subnet lease";
-      return reconciler.notReadyReason?.();
+      if (families.length === 0) return "waiting for this host's subnet lease";
+      for (const slot of active()) {
+        if (slot.problemText !== undefined) return slot.problemText;
+        if (slot.reconciler === undefined) return "waiting for this host's subnet lease";
+        const reason = slot.reconciler.notReadyReason?.();
+        if (reason !== undefined) return reason;
+      }
+      return undefined;
     },
-    status: () => reconciler?.status() ?? { waitingFor: 'subnet lease', problem: problemText ?? null },
-    settled: () => reconciler?.settled() ?? Promise.resolve(),
+    status: () => {
+      const first = primary();
+      const main = first.reconciler?.status() ?? { waitingFor: 'subnet lease', problem: first.problemText ?? null };
+      const v6 = families.includes(6) && families[0] !== 6 ? slots[6] : undefined;
+      return v6 === undefined ? main : { ...main, ipv6: v6.reconciler?.status() ?? { waitingFor: 'subnet lease', problem: v6.problemText ?? null } };
+    },
+    settled: async () => {
+      await Promise.all(active().map((slot) => slot.reconciler?.settled() ?? Promise.resolve()));
+    },
   };
 }

@@ -17,6 +17,8 @@ export interface ReadScope {
   directRouting: boolean;
   /** With learning on, the kernel's own (non-permanent) FDB entries are not ours: never read, never removed. */
   learning?: boolean;
+  /** 6: the IPv6 device (family.ts): IPv6 routes, neighbours and addresses are read. Default 4. */
+  family?: 6;
 }
 
 export interface UnderlayInfo {

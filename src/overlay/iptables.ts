@@ -6,11 +6,11 @@ import { WeftError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ensureChains, forwardChain, masqChain, removeChains, type RuleChain } from './masq.ts';
 
-export type Runner = (command: 'iptables' | 'iptables-restore', args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+export type Runner = (command: 'iptables' | 'iptables-restore' | 'ip6tables' | 'ip6tables-restore', args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 export const runIptables: Runner = (command, args, input) =>
   new Promise((resolve, reject) => {
-    const argv = command === 'iptables' ? ['-w', '5', ...args] : args;
+    const argv = command === 'iptables' || command === 'ip6tables' ? ['-w', '5', ...args] : args;
     const child = execFile(command, argv, { timeout: 15_000 }, (error, stdout, stderr) => {
       if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
         reject(new WeftError('WEFT_E_OVERLAY_MASQ', `the overlay's iptables rules need '${command}'; install the Debian package iptables`, { cause: error }));
@@ -46,6 +46,8 @@ export interface RuleKeeperOptions {
   randomFully?: boolean;
   run: Runner;
   log: Logger;
+  /** 6: the same chains through ip6tables for `IPv6Network`, as flannel does with EnableIPv6. */
+  family?: 6;
 }
 
 export interface RuleKeeper {
@@ -55,7 +57,13 @@ export interface RuleKeeper {
   remove(): Promise<void>;
 }
 
-export function createRuleKeeper(o: RuleKeeperOptions): RuleKeeper {
+/** `run` with ip6tables in place of iptables (the chains and rules are the same shape). */
+export function ip6Runner(run: Runner): Runner {
+  return (command, args, input) => run(command === 'iptables' ? 'ip6tables' : command === 'iptables-restore' ? 'ip6tables-restore' : command, args, input);
+}
+
+export function createRuleKeeper(options: RuleKeeperOptions): RuleKeeper {
+  const o = options.family === 6 ? { ...options, run: ip6Runner(options.run) } : options;
   let features: Promise<IptablesFeatures> | undefined;
   let installed: RuleChain[] = [];
   let forwardError: string | undefined;
@@ -74,7 +82,7 @@ export function createRuleKeeper(o: RuleKeeperOptions): RuleKeeper {
     async ensure(subnet) {
       if (o.ipMasq) {
         const f = await detect();
-        const chain = masqChain(o.network, subnet, f.randomFully && o.randomFully !== false);
+        const chain = masqChain(o.network, subnet, f.randomFully && o.randomFully !== false, o.family === 6 ? 'ff00::/8' : '224.0.0.0/4');
         installed = [chain, ...installed.filter((c) => c.chain !== chain.chain)];
         await apply([chain], f);
       }

@@ -5,5 +5,9 @@ export interface Lease {
   backendType: string; // "vxlan"
   vni: number;
   vtepMAC: string;
+  /** The IPv6 side (flannel's EnableIPv6), programmed on the IPv6 device; see family.ts. */
+  ipv6Subnet?: string;
+  publicIPv6?: string;
+  vtepMACv6?: string;
   expires?: Date;
 }

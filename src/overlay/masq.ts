@@ -22,8 +22,11 @@ export const FORWARD_COMMENT = 'weft forward';
 /** kube-proxy marks what it masquerades itself; masquerading it again hits a double-NAT kernel bug. */
 export const KUBE_PROXY_MARK = '0x4000/0x4000';
 
-/** Pure: flannel's masq rules for cluster `network` and our own `subnet` (e.g. 10.5.0.0/16, 10.5.1.0/24). */
-export function masqChain(network: string, subnet: string, randomFully: boolean): RuleChain {
+/**
+ * Pure: flannel's masq rules for cluster `network` and our own `subnet` (e.g. 10.5.0.0/16,
+ * 10.5.1.0/24); for IPv6Network (ip6tables) the multicast range not masqueraded is ff00::/8.
+ */
+export function masqChain(network: string, subnet: string, randomFully: boolean, multicast = '224.0.0.0/4'): RuleChain {
   const c = ['-m', 'comment', '--comment', MASQ_COMMENT];
   const masquerade = randomFully ? ['-j', 'MASQUERADE', '--random-fully'] : ['-j', 'MASQUERADE'];
   return {
@@ -35,7 +38,7 @@ export function masqChain(network: string, subnet: string, randomFully: boolean)
       ['-s', network, '-d', subnet, ...c, '-j', 'RETURN'],
       // Traffic to our containers from outside keeps its source (port forwards, NodePorts).
       ['!', '-s', network, '-d', subnet, ...c, '-j', 'RETURN'],
-      ['-s', network, '!', '-d', '224.0.0.0/4', ...c, ...masquerade],
+      ['-s', network, '!', '-d', multicast, ...c, ...masquerade],
       // The host itself talking to remote containers: source becomes our device address, so replies come back over VXLAN.
       ['!', '-s', network, '-d', network, ...c, ...masquerade],
     ],

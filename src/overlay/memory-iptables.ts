@@ -11,8 +11,8 @@ const builtins: Record<string, string[]> = { nat: ['PREROUTING', 'INPUT', 'OUTPU
 
 export interface MemoryIptables {
   run: Runner;
-  /** `iptables -t TABLE -S CHAIN` lines, undefined when the chain does not exist. */
-  chain(table: string, chain: string): string[] | undefined;
+  /** `iptables -t TABLE -S CHAIN` lines (`ip6tables` with family 6), undefined when the chain does not exist. */
+  chain(table: string, chain: string, family?: 6): string[] | undefined;
   /** Every call as `command args…` (restore payloads left out). */
   readonly calls: string[];
   /** What `iptables --version` answers. */
@@ -87,17 +87,20 @@ function restore(tables: Tables, payload: string): boolean {
 }
 
 export function createMemoryIptables(): MemoryIptables {
-  const tables: Tables = new Map(Object.entries(builtins).map(([t, chains]) => [t, new Map(chains.map((c) => [c, [] as string[]]))]));
+  const fresh = (): Tables => new Map(Object.entries(builtins).map(([t, chains]) => [t, new Map(chains.map((c) => [c, [] as string[]]))]));
+  // iptables and ip6tables keep separate tables, as the kernel does.
+  const byFamily = { 4: fresh(), 6: fresh() };
   const ok = (stdout = ''): { code: number; stdout: string; stderr: string } => ({ code: 0, stdout, stderr: '' });
   const fail = { code: 1, stdout: '', stderr: 'iptables: Bad rule (does a matching rule exist in that chain?).' };
   const mem: MemoryIptables = {
     calls: [],
     version: 'iptables v1.8.9 (nf_tables)',
     policy: {},
-    chain: (table, chain) => tables.get(table)?.get(chain)?.slice(),
+    chain: (table, chain, family) => byFamily[family ?? 4].get(table)?.get(chain)?.slice(),
     run: async (command, args, input) => {
       mem.calls.push([command, ...args].join(' '));
-      if (command === 'iptables-restore') return restore(tables, input ?? '') ? ok() : { code: 2, stdout: '', stderr: 'iptables-restore: line failed' };
+      const tables = byFamily[command.startsWith('ip6') ? 6 : 4];
+      if (command.endsWith('-restore')) return restore(tables, input ?? '') ? ok() : { code: 2, stdout: '', stderr: 'iptables-restore: line failed' };
       if (args[0] === '--version') return ok(`${mem.version}\n`);
       const [, table = 'filter', verb = '', chain = '', ...rule] = args[0] === '-t' ? args : ['-t', 'filter', ...args];
       if (verb === '-S') {

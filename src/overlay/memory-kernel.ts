@@ -3,7 +3,7 @@
 // shows, and which notifications a change produces.
 import { inClusterNetwork, isOwnedRoute, type ReadScope, type UnderlayInfo } from './backend.ts';
 import { applyOps, type KernelOp, type KernelState, type Observation, type RouteEntry } from './kernel-state.ts';
-import { contains4, parseCidr4, parseIp4 } from '../net/index.ts';
+import { contains4, parseCidr4, parseIp4, parseIp6 } from '../net/index.ts';
 
 const rejected = (errno: string): string => `Request rejected: ${errno}`;
 const noLink = (name: string): string => `link ${name} does not exist`;
@@ -19,10 +19,13 @@ function routeRefusal(state: KernelState, route: RouteEntry, underlayName: strin
   const onDevice = state.device?.name === route.dev;
   if (!onDevice && route.dev !== underlayName) return noLink(route.dev);
   const gateway = parseIp4(route.gateway);
+  // The IPv6 device's onlink gateways (EnableIPv6) are IPv6.
+  const gateway6 = gateway === undefined ? parseIp6(route.gateway) : undefined;
   const locals = [...(underlay?.addresses ?? []), ...(state.device?.addresses ?? [])];
-  if (gateway === undefined || locals.some((a) => a.split('/')[0] === route.gateway)) return rejected('EINVAL');
+  if ((gateway === undefined && gateway6 === undefined) || locals.some((a) => a.split('/')[0] === route.gateway)) return rejected('EINVAL');
   if (onDevice && state.device?.up !== true) return rejected('ENETDOWN');
   if (route.onlink) return undefined;
+  if (gateway === undefined) return rejected('ENETUNREACH');
   const connected = linkAddresses(state, route.dev, underlayName, underlay).some((a) => {
     const net = parseCidr4(a);
     return net !== undefined && net.prefixLen < 32 && contains4(net, gateway);

@@ -3,9 +3,21 @@
 import { ifla, rt } from 'netlink';
 import { inClusterNetwork, isOwnedRoute, type ReadScope } from './backend.ts';
 import type { Observation, RouteEntry } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, formatNet4, parseCidr4 } from '../net/index.ts';
+import { bytesToIp4, bytesToIp6, bytesToMac, formatNet4, formatNet6, parseCidr4, parseCidr6 } from '../net/index.ts';
 
 export const AF_INET = 2;
+export const AF_INET6 = 10;
+const RTPROT_KERNEL = 2;
+
+/** An address of either family from its 4 or 16 bytes. */
+export function bytesToIp(bytes: Uint8Array): string | undefined {
+  return bytesToIp4(bytes) ?? bytesToIp6(bytes);
+}
+
+/** fe80::/10: the kernel's own link-local addresses and routes on every IPv6 device; never ours. */
+export const isLinkLocal6 = (ip: string): boolean => /^fe[89ab]/i.test(ip);
+
+export const familyOf = (scope: ReadScope): number => (scope.family === 6 ? AF_INET6 : AF_INET);
 export const AF_BRIDGE = 7;
 export const RT_TABLE_MAIN = 254;
 export const RTNH_F_ONLINK = 4;
@@ -70,24 +82,24 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
       return { kind: 'link', present, name: view.name, mtu: view.mtu, mac: view.mac, up: view.up };
     }
     case 'address': {
-      if (m.data.family !== AF_INET || devName(m.data.index) !== scope.device) return undefined;
-      const ip = bytesToIp4(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
-      return ip === undefined ? undefined : { kind: 'address', present, cidr: `${ip}/${m.data.prefixlen ?? 32}` };
+      if (m.data.family !== familyOf(scope) || devName(m.data.index) !== scope.device) return undefined;
+      const ip = bytesToIp(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
+      return ip === undefined || isLinkLocal6(ip) ? undefined : { kind: 'address', present, cidr: `${ip}/${m.data.prefixlen ?? 32}` };
     }
     case 'neighbor': {
       if (devName(m.data.ifindex) !== scope.device || m.attrs.lladdr === undefined && present) return undefined;
       const mac = m.attrs.lladdr === undefined ? '' : bytesToMac(m.attrs.lladdr);
-      const ip = m.attrs.dst === undefined ? undefined : bytesToIp4(m.attrs.dst);
+      const ip = m.attrs.dst === undefined ? undefined : bytesToIp(m.attrs.dst);
       if (m.data.family === AF_BRIDGE) {
         // With learning on, the kernel adds and ages out its own entries: none of our business.
         if (scope.learning === true && m.data.state?.permanent !== true) return undefined;
         return ip === undefined ? undefined : { kind: 'fdb', present, fdb: { mac, dst: ip } };
       }
-      if (m.data.family !== AF_INET || ip === undefined) return undefined;
+      if (m.data.family !== familyOf(scope) || ip === undefined) return undefined;
       return { kind: 'neighbour', present, permanent: m.data.state?.permanent === true, neigh: { ip, mac } };
     }
     case 'route': {
-      const route = routeEntry(m, devName);
+      const route = routeEntry(m, devName, scope.family);
       // Ours, or any route into the cluster network: one of ours may have been moved to another device.
       if (route === undefined || !(isOwnedRoute(scope, route) || inClusterNetwork(scope, route.dst))) return undefined;
       return { kind: 'route', present, route };
@@ -97,24 +109,32 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
   }
 }
 
+const families = {
+  4: { af: AF_INET, any: '0.0.0.0', host: 32, ip: bytesToIp4, net: (text: string) => { const n = parseCidr4(text); return n === undefined ? undefined : formatNet4(n); } },
+  6: { af: AF_INET6, any: '::', host: 128, ip: bytesToIp6, net: (text: string) => { const n = parseCidr6(text); return n === undefined ? undefined : formatNet6(n); } },
+};
+
 /**
- * A main-table unicast IPv4 route with one output device, as a RouteEntry (device by name), or
- * undefined for anything else; which of them are ours is `isOwnedRoute`'s call.
+ * A main-table unicast route of the scope's family (IPv4 unless `family` is 6) with one output
+ * device, as a RouteEntry (device by name), or undefined for anything else; which of them are ours
+ * is `isOwnedRoute`'s call. On the IPv6 device the kernel's own routes (`proto kernel`: the
+ * link-local /64, its address's prefix route) are left out: they are the kernel's, not a peer's.
  */
-export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefined) => string): RouteEntry | undefined {
+export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefined) => string, family?: 6): RouteEntry | undefined {
   const { data, attrs } = m;
+  const f = families[family ?? 4];
   const table = attrs.table ?? data.table;
-  if (data.family !== AF_INET || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
+  if (data.family !== f.af || table !== RT_TABLE_MAIN || !isUnicastRoute(data.type) || attrs.oif === undefined) return undefined;
+  if (family === 6 && (Number(data.protocol) === RTPROT_KERNEL || data.protocol === 'KERNEL')) return undefined;
   // The default route carries no RTA_DST: a hostile lease 0.0.0.0-0 becomes exactly that.
-  const dstIp = attrs.dst === undefined ? '0.0.0.0' : bytesToIp4(attrs.dst);
-  const dst = dstIp === undefined ? undefined : parseCidr4(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : 32)}`);
+  const dstIp = attrs.dst === undefined ? f.any : f.ip(attrs.dst);
+  const dst = dstIp === undefined ? undefined : f.net(`${dstIp}/${data.dstLen ?? (attrs.dst === undefined ? 0 : f.host)}`);
   if (dst === undefined) return undefined;
-  const gateway = attrs.gateway === undefined ? '' : (bytesToIp4(attrs.gateway) ?? '');
+  const gateway = attrs.gateway === undefined ? '' : (f.ip(attrs.gateway) ?? '');
   const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
-  return { dst: formatNet4(dst), gateway, dev: devName(attrs.oif), onlink };
+  return { dst, gateway, dev: devName(attrs.oif), onlink };
 }
 
-/** Links an op refers to by name (the device created by link-add does not exist yet). */
 function isUnicastRoute(type: rt.Route['type']): boolean {
   return type === 'UNICAST' || Number(type) === RTN_UNICAST;
 }

@@ -6,8 +6,8 @@ import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, r
 import { isOwnedRoute, type ApplyFailure, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToIp4, bytesToMac, ip4ToBytes, macToBytes, parseCidr4, parseIfAddr4, parseIp4 } from '../net/index.ts';
-import { AF_BRIDGE, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
+import { bytesToMac, ip4ToBytes, ip6ToBytes, macToBytes, parseCidr4, parseCidr6, parseIfAddr4, parseIp4, parseIp6 } from '../net/index.ts';
+import { AF_BRIDGE, AF_INET, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, bytesToIp, familyOf, isLinkLocal6, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
 /** Requests in flight at once: each ACK costs ~1 KiB of the socket's receive buffer (truesize). */
@@ -22,10 +22,24 @@ function materialize(data: StreamData): Buffer {
   return Buffer.concat(stream.bufs);
 }
 
+/** An address of either family (the IPv6 device's are IPv6) as rtnetlink bytes. */
 function ip4Bytes(text: string): Buffer {
   const ip = parseIp4(text);
-  if (ip === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 address: ${text}`);
-  return ip4ToBytes(ip);
+  if (ip !== undefined) return ip4ToBytes(ip);
+  const ip6 = parseIp6(text);
+  if (ip6 === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IP address: ${text}`);
+  return ip6ToBytes(ip6);
+}
+
+/** A CIDR of either family as {family, bytes, prefixLen} (host bits kept: interface addresses). */
+function ipPrefix(text: string): { family: number; bytes: Buffer; prefixLen: number } | undefined {
+  const v4 = parseIfAddr4(text);
+  if (v4 !== undefined) return { family: AF_INET, bytes: ip4ToBytes(v4.ip), prefixLen: v4.prefixLen };
+  const slash = text.indexOf('/');
+  const ip6 = parseIp6(text.slice(0, slash));
+  const prefixLen = Number(text.slice(slash + 1));
+  if (slash < 0 || ip6 === undefined || !Number.isInteger(prefixLen) || prefixLen > 128) return undefined;
+  return { family: AF_INET6, bytes: ip6ToBytes(ip6), prefixLen };
 }
 
 export interface NetlinkBackendOptions {
@@ -52,12 +66,13 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
     return all;
   }
 
-  async function addressesOf(index: number): Promise<string[]> {
+  async function addressesOf(index: number, family = AF_INET): Promise<string[]> {
     const out: string[] = [];
-    for (const m of await nl.getAddresses({ family: AF_INET }, undefined, opts)) {
-      if (m.data.index !== index || m.data.family !== AF_INET) continue;
-      const ip = bytesToIp4(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
-      if (ip !== undefined) out.push(`${ip}/${m.data.prefixlen ?? 32}`);
+    for (const m of await nl.getAddresses({ family }, undefined, opts)) {
+      if (m.data.index !== index || m.data.family !== family) continue;
+      const ip = bytesToIp(m.attrs.local ?? m.attrs.address ?? Buffer.alloc(0));
+      // The kernel's link-local address on an IPv6 device is its own.
+      if (ip !== undefined && !isLinkLocal6(ip)) out.push(`${ip}/${m.data.prefixlen ?? 32}`);
     }
     return out;
   }
@@ -81,28 +96,28 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
           // A non-VXLAN link under our name reads as VNI -1, so diff recreates it.
           vni: dev.kind === 'vxlan' ? (v.id ?? 0) : -1,
           port: v.port === undefined ? 8472 : v.port.readUInt16BE(0),
-          local: v.local === undefined ? '' : (bytesToIp4(v.local) ?? ''),
+          local: bytesToIp(v.local ?? v.local6 ?? Buffer.alloc(0)) ?? '',
           underlay: v.link === undefined ? '' : (byIndex.get(v.link)?.name ?? ''),
           mtu: dev.mtu,
           mac: dev.mac,
           learning: (v.learning ?? 1) !== 0,
           gbp: v.gbp === true,
           up: dev.up,
-          addresses: await addressesOf(dev.index),
+          addresses: await addressesOf(dev.index, familyOf(scope)),
         };
       }
       // Routes via our device anywhere (not only inside the cluster network), so diff removes
       // whatever a hostile lease, an older version or a hand put there (issue 11).
       const devName = (index: number | undefined): string => byIndex.get(index ?? -1)?.name ?? `#${index}`;
-      for (const m of await nl.getRoutes({ family: AF_INET }, undefined, opts)) {
-        const route = routeEntry(m, devName);
+      for (const m of await nl.getRoutes({ family: familyOf(scope) }, undefined, opts)) {
+        const route = routeEntry(m, devName, scope.family);
         if (route !== undefined && isOwnedRoute(scope, route)) state.routes.push(route);
       }
       if (dev === undefined) return state;
-      for (const m of await nl.getNeighbors({ family: AF_INET }, undefined, opts)) {
+      for (const m of await nl.getNeighbors({ family: familyOf(scope) }, undefined, opts)) {
         const { data, attrs } = m;
-        if (data.ifindex !== dev.index || data.family !== AF_INET || data.state?.permanent !== true) continue;
-        const ip = attrs.dst === undefined ? undefined : bytesToIp4(attrs.dst);
+        if (data.ifindex !== dev.index || data.family !== familyOf(scope) || data.state?.permanent !== true) continue;
+        const ip = attrs.dst === undefined ? undefined : bytesToIp(attrs.dst);
         if (ip !== undefined && attrs.lladdr !== undefined) state.neighbours.push({ ip, mac: bytesToMac(attrs.lladdr) });
       }
       for (const m of await nl.getNeighbors({ family: AF_BRIDGE }, undefined, opts)) {
@@ -111,7 +126,7 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
         // Learned entries are the kernel's when learning is on.
         if (scope.learning === true && data.state?.permanent !== true) continue;
         const mac = bytesToMac(attrs.lladdr);
-        const dst = bytesToIp4(attrs.dst);
+        const dst = bytesToIp(attrs.dst);
         // Every remote entry on our device, the all-zero default destination included: only peers belong there.
         if (dst !== undefined) state.fdb.push({ mac, dst });
       }
@@ -156,7 +171,8 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
       const sub = createNetlink(Protocol.ROUTE, { ...socketOptions, ref: false });
       watchers.add(sub);
       sub.on('error', () => onChange({ kind: 'unknown' }));
-      for (const group of [rt.MulticastGroups.LINK, rt.MulticastGroups.NEIGH, rt.MulticastGroups.IPV4_ROUTE, rt.MulticastGroups.IPV4_IFADDR]) {
+      const groups = scope.family === 6 ? [rt.MulticastGroups.IPV6_ROUTE, rt.MulticastGroups.IPV6_IFADDR] : [rt.MulticastGroups.IPV4_ROUTE, rt.MulticastGroups.IPV4_IFADDR];
+      for (const group of [rt.MulticastGroups.LINK, rt.MulticastGroups.NEIGH, ...groups]) {
         sub.addMembership(group);
       }
       sub.on('message', (messages) => {
@@ -213,15 +229,23 @@ async function pipeline<T>(items: readonly T[], window: number, run: (item: T) =
 type RequestOpts = { timeout: number };
 const createFlags = FlagsNew.CREATE | FlagsNew.REPLACE;
 
+/** A route's destination of either family. */
+function routeDst(text: string): { family: number; bytes: Buffer; prefixLen: number } {
+  const v4 = parseCidr4(text);
+  if (v4 !== undefined) return { family: AF_INET, bytes: ip4ToBytes(v4.ip), prefixLen: v4.prefixLen };
+  const v6 = parseCidr6(text);
+  if (v6 === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IP CIDR: ${text}`);
+  return { family: AF_INET6, bytes: ip6ToBytes(v6.ip), prefixLen: v6.prefixLen };
+}
+
 function routeMessage(route: RouteEntry, ifindex: (name: string) => number): [rt.Route, rt.RouteAttrs] {
-  const dst = parseCidr4(route.dst);
-  if (dst === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 CIDR: ${route.dst}`);
+  const dst = routeDst(route.dst);
   return [
     {
-      family: AF_INET, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT, scope: 'UNIVERSE', type: 'UNICAST',
+      family: dst.family, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT, scope: 'UNIVERSE', type: 'UNICAST',
       flags: route.onlink ? { __unknown: RTNH_F_ONLINK } : {},
     },
-    { dst: ip4ToBytes(dst.ip), gateway: ip4Bytes(route.gateway), oif: ifindex(route.dev) },
+    { dst: dst.bytes, gateway: ip4Bytes(route.gateway), oif: ifindex(route.dev) },
   ];
 }
 
@@ -231,12 +255,11 @@ function routeMessage(route: RouteEntry, ifindex: (name: string) => number): [rt
  * in the message keeps every route via another device out of reach.
  */
 function routeDelMessage(route: RouteEntry, ifindex: (name: string) => number): [rt.Route, rt.RouteAttrs] {
-  const dst = parseCidr4(route.dst);
-  if (dst === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 CIDR: ${route.dst}`);
-  const attrs: rt.RouteAttrs = { dst: ip4ToBytes(dst.ip), oif: ifindex(route.dev) };
+  const dst = routeDst(route.dst);
+  const attrs: rt.RouteAttrs = { dst: dst.bytes, oif: ifindex(route.dev) };
   if (route.gateway !== '') attrs.gateway = ip4Bytes(route.gateway);
   // Protocol 0 (left out) and scope NOWHERE are the kernel's "any" for a delete.
-  return [{ family: AF_INET, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, scope: 'NOWHERE', type: 'UNICAST' }, attrs];
+  return [{ family: dst.family, dstLen: dst.prefixLen, table: RT_TABLE_MAIN, scope: 'NOWHERE', type: 'UNICAST' }, attrs];
 }
 
 const fdbMessage = (dev: number, fdb: FdbEntry): [rt.Neighbor, rt.NeighborAttrs] => [
@@ -245,14 +268,14 @@ const fdbMessage = (dev: number, fdb: FdbEntry): [rt.Neighbor, rt.NeighborAttrs]
 ];
 
 const neighMessage = (dev: number, neigh: NeighEntry): [rt.Neighbor, rt.NeighborAttrs] => [
-  { family: AF_INET, ifindex: dev, state: { permanent: true }, type: RTN_UNICAST },
+  { family: neigh.ip.includes(':') ? AF_INET6 : AF_INET, ifindex: dev, state: { permanent: true }, type: RTN_UNICAST },
   { dst: ip4Bytes(neigh.ip), lladdr: macToBytes(neigh.mac) },
 ];
 
 function vxlanLinkInfo(device: VxlanDevice, underlay: number): Buffer {
   const data = materialize(ifla.formatVxlan({
     id: device.vni,
-    local: ip4Bytes(device.local),
+    ...(device.local.includes(':') ? { local6: ip4Bytes(device.local) } : { local: ip4Bytes(device.local) }),
     link: underlay,
     learning: device.learning ? 1 : 0,
     port: Buffer.from([device.port >> 8, device.port & 255]),
@@ -283,10 +306,10 @@ async function send(nl: RtNetlinkSocket, op: KernelOp, ifindex: (name: string) =
     }
     case 'addr-add':
     case 'addr-del': {
-      const addr = parseIfAddr4(op.cidr);
-      if (addr === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an IPv4 interface address: ${op.cidr}`);
-      const bytes = ip4ToBytes(addr.ip);
-      const data = { family: AF_INET, prefixlen: addr.prefixLen, index: ifindex(op.dev) };
+      const addr = ipPrefix(op.cidr);
+      if (addr === undefined) throw new WeftError('WEFT_E_OVERLAY_NETLINK', `not an interface address: ${op.cidr}`);
+      const bytes = addr.bytes;
+      const data = { family: addr.family, prefixlen: addr.prefixLen, index: ifindex(op.dev) };
       if (op.kind === 'addr-add') await nl.newAddress(data, { local: bytes, address: bytes }, { ...opts, flags: createFlags });
       else await nl.delAddress(data, { local: bytes, address: bytes }, opts);
       return;

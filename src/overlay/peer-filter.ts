@@ -85,11 +85,16 @@ function verdict(peer: Lease, b: Bounds): RejectReason | 'self' | undefined {
 /** Splits peers into those that may be programmed and those rejected (with the reason). */
 export function partitionPeers(self: Lease, peers: readonly Lease[], limits: PeerLimits): { accepted: Lease[]; rejected: Rejected[] } {
   const b = bounds(self, limits);
-  if (b === undefined) return { accepted: [], rejected: peers.map((lease) => ({ lease, reason: 'outside_network' })) };
+  return partitionBy(peers, b === undefined ? undefined : (lease) => verdict(lease, b));
+}
+
+/** Peers by verdict (undefined: accepted, 'self': skipped); without a verdict (no network) all are outside it. */
+export function partitionBy(peers: readonly Lease[], judge: ((lease: Lease) => RejectReason | 'self' | undefined) | undefined): { accepted: Lease[]; rejected: Rejected[] } {
+  if (judge === undefined) return { accepted: [], rejected: peers.map((lease) => ({ lease, reason: 'outside_network' })) };
   const accepted: Lease[] = [];
   const rejected: Rejected[] = [];
   for (const lease of peers) {
-    const v = verdict(lease, b);
+    const v = judge(lease);
     if (v === undefined) accepted.push(lease);
     else if (v !== 'self') rejected.push({ lease, reason: v });
   }

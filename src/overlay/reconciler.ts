@@ -11,7 +11,10 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import { desiredState, VXLAN, type DesiredOptions } from './desired.ts';
 import { diff } from './diff.ts';
-import { contains4, formatNet4, isUnicastMac, normalizeMac, parseCidr4, parseIp4 } from '../net/index.ts';
+import { contains4, contains6, formatNet4, formatNet6, isUnicastMac, normalizeMac, parseCidr4, parseCidr6, parseIp4, parseIp6 } from '../net/index.ts';
+import { desiredState6 } from './desired6.ts';
+import type { Family } from './family.ts';
+import { partitionPeers6 } from './peer-filter6.ts';
 import { agrees, applyOps, type KernelOp, type KernelState } from './kernel-state.ts';
 import type { Lease } from './lease.ts';
 import { createRuleKeeper, runIptables, type Runner } from './iptables.ts';
@@ -26,8 +29,15 @@ import { defaultDeviceName, flannelDeviceName } from './adopt.ts';
 const KERNEL_VXLAN_PORT = 8472;
 /** VXLAN over IPv4 adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8); flannel sizes the device so. */
 const VXLAN_OVERHEAD = 50;
+/** VXLAN over IPv6 (the IPv6 device of EnableIPv6): outer IPv6 header 40, so 70; the kernel's VXLAN6_HEADROOM. */
+const VXLAN6_OVERHEAD = 70;
 
 export interface OverlayOptions {
+  /**
+   * 6: the IPv6 device of flannel's EnableIPv6 (network, publicIP, subnet bounds and the leases are
+   * the IPv6 ones, see family.ts); no iptables rules, no DirectRouting. Default 4.
+   */
+  family?: Family;
   /** The cluster network (flannel `Network`), e.g. "10.5.0.0/16": the only routes we ever touch. */
   network: string;
   /** Underlay interface the VXLAN device binds to. */
@@ -114,17 +124,32 @@ export interface OverlayReconciler extends Area {
 }
 
 function checkOptions(o: OverlayOptions): void {
-  if (parseCidr4(o.network) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `cluster network ${JSON.stringify(o.network)} is not an IPv4 CIDR`);
-  if (parseIp4(o.publicIP) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `public IP ${JSON.stringify(o.publicIP)} is not an IPv4 address; set --public-ip`);
+  if (o.family === 6) {
+    if (parseCidr6(o.network) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `cluster network ${JSON.stringify(o.network)} is not an IPv6 CIDR`);
+    if (parseIp6(o.publicIP) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `public IPv6 ${JSON.stringify(o.publicIP)} is not an IPv6 address; set --public-ipv6`);
+  } else {
+    if (parseCidr4(o.network) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `cluster network ${JSON.stringify(o.network)} is not an IPv4 CIDR`);
+    if (parseIp4(o.publicIP) === undefined) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `public IP ${JSON.stringify(o.publicIP)} is not an IPv4 address; set --public-ip`);
+  }
   if (o.iface === '') throw new WeftError('WEFT_E_OVERLAY_CONFIG', 'no underlay interface for the VXLAN device; set --iface');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `VXLAN port ${o.port} is not a UDP port`);
 }
 
-function checkSelf(self: Lease, network: string): void {
-  const subnet = parseCidr4(self.subnet);
+/** Is the own subnet inside the cluster network (of the reconciler's family)? */
+function ownSubnetInside(subnet: string, network: string, family: Family): boolean {
+  if (family === 6) {
+    const sub = parseCidr6(subnet);
+    const net = parseCidr6(network);
+    return sub !== undefined && net !== undefined && contains6(net, sub.ip);
+  }
+  const sub = parseCidr4(subnet);
   const net = parseCidr4(network);
+  return sub !== undefined && net !== undefined && contains4(net, sub.ip);
+}
+
+function checkSelf(self: Lease, network: string, family: Family): void {
   if (self.backendType !== VXLAN) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `own lease has BackendType ${JSON.stringify(self.backendType)}; the overlay serves only "vxlan" (set Backend.Type in the network config)`);
-  if (subnet === undefined || net === undefined || !contains4(net, subnet.ip)) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `own subnet ${self.subnet} is not an IPv4 subnet of ${network}`);
+  if (!ownSubnetInside(self.subnet, network, family)) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `own subnet ${self.subnet} is not an IPv${family} subnet of ${network}`);
   if (!Number.isInteger(self.vni) || self.vni < 0 || self.vni > 0xffffff) throw new WeftError('WEFT_E_OVERLAY_CONFIG', `VNI ${self.vni} is outside 0..16777215`);
 }
 
@@ -133,9 +158,12 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
   const log = (options.logger ?? silentLogger).child({ area: 'overlay' });
   const metrics: OverlayMetrics = createOverlayMetrics();
   const debounceMs = options.notifyDebounceMs ?? 50;
+  const family: Family = options.family ?? 4;
+  // With EnableIPv6 the same chains through ip6tables for IPv6Network, as flannel.
   const rules = createRuleKeeper({
-    network: formatNet4(parseCidr4(options.network)!), ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true,
-    randomFully: options.masqRandomFully ?? true, run: options.iptables ?? runIptables, log,
+    network: family === 6 ? formatNet6(parseCidr6(options.network)!) : formatNet4(parseCidr4(options.network)!),
+    ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true, randomFully: options.masqRandomFully ?? true,
+    run: options.iptables ?? runIptables, log, ...(family === 6 ? { family } : {}),
   });
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
@@ -174,11 +202,13 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     return macPromise;
   };
 
-  // With `overlay.device` unset, the name is chosen once per VNI: flanneld's device when it is
-  // there and fits (adopt.ts), else weft.<VNI>; after that the device is ours whatever its name.
+  // With `overlay.device` unset, the IPv4 device's name is chosen once per VNI: flanneld's device
+  // when it is there and fits (adopt.ts), else weft.<VNI>; after that the device is ours whatever
+  // its name. The IPv6 device (EnableIPv6) is weft-v6.<VNI>.
   let named: { vni: number; device: string } | undefined;
   async function deviceName(self: Lease, kernel: KernelBackend, port: number): Promise<string> {
     if (options.device !== '') return options.device;
+    if (family === 6) return `weft-v6.${self.vni}`;
     if (named?.vni === self.vni) return named.device;
     const flannel = flannelDeviceName(self.vni);
     const found = (await kernel.read({ device: flannel, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: false })).device;
@@ -187,6 +217,7 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     named = { vni: self.vni, device };
     return device;
   }
+  const partition = family === 6 ? partitionPeers6 : partitionPeers;
 
   function trigger(why: string): void {
     if (!started || stopped) return;
@@ -254,18 +285,24 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     if (leases === undefined || backend === undefined) return;
     const t0 = performance.now();
     const { self, peers } = leases;
-    checkSelf(self, options.network);
+    checkSelf(self, options.network, family);
     const port = options.port === 0 ? KERNEL_VXLAN_PORT : options.port;
     const device = await deviceName(self, backend, port);
-    const scope: ReadScope = { device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting: options.directRouting, learning: options.learning ?? false };
+    const directRouting = family === 4 && options.directRouting;
+    const scope: ReadScope = {
+      device, underlay: options.iface, network: options.network, ownSubnet: self.subnet, directRouting, learning: options.learning ?? false,
+      ...(family === 6 ? { family } : {}),
+    };
     watchScope(scope);
     const fresh = model === undefined || why === 'resync' || why === 'start';
     if (fresh || underlayCache === undefined) underlayCache = await backend.underlay(options.iface);
     const underlay = underlayCache;
     if (underlay === undefined) throw new WeftError('WEFT_E_OVERLAY_UNDERLAY', `underlay interface ${options.iface} does not exist; check --iface`);
-    const mtu = options.mtu > 0 ? options.mtu : ((options.underlayMtu ?? 0) > 0 ? options.underlayMtu! : underlay.mtu) - VXLAN_OVERHEAD;
-    const publicIP = parseIp4(options.publicIP)!;
-    const underlayNet = underlay.addresses.map((a) => parseCidr4(a)).find((n) => n !== undefined && contains4(n, publicIP));
+    const base = (options.underlayMtu ?? 0) > 0 ? options.underlayMtu! : underlay.mtu;
+    // Over IPv6 the outer header is 20 bytes longer and the kernel refuses more than underlay − 70.
+    const mtu = family === 6 ? Math.min(options.mtu > 0 ? options.mtu : Infinity, base - VXLAN6_OVERHEAD) : options.mtu > 0 ? options.mtu : base - VXLAN_OVERHEAD;
+    const publicIP = parseIp4(options.publicIP);
+    const underlayNet = publicIP === undefined ? undefined : underlay.addresses.map((a) => parseCidr4(a)).find((n) => n !== undefined && contains4(n, publicIP));
     const limits: PeerLimits = {
       network: options.network, underlayNets: underlay.addresses,
       ...(options.subnetLen === undefined ? {} : { subnetLen: options.subnetLen }),
@@ -274,13 +311,13 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     };
     const desiredOpts: DesiredOptions = {
       device, port, mtu, underlay: options.iface,
-      vtepMAC: await vtepMAC(), directRouting: options.directRouting, limits,
+      vtepMAC: await vtepMAC(), directRouting, limits,
       gbp: options.gbp ?? false, learning: options.learning ?? false,
       ...(underlayNet === undefined ? {} : { underlayNet: formatNet4(underlayNet) }),
     };
     const me = { ...self, publicIP: options.publicIP };
-    noteRejections(partitionPeers(me, peers, limits).rejected);
-    const desired = desiredState(me, peers, desiredOpts);
+    noteRejections(partition(me, peers, limits).rejected);
+    const desired = (family === 6 ? desiredState6 : desiredState)(me, peers, desiredOpts);
     // Lease changes diff against the model (the last read plus what we applied since); the
     // resync timer, start, and any notification that disagreed with the model read the kernel.
     const actual = fresh ? await backend.read(scope) : model!;

@@ -7,14 +7,14 @@ import { PrefixWatch, type EtcdHandle } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkVtepMAC, deriveVtepMAC, machineSeed, overlayMtu, readInterfaceMtu } from './host.ts';
 import { resolvePublicAddress, type HostSystem, type PublicAddress } from './underlay.ts';
-import { formatIp4, formatNet4, formatNet6 } from '../net/index.ts';
+import { formatIp4, formatIp6, formatNet4, formatNet6 } from '../net/index.ts';
 import { subnetsPrefix, type Lease } from './lease-codec.ts';
 import { SubnetManager, type OwnLease } from './manager.ts';
 import { createSubnetMetrics, type SubnetMetrics } from './metrics.ts';
 import { describeNetworkConfig, type NetworkConfig } from './network-config.ts';
 import { PeerSet, type LeaseEvent, type LeaseFeed } from './peers.ts';
 import { expiriesOf, leaseSecondsLeft } from './registry.ts';
-import { readPreviousSubnet, writeSubnetEnv } from './subnet-env.ts';
+import { readPreviousSubnet, readPreviousSubnet6, writeSubnetEnv } from './subnet-env.ts';
 
 export type { Lease } from './lease-codec.ts';
 export type { LeaseEvent, LeaseFeed, LeaseListener } from './peers.ts';
@@ -102,13 +102,15 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
   };
 
   const onAcquired = (own: OwnLease): void => {
-    const ipv4 = own.network.ipv4;
-    if (ipv4 !== undefined) {
+    const { ipv4, ipv6 } = own.network;
+    if (ipv4 !== undefined || ipv6 !== undefined) {
       const mtu = overlayMtu(options.config.overlay.mtu, own.network.backend.mtu, readInterfaceMtu(address?.iface));
+      const v4 = ipv4 === undefined ? {} : { network: ipv4.network, subnet: own.subnet };
+      const v6 = ipv6 === undefined || own.subnet6 === undefined ? {} : { ipv6Network: ipv6.network, ipv6Subnet: own.subnet6 };
       try {
-        writeSubnetEnv(settings.subnet_file, { network: ipv4.network, subnet: own.subnet, mtu, ipMasq: settings.ip_masq });
+        writeSubnetEnv(settings.subnet_file, { ...v4, ...v6, mtu, ipMasq: settings.ip_masq });
         envError = undefined;
-        log.info({ event: 'subnet_file_written', path: settings.subnet_file, subnet: own.lease.subnet, mtu });
+        log.info({ event: 'subnet_file_written', path: settings.subnet_file, subnet: own.lease.subnet, ipv6Subnet: own.lease.ipv6Subnet, mtu });
       } catch (error) {
         envError = (error as Error).message;
         log.error({ event: 'subnet_file_failed', code: isWeftError(error) ? error.code : undefined, err: envError });
@@ -134,7 +136,10 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       const etcdMetrics = options.etcd.metrics;
       const mgr = new SubnetManager({
         client, prefix, publicIP: address.publicIP, ttlMs: settings.lease_ttl, vtepMAC, logger: options.logger ?? silentLogger, metrics,
+        // The IPv6 device has a MAC of its own (flannel's flannel-v6.<VNI>), stable with the IPv4 one.
+        publicIPv6: address.publicIPv6, vtepMACv6: deriveVtepMAC(`${vtepMAC}/ipv6`),
         previousSubnet: () => readPreviousSubnet(settings.subnet_file),
+        previousSubnet6: () => readPreviousSubnet6(settings.subnet_file),
         onAcquired, onLost: () => tellOwn(undefined),
         ...(options.random === undefined ? {} : { random: options.random }),
         ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
@@ -166,7 +171,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
           mgr.observeDelete(key, revision);
         },
       });
-      log.info({ event: 'subnet_starting', publicIP: address.publicIP, iface: address.iface, prefix, vtepMAC, ttlMs: settings.lease_ttl });
+      log.info({ event: 'subnet_starting', publicIP: address.publicIP, publicIPv6: address.publicIPv6, iface: address.iface, prefix, vtepMAC, ttlMs: settings.lease_ttl });
       mgr.start();
       void watch.start();
     },
@@ -201,7 +206,7 @@ export function createSubnetArea(options: SubnetAreaOptions): SubnetArea {
       const own = manager?.own();
       return {
         publicIP: address?.publicIP,
-        publicIPv6: settings.public_ipv6 === '' ? null : settings.public_ipv6,
+        publicIPv6: address?.publicIPv6 ?? null,
         iface: address?.iface ?? null,
         prefix,
         subnetFile: settings.subnet_file,
@@ -238,6 +243,12 @@ export function networkCidrs(network: NetworkConfig | undefined): string[] {
   if (network?.ipv4 !== undefined) cidrs.push(formatNet4(network.ipv4.network));
   if (network?.ipv6 !== undefined) cidrs.push(formatNet6(network.ipv6.network));
   return cidrs;
+}
+
+/** With EnableIPv6: `IPv6Network` and the shape every IPv6 subnet of this network has (the overlay's IPv6 device). */
+export function leaseBounds6(network: NetworkConfig | undefined): { cidr: string; subnetLen: number; subnetMin: string; subnetMax: string } | undefined {
+  const v6 = network?.ipv6;
+  return v6 === undefined ? undefined : { cidr: formatNet6(v6.network), subnetLen: v6.subnetLen, subnetMin: formatIp6(v6.subnetMin), subnetMax: formatIp6(v6.subnetMax) };
 }
 
 /** The shape every IPv4 lease of this network has (for consumers that must refuse others, the overlay). */

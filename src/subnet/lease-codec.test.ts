@@ -56,7 +56,7 @@ describe('lease values', () => {
     ['old flannel without PublicIPv6, other casing, upper-case MAC', '{"publicip":"10.0.0.3","backendtype":"vxlan","backenddata":{"vni":2,"vtepmac":"7A-1B-2C-3D-4E-5F"}}',
       { publicIP: '10.0.0.3', backendType: 'vxlan', vni: 2, vtepMAC: '7a:1b:2c:3d:4e:5f' }],
     ['dual-stack flannel', '{"PublicIP":"10.0.0.4","PublicIPv6":"fc00::4","BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"7a:1b:2c:3d:4e:50"},"BackendV6Data":{"VNI":1,"VtepMAC":"7a:1b:2c:3d:4e:51"}}',
-      { publicIP: '10.0.0.4', backendType: 'vxlan', vni: 1, vtepMAC: '7a:1b:2c:3d:4e:50' }],
+      { publicIP: '10.0.0.4', backendType: 'vxlan', vni: 1, vtepMAC: '7a:1b:2c:3d:4e:50', publicIPv6: 'fc00::4', vtepMACv6: '7a:1b:2c:3d:4e:51' }],
     ['host-gw: reported without VXLAN data', '{"PublicIP":"10.0.0.5","PublicIPv6":null,"BackendType":"host-gw"}',
       { publicIP: '10.0.0.5', backendType: 'host-gw', vni: 0, vtepMAC: '' }],
     ['PublicIP as IPv4-mapped IPv6, read as IPv4 like flannel ParseIP4', '{"PublicIP":"::ffff:10.0.0.6","BackendType":"host-gw"}',

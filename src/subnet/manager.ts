@@ -12,7 +12,8 @@ import { WeftError, isWeftError } from '../errors.ts';
 import type { KeyValue } from '../etcd/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { chooseSubnet, type HeldSubnet } from './choose.ts';
-import { formatNet4, sameNet4, type Net4 } from '../net/index.ts';
+import { sameNet4, sameNet6, type Net4, type Net6 } from '../net/index.ts';
+import { checkHostFamilies, describeSubnets, ownAttrs, ownLeaseValue } from './families.ts';
 import { decodeLease, encodeLeaseValue, leaseKey, parseLeaseKey, type Lease, type LeaseAttrs } from './lease-codec.ts';
 import type { SubnetMetrics } from './metrics.ts';
 import { parseNetworkConfig, type NetworkConfig } from './network-config.ts';
@@ -20,7 +21,10 @@ import { etcdRegistry, networkConfigMissing, type LeaseRegistry, type RegistryLe
 
 export interface OwnLease {
   readonly key: string;
+  /** flannel's empty 0.0.0.0/0 when the network is IPv6-only. */
   readonly subnet: Net4;
+  /** With EnableIPv6. */
+  readonly subnet6: Net6 | undefined;
   readonly lease: Lease;
   /** etcd lease ID (decimal string). */
   readonly etcdLease: string;
@@ -38,8 +42,13 @@ export interface SubnetManagerSettings {
   /** etcd lease TTL in ms (whole seconds in etcd, at least 2). */
   readonly ttlMs: number;
   readonly vtepMAC: string;
+  /** This host's IPv6 underlay address, needed when the network enables IPv6. */
+  readonly publicIPv6?: string | undefined;
+  /** The IPv6 VXLAN device's MAC; default: `vtepMAC`. */
+  readonly vtepMACv6?: string | undefined;
   /** The subnet a previous run held (read from subnet.env), asked at each acquisition. */
   readonly previousSubnet?: () => Net4 | undefined;
+  readonly previousSubnet6?: () => Net6 | undefined;
   readonly logger?: Logger;
   readonly metrics?: SubnetMetrics;
   readonly random?: () => number;
@@ -78,11 +87,11 @@ export class SubnetManager {
   #own: { readonly own: OwnLease; readonly etcdLease: EtcdLease } | undefined;
   #vtepMAC: string;
   #lastSubnet: Net4 | undefined;
+  #lastSubnet6: Net6 | undefined;
   #retired: EtcdLease[] = [];
   #acquiring: Promise<void> | undefined;
   #verifyTimer: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
-  #warnedIpv6 = false;
   #again = false;
 
   constructor(options: SubnetManagerOptions) {
@@ -127,7 +136,8 @@ export class SubnetManager {
     if (held === undefined) return;
     const value = encodeLeaseValue(this.#attrs(held.own.network));
     if (await this.#r.rewriteOnLease(held.own.key, value, held.own.etcdLease)) {
-      const own = { ...held.own, lease: { ...held.own.lease, vtepMAC: mac } };
+      const { subnet, subnet6, network } = held.own;
+      const own = { ...held.own, lease: ownLeaseValue(this.#attrs(network), subnet, subnet6, held.own.lease.expires) };
       this.#own = { own, etcdLease: held.etcdLease };
       await this.#o.onAcquired?.(own);
     }
@@ -172,7 +182,7 @@ export class SubnetManager {
   }
 
   #attrs(network: NetworkConfig): LeaseAttrs {
-    return { publicIP: this.#o.publicIP, backendType: 'vxlan', vni: network.backend.vni, vtepMAC: this.#vtepMAC };
+    return ownAttrs(network, { publicIP: this.#o.publicIP, publicIPv6: this.#o.publicIPv6, vtepMAC: this.#vtepMAC, vtepMACv6: this.#o.vtepMACv6 });
   }
 
   #acquire(): void {
@@ -196,39 +206,45 @@ export class SubnetManager {
         const { items } = await this.#r.listSubnetKeys(this.#o.prefix);
         const held: HeldSubnet[] = [];
         const occupied: Net4[] = [];
+        const occupied6: Net6[] = [];
         for (const item of items) {
           const decoded = decodeLease(this.#o.prefix, item);
-          if (typeof decoded !== 'string') held.push({ subnet: decoded.subnet, publicIP: decoded.lease.publicIP, modRevision: decoded.modRevision, reservation: item.lease === NO_LEASE });
-          else {
+          if (typeof decoded !== 'string') {
+            const { subnet, subnet6, modRevision, lease } = decoded;
+            held.push({ subnet, subnet6, publicIP: lease.publicIP, publicIPv6: lease.publicIPv6, modRevision, reservation: item.lease === NO_LEASE });
+          } else {
             const key = parseLeaseKey(this.#o.prefix, item.key);
-            if (typeof key !== 'string') occupied.push(key.subnet);
+            if (typeof key !== 'string' && (key.subnet.prefixLen > 0 || key.ipv6Subnet === undefined)) occupied.push(key.subnet);
+            if (typeof key !== 'string' && key.ipv6Subnet !== undefined) occupied6.push(key.ipv6Subnet);
           }
         }
-        const ipv4 = network.ipv4 as NonNullable<NetworkConfig['ipv4']>;
-        const previous = this.#lastSubnet ?? this.#o.previousSubnet?.();
-        const choice = chooseSubnet({ network: ipv4, held, occupied, publicIP: this.#o.publicIP, previous, random: this.#o.random ?? Math.random });
+        const choice = chooseSubnet({
+          network: network.ipv4, network6: network.ipv6, held, occupied, occupied6, publicIP: this.#o.publicIP, publicIPv6: this.#o.publicIPv6,
+          previous: this.#lastSubnet ?? this.#o.previousSubnet?.(), previous6: this.#lastSubnet6 ?? this.#o.previousSubnet6?.(), random: this.#o.random ?? Math.random,
+        });
         if (choice.kind !== 'reuse' && choice.stale !== undefined) await this.#dropStale(choice.stale);
         if (choice.kind === 'exhausted') {
-          throw new WeftError('WEFT_E_SUBNETS_EXHAUSTED', `every /${ipv4.subnetLen} between SubnetMin and SubnetMax is leased (${held.length} leases); widen Network or remove dead leases`);
+          const lens = [network.ipv4 === undefined ? [] : [`/${network.ipv4.subnetLen} between SubnetMin and SubnetMax`], network.ipv6 === undefined ? [] : [`/${network.ipv6.subnetLen} between IPv6SubnetMin and IPv6SubnetMax`]].flat();
+          throw new WeftError('WEFT_E_SUBNETS_EXHAUSTED', `every ${lens.join(' or every ')} is leased (${held.length} leases); widen the network or remove dead leases`);
         }
         // A reservation stays one: rewritten without a lease, never moved onto our expiring one.
         const reservation = choice.kind === 'reuse' && choice.reservation;
         etcdLease = reservation ? new ReservationLease() : this.#r.lease(this.#ttlSeconds);
         const leaseId = await etcdLease.grant();
-        const key = leaseKey(this.#o.prefix, choice.subnet);
+        const key = leaseKey(this.#o.prefix, choice.subnet, choice.subnet6);
         const value = encodeLeaseValue(this.#attrs(network));
         const revision = choice.kind === 'reuse'
           ? await this.#r.replaceOnLease(key, value, leaseId, choice.modRevision)
           : await this.#r.createOnLease(key, value, leaseId);
         if (revision === undefined) {
           this.#o.metrics?.raceLost.inc();
-          this.#log.info({ event: 'lease_race_lost', subnet: formatNet4(choice.subnet), code: 'WEFT_E_LEASE_CONFLICT' }, 'another host took the subnet first; choosing again');
+          this.#log.info({ event: 'lease_race_lost', subnet: describeSubnets(choice.subnet, choice.subnet6), code: 'WEFT_E_LEASE_CONFLICT' }, 'another host took the subnet first; choosing again');
           void etcdLease.revoke().catch(() => undefined);
           // A little jitter so that a herd of hosts does not collide on the next choice too.
           await this.#sleep(Math.floor((this.#o.random ?? Math.random)() * 20));
           continue;
         }
-        await this.#install(etcdLease, { key, subnet: choice.subnet, etcdLease: leaseId, revision, network }, choice.kind === 'reuse' ? (reservation ? 'reservation' : 'reuse') : choice.reason);
+        await this.#install(etcdLease, { key, subnet: choice.subnet, subnet6: choice.subnet6, etcdLease: leaseId, revision, network }, choice.kind === 'reuse' ? (reservation ? 'reservation' : 'reuse') : choice.reason);
         return;
       } catch (error) {
         if (etcdLease !== undefined) {
@@ -253,31 +269,27 @@ export class SubnetManager {
     if (text === undefined) throw networkConfigMissing(this.#o.prefix);
     const where = `${this.#o.prefix.replace(/\/$/, '')}/config`;
     const network = parseNetworkConfig(text, where);
-    if (network.ipv4 === undefined) {
-      throw new WeftError('WEFT_E_NETWORK_CONFIG', `network config at ${where} disables IPv4 (EnableIPv4 false); weft leases IPv4 subnets only so far`);
+    if (network.ipv4 === undefined && network.ipv6 === undefined) {
+      throw new WeftError('WEFT_E_NETWORK_CONFIG', `network config at ${where} enables neither IPv4 nor IPv6; set "EnableIPv4": true or "EnableIPv6": true with an IPv6Network`);
     }
     if (network.backend.type !== 'vxlan') {
       throw new WeftError('WEFT_E_NETWORK_CONFIG', `network config at ${where} has Backend.Type ${JSON.stringify(network.backend.type)}; weft implements only "vxlan"`);
     }
-    if (network.ipv6 !== undefined && !this.#warnedIpv6) {
-      this.#warnedIpv6 = true;
-      this.#log.warn({ event: 'ipv6_not_leased' }, 'EnableIPv6 is set; weft leases the IPv4 subnet only (IPv6 later)');
-    }
+    checkHostFamilies(network, { publicIP: this.#o.publicIP, publicIPv6: this.#o.publicIPv6, vtepMAC: this.#vtepMAC }, where);
     return network;
   }
 
   async #dropStale(stale: HeldSubnet): Promise<void> {
-    const key = leaseKey(this.#o.prefix, stale.subnet);
+    const key = leaseKey(this.#o.prefix, stale.subnet, stale.subnet6);
     const deleted = await this.#r.deleteIfUnchanged(key, stale.modRevision);
-    this.#log.info({ event: 'lease_stale_deleted', subnet: formatNet4(stale.subnet), deleted }, 'own lease no longer fits the network config; deleted');
+    this.#log.info({ event: 'lease_stale_deleted', subnet: describeSubnets(stale.subnet, stale.subnet6), deleted }, 'own lease no longer fits the network config; deleted');
   }
 
   async #install(etcdLease: EtcdLease, fields: Omit<OwnLease, 'lease'>, reason: string): Promise<void> {
-    const { network, subnet } = fields;
+    const { network, subnet, subnet6 } = fields;
     const attrs = this.#attrs(network);
     const reservation = fields.etcdLease === NO_LEASE;
-    const expires = reservation ? {} : { expires: new Date(Date.now() + this.#ttlSeconds * 1000) };
-    const own: OwnLease = { ...fields, lease: { subnet: formatNet4(subnet), ...attrs, ...expires } };
+    const own: OwnLease = { ...fields, lease: ownLeaseValue(attrs, subnet, subnet6, reservation ? undefined : new Date(Date.now() + this.#ttlSeconds * 1000)) };
     if (this.#stopping.signal.aborted) {
       etcdLease.release();
       return;
@@ -286,13 +298,16 @@ export class SubnetManager {
       if (this.#own?.etcdLease === etcdLease) this.#lost('lease_lost', error.message);
     });
     etcdLease.on('keepaliveSucceeded', () => this.#o.metrics?.renewals.inc());
-    const changed = this.#lastSubnet !== undefined && !sameNet4(this.#lastSubnet, subnet);
+    const last6 = this.#lastSubnet6;
+    const changed = (this.#lastSubnet !== undefined && !sameNet4(this.#lastSubnet, subnet))
+      || (last6 !== undefined && (subnet6 === undefined || !sameNet6(last6, subnet6)));
     this.#own = { own, etcdLease };
     this.#lastSubnet = subnet;
+    this.#lastSubnet6 = subnet6;
     this.#lastError = undefined;
     this.#o.metrics?.ownLeaseHeld.set(1);
     this.#o.metrics?.acquisitions.inc({ reason });
-    this.#log.info({ event: 'lease_acquired', subnet: own.lease.subnet, publicIP: attrs.publicIP, reason, changed, leaseId: fields.etcdLease, ttlSeconds: reservation ? null : this.#ttlSeconds },
+    this.#log.info({ event: 'lease_acquired', subnet: describeSubnets(subnet, subnet6), publicIP: attrs.publicIP, publicIPv6: attrs.publicIPv6, reason, changed, leaseId: fields.etcdLease, ttlSeconds: reservation ? null : this.#ttlSeconds },
       reservation ? "subnet reservation taken (the key has no TTL and stays a reservation)" : 'subnet lease acquired');
     for (const old of this.#retired.splice(0)) void old.revoke().catch(() => undefined);
     await this.#o.onAcquired?.(own);
@@ -307,7 +322,7 @@ export class SubnetManager {
     this.#retired.push(held.etcdLease);
     this.#o.metrics?.ownLeaseHeld.set(0);
     this.#o.metrics?.reacquisitions.inc({ cause });
-    this.#log.warn({ event: 'lease_lost', cause, subnet: held.own.lease.subnet, err: detail }, 'own subnet lease lost; acquiring again (same subnet if still free)');
+    this.#log.warn({ event: 'lease_lost', cause, subnet: describeSubnets(held.own.subnet, held.own.subnet6), err: detail }, 'own subnet lease lost; acquiring again (same subnet if still free)');
     this.#o.onLost?.(held.own, cause);
     this.#acquire();
   }

@@ -203,18 +203,28 @@ function checkIpv6(raw: Partial<Record<(typeof configFields)[number], unknown>>)
 }
 
 export interface NetworkInit {
+  /** '' with `ipv4: false`. */
   readonly network: string;
   readonly subnetLen?: number;
   readonly backend?: string;
   readonly vni?: number;
+  /** flannel's IPv6Network: sets EnableIPv6. */
+  readonly ipv6Network?: string;
+  readonly ipv6SubnetLen?: number;
+  /** false: flannel's EnableIPv4 false (an IPv6-only network). */
+  readonly ipv4?: boolean;
 }
 
 /** The JSON `weft network init` writes; validated by parsing it back. */
 export function renderNetworkConfig(init: NetworkInit, where?: string): string {
   const backend: Record<string, unknown> = { Type: init.backend ?? 'vxlan' };
   if (init.vni !== undefined) backend.VNI = init.vni;
-  const config: Record<string, unknown> = { Network: init.network };
+  const config: Record<string, unknown> = init.ipv4 === false ? { EnableIPv4: false } : { Network: init.network };
   if (init.subnetLen !== undefined) config.SubnetLen = init.subnetLen;
+  if (init.ipv6Network !== undefined) {
+    Object.assign(config, { EnableIPv6: true, IPv6Network: init.ipv6Network });
+    if (init.ipv6SubnetLen !== undefined) config.IPv6SubnetLen = init.ipv6SubnetLen;
+  }
   config.Backend = backend;
   const text = JSON.stringify(config);
   parseNetworkConfig(text, where);

@@ -30,7 +30,8 @@ export interface PeerSetHooks {
 
 function sameLease(a: Lease, b: Lease): boolean {
   return a.subnet === b.subnet && a.publicIP === b.publicIP && a.backendType === b.backendType && a.vni === b.vni
-    && a.vtepMAC === b.vtepMAC && a.expires?.getTime() === b.expires?.getTime();
+    && a.vtepMAC === b.vtepMAC && a.expires?.getTime() === b.expires?.getTime()
+    && a.ipv6Subnet === b.ipv6Subnet && a.publicIPv6 === b.publicIPv6 && a.vtepMACv6 === b.vtepMACv6;
 }
 
 export class PeerSet implements LeaseFeed {
@@ -52,7 +53,9 @@ export class PeerSet implements LeaseFeed {
   }
 
   current(): readonly Lease[] {
-    return [...this.#leases.values()].sort((a, b) => a.subnet.ip - b.subnet.ip).map((d) => d.lease);
+    // IPv6-only leases all have IPv4 part 0.0.0.0/0: their IPv6 subnets order them.
+    const v6 = (d: DecodedLease): bigint => d.subnet6?.ip ?? 0n;
+    return [...this.#leases.values()].sort((a, b) => a.subnet.ip - b.subnet.ip || (v6(a) < v6(b) ? -1 : v6(a) > v6(b) ? 1 : 0)).map((d) => d.lease);
   }
 
   synced(): boolean {

@@ -1,28 +1,37 @@
 // subnet.env in flannel's format, which CNI configs and docker drop-ins source:
 //   FLANNEL_NETWORK=10.5.0.0/16
 //   FLANNEL_SUBNET=10.5.34.1/24      (the first usable address of the lease, with its length)
+//   FLANNEL_IPV6_NETWORK=fc00::/48   (with EnableIPv6; the IPv4 pair is left out when EnableIPv4 is false)
+//   FLANNEL_IPV6_SUBNET=fc00:0:0:22::1/64
 //   FLANNEL_MTU=1450
 //   FLANNEL_IPMASQ=false
 // Written atomically (temp file in the same directory, fsync, rename); the temp file has a random
 // name and is created exclusively (O_EXCL), so a symlink planted in the directory is never followed. flannel reads FLANNEL_SUBNET
-// back at start to prefer the same subnet again; so does weft.
+// back at start to prefer the same subnet again (and FLANNEL_IPV6_SUBNET); so does weft.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { WeftError } from '../errors.ts';
-import { firstUsable4, formatNet4, parseCidr4, type Net4 } from '../net/index.ts';
+import { firstUsable4, firstUsable6, formatNet4, formatNet6, parseCidr4, parseCidr6, type Net4, type Net6 } from '../net/index.ts';
 
 export interface SubnetEnv {
-  readonly network: Net4;
-  readonly subnet: Net4;
+  /** Absent when EnableIPv4 is false. */
+  readonly network?: Net4 | undefined;
+  readonly subnet?: Net4 | undefined;
+  /** Present with EnableIPv6. */
+  readonly ipv6Network?: Net6 | undefined;
+  readonly ipv6Subnet?: Net6 | undefined;
   readonly mtu: number;
   readonly ipMasq: boolean;
 }
 
+/** flannel's WriteSubnetFile: the IPv4 pair, the IPv6 pair, MTU and masquerading, in that order. */
 export function renderSubnetEnv(env: SubnetEnv): string {
+  const v4 = env.network === undefined || env.subnet === undefined ? [] : [`FLANNEL_NETWORK=${formatNet4(env.network)}`, `FLANNEL_SUBNET=${firstUsable4(env.subnet)}`];
+  const v6 = env.ipv6Network === undefined || env.ipv6Subnet === undefined ? [] : [`FLANNEL_IPV6_NETWORK=${formatNet6(env.ipv6Network)}`, `FLANNEL_IPV6_SUBNET=${firstUsable6(env.ipv6Subnet)}`];
   return [
-    `FLANNEL_NETWORK=${formatNet4(env.network)}`,
-    `FLANNEL_SUBNET=${firstUsable4(env.subnet)}`,
+    ...v4,
+    ...v6,
     `FLANNEL_MTU=${env.mtu}`,
     `FLANNEL_IPMASQ=${env.ipMasq ? 'true' : 'false'}`,
     '',
@@ -50,12 +59,26 @@ export function previousSubnet(text: string): Net4 | undefined {
   return value === undefined ? undefined : parseCidr4(value);
 }
 
-export function readPreviousSubnet(path: string): Net4 | undefined {
+/** The IPv6 subnet a previous run leased, from FLANNEL_IPV6_SUBNET ("fc00:0:0:22::1/64" -> fc00:0:0:22::/64). */
+export function previousSubnet6(text: string): Net6 | undefined {
+  const value = parseEnvFile(text).get('FLANNEL_IPV6_SUBNET');
+  return value === undefined ? undefined : parseCidr6(value);
+}
+
+function readOrEmpty(path: string): string {
   try {
-    return previousSubnet(readFileSync(path, 'utf8'));
+    return readFileSync(path, 'utf8');
   } catch {
-    return undefined;
+    return '';
   }
+}
+
+export function readPreviousSubnet(path: string): Net4 | undefined {
+  return previousSubnet(readOrEmpty(path));
+}
+
+export function readPreviousSubnet6(path: string): Net6 | undefined {
+  return previousSubnet6(readOrEmpty(path));
 }
 
 /** Replaces `path` with `text` so that readers see the old file or the new one, never a part. */

@@ -56,7 +56,7 @@ describe('the underlay interface and public IP, chosen as flanneld chooses them'
     ['--iface with --public-ip (NAT)', { iface: ['eth0'], public_ip: '203.0.113.9' }, { publicIP: '203.0.113.9', iface: 'eth0' }],
     ['--iface tried in order, the misses kept', { iface: ['eth9', 'eth2', '10.9.9.9', 'br10', 'eth0'] }, {
       publicIP: '10.10.0.1', iface: 'br10',
-      skipped: ['no interface named eth9 (or it has no address)', 'interface eth2 has no usable IPv4 address (loopback addresses do not count, as in flannel)', 'no interface has the address 10.9.9.9'],
+      skipped: ['no interface named eth9 (or it has no address)', 'interface eth2 has no usable IPv4 address, nor a global IPv6 one (loopback addresses do not count, as in flannel)', 'no interface has the address 10.9.9.9'],
     }],
     ['--iface before --iface-regex', { iface: ['eth0'], iface_regex: ['^br'] }, { publicIP: '172.17.0.5', iface: 'eth0' }],
     ['--iface-regex on addresses first', { iface_regex: ['^192\\.168\\.'] }, { publicIP: '192.168.1.7', iface: 'eth1' }],
@@ -89,6 +89,6 @@ describe('the underlay interface and public IP, chosen as flanneld chooses them'
   });
 
   it('fails when there is no default route and nothing chosen', async () => {
-    await expect(resolvePublicAddress(none, { ...system, procNetRoute: () => '' })).rejects.toThrow(/no IPv4 default route/);
+    await expect(resolvePublicAddress(none, { ...system, procNetRoute: () => '' })).rejects.toThrow(/no default route \(IPv4 or IPv6\)/);
   });
 });

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly networkConfig?: string;
   /** Runs before the daemons start (e.g. Docker's `iptables -P FORWARD DROP` in every host). */
   readonly beforeDaemons?: (bed: Testbed) => Promise<void>;
+  /** Wire each host's bridge and containers into its IPv4 subnet (default true; an IPv6-only network has none). */
+  readonly wireContainers?: boolean;
 }
 
 export class WeftCluster {
@@ -194,7 +196,7 @@ export async function startCluster(options: ClusterOptions): Promise<WeftCluster
     if (init.code !== 0) throw new WeftError('WEFT_E_HARNESS', `writing the network config failed: ${init.stderr}`);
     await options.beforeDaemons?.(bed);
     for (let n = 1; n <= (options.daemons ?? options.hosts); n++) await cluster.startDaemon(n);
-    await cluster.wireContainers();
+    if (options.wireContainers !== false) await cluster.wireContainers();
     return cluster;
   } catch (error) {
     await etcd?.destroy();
