@@ -11,6 +11,14 @@ async function vtepMAC(world: ChaosWorld, host: number): Promise<string> {
   return links.map((l) => `${l.ifname} ${l.address}`).join(', ');
 }
 
+/** Host 2's records under its host lease: the server it registered for `web`, key -> lease. */
+async function hostRecords(world: ChaosWorld): Promise<string> {
+  const r = await world.etcdctl(['get', '--prefix', '/weft/services/web/servers/', '-w', 'json']);
+  const kvs = (JSON.parse(r.stdout) as { kvs?: { key: string; value: string; lease?: number }[] }).kvs ?? [];
+  const own = kvs.filter((kv) => Buffer.from(kv.value, 'base64').toString().includes(world.containerIP(2)));
+  return own.map((kv) => `lease ${(kv.lease ?? 0).toString(16)}`).join(', ');
+}
+
 export const daemonKill: Scenario = {
   id: 'daemon-kill',
   name: 'kill -9 of a daemon under load, restarted',
@@ -20,6 +28,7 @@ export const daemonKill: Scenario = {
     const { cluster } = world;
     const subnet = cluster.subnetOf(2);
     const mac = await vtepMAC(world, 2);
+    const records = await hostRecords(world);
     const traffic = await Traffic.start(world);
     await sleep(2000);
     const daemon = cluster.hosts[1]!.daemon!;
@@ -34,10 +43,11 @@ export const daemonKill: Scenario = {
     const seen = await traffic.stop();
     const subnetAfter = cluster.subnetOf(2);
     const macAfter = await vtepMAC(world, 2);
+    const recordsAfter = await hostRecords(world);
     const { figures, clean } = describeSeen(seen);
     return {
-      seen: [...figures, `subnet ${subnet} -> ${subnetAfter}`, `VTEP ${mac} -> ${macAfter}`, `ready ${readyMs} ms after the restart (process start included)`, ...(clean ? [] : seen.failures)],
-      pass: clean && subnet === subnetAfter && mac === macAfter && mac !== '' && readyMs <= 2000,
+      seen: [...figures, `subnet ${subnet} -> ${subnetAfter}`, `VTEP ${mac} -> ${macAfter}`, `host 2's registered server: ${records} -> ${recordsAfter || 'gone'}`, `ready ${readyMs} ms after the restart (process start included)`, ...(clean ? [] : seen.failures)],
+      pass: clean && subnet === subnetAfter && mac === macAfter && mac !== '' && records !== '' && recordsAfter === records && readyMs <= 2000,
     };
   },
 };
