@@ -11,8 +11,9 @@ describe('what users saw', () => {
   });
 
   it('is clean only with traffic of every kind and no failure of any', () => {
-    const ok: Seen = { pings: { sent: 10, lost: 0 }, dns: { queries: 5, servfail: 0, timeouts: 0, other: 0 }, http: { requests: 7, failed: 0 }, failures: [] };
-    expect(describeSeen(ok)).toEqual({ clean: true, figures: ['0 / 10 pings lost', '0 SERVFAIL, 0 timeouts, 0 other / 5 DNS queries', '0 / 7 proxy requests failed'] });
+    const ok: Seen = { pings: { sent: 10, lost: 0 }, dns: { queries: 5, servfail: 0, timeouts: 0, other: 0 }, http: { requests: 7, failed: 0 }, confd: { changes: 3, missed: 0, slowestMs: 40 }, failures: [] };
+    expect(describeSeen(ok)).toEqual({ clean: true, figures: ['0 / 10 pings lost', '0 SERVFAIL, 0 timeouts, 0 other / 5 DNS queries', '0 / 7 proxy requests failed', 'confd watch: 3 / 3 changes rendered, slowest 40 ms after the write'] });
+    expect(describeSeen({ ...ok, confd: { changes: 3, missed: 1, slowestMs: 40 } }).clean).toBe(false);
     expect(describeSeen({ ...ok, pings: { sent: 10, lost: 1 } }).clean).toBe(false);
     expect(describeSeen({ ...ok, dns: { ...ok.dns, timeouts: 1 } }).clean).toBe(false);
     expect(describeSeen({ ...ok, http: { requests: 7, failed: 1 } }).clean).toBe(false);

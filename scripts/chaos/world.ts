@@ -21,6 +21,8 @@ export class ChaosWorld {
   readonly dnsName = 'chaos.weft.internal';
   readonly serviceHost = 'web.chaos.test';
   readonly watchFile: string;
+  /** Rendered from /chaos/tick, which the traffic changes every second. */
+  readonly tickFile: string;
   readonly fullDir: string;
   readonly #servers: ChildProcess[] = [];
 
@@ -28,6 +30,7 @@ export class ChaosWorld {
     this.cluster = cluster;
     this.dir = dir;
     this.watchFile = join(dir, 'out', 'watch.conf');
+    this.tickFile = join(dir, 'out', 'tick.conf');
     this.fullDir = join(dir, 'full');
   }
 
@@ -39,6 +42,8 @@ export class ChaosWorld {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'weft-chaos', join(dir, 'full')]);
     writeFileSync(join(dir, 'conf.d', 'watch.toml'), resource('watch', join(dir, 'out', 'watch.conf'), '/chaos/watch'));
     writeFileSync(join(dir, 'templates', 'watch.tmpl'), 'value {{getv "/chaos/watch"}}\n');
+    writeFileSync(join(dir, 'conf.d', 'tick.toml'), resource('tick', join(dir, 'out', 'tick.conf'), '/chaos/tick'));
+    writeFileSync(join(dir, 'templates', 'tick.tmpl'), 'value {{getv "/chaos/tick"}}\n');
     writeFileSync(join(dir, 'conf.d', 'disk.toml'), resource('disk', join(dir, 'full', 'disk.conf'), '/chaos/disk'));
     writeFileSync(join(dir, 'templates', 'disk.tmpl'), 'value {{getv "/chaos/disk"}}\n');
     try {
@@ -50,7 +55,7 @@ export class ChaosWorld {
         hostDaemonArgs: (n) => (n !== 1 ? [] : ['--proxy-enabled', '--proxy-listen', '0.0.0.0:8080', '--proxy-route-file', join(dir, 'routes.toml'), '--proxy-dial-timeout', '1s', '--templates-enabled', '--templates-confdir', dir]),
         beforeDaemons: async (bed, etcd) => {
           const endpoint = etcd.endpoints.join(',');
-          for (const [key, value] of [['/chaos/watch', 'v0'], ['/chaos/disk', 'd0'], ['/skydns/internal/weft/chaos', '{"host":"10.5.200.1"}']] as const) {
+          for (const [key, value] of [['/chaos/watch', 'v0'], ['/chaos/tick', 't0'], ['/chaos/disk', 'd0'], ['/skydns/internal/weft/chaos', '{"host":"10.5.200.1"}']] as const) {
             await bed.exec(bed.host(1).ns, 'etcdctl', ['--endpoints', endpoint, 'put', key, value]);
           }
         },
