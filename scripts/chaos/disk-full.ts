@@ -47,7 +47,8 @@ export const diskFull: Scenario = {
       () => execFileSync('mount', ['-o', 'remount,ro', world.fullDir]),
       () => execFileSync('mount', ['-o', 'remount,rw', world.fullDir]),
     );
-    const seen = [full, ro].map((r, i) => `${i === 0 ? 'disk full' : 'read-only'}: old file ${r.intact ? 'intact' : 'CHANGED'}; status "${r.error.slice(0, 90)}"; new content ${r.recoveredMs} ms after the fix`);
+    const said = (error: string): string => error.replaceAll(world.fullDir, '<dest dir>').slice(0, 160);
+    const seen = [full, ro].map((r, i) => `${i === 0 ? 'disk full' : 'read-only'}: old file ${r.intact ? 'intact' : 'CHANGED'}; status "${said(r.error)}"; new content ${r.recoveredMs} ms after the fix`);
     return { seen, pass: full.intact && ro.intact && full.error !== '' && ro.error !== '' };
   },
 };

@@ -12,6 +12,8 @@ export interface Row {
   readonly seconds: number;
   /** Set when the run was shortened (CI sizes) or the scenario could not run. */
   readonly note?: string;
+  /** When the row was measured, if not in the run the header names (rows of scenarios not re-run are kept). */
+  readonly date?: string;
 }
 
 export interface Environment {
@@ -47,7 +49,8 @@ export function renderReliability(results: Results, scenarios: readonly Scenario
     '(3 hosts, etcd in the underlay) with traffic flowing: pings between containers on different hosts,',
     'DNS queries for zone names, HTTP requests through the proxy and a confd resource watching a key.',
     '',
-    `Run ${env.date} with weft ${env.weft}, Node ${env.node}, etcd ${env.etcd}, Linux ${env.kernel} (\`${env.command}\`).`,
+    `Last run ${env.date} with weft ${env.weft}, Node ${env.node}, etcd ${env.etcd}, Linux ${env.kernel} (\`${env.command}\`);`,
+    'rows kept from an earlier run say when they were measured.',
     '',
     '| scenario | goal | what users saw | result |',
     '| --- | --- | --- | --- |',
@@ -61,7 +64,8 @@ export function renderReliability(results: Results, scenarios: readonly Scenario
       lines.push(`| ${cell(name)} | ${cell(goal)} | not run | — |`);
       continue;
     }
-    const seen = [...row.seen, ...(row.note === undefined ? [] : [`(${row.note})`])].map(cell).join('<br>');
+    const earlier = row.date !== undefined && row.date !== env.date ? [`(measured ${row.date})`] : [];
+    const seen = [...row.seen, ...(row.note === undefined ? [] : [`(${row.note})`]), ...earlier].map(cell).join('<br>');
     lines.push(`| ${cell(name)} | ${cell(goal)} | ${seen} | ${row.pass ? 'pass' : '**FAIL**'} (${Math.round(row.seconds)} s) |`);
   }
   lines.push('', 'Re-run: `npm run chaos` (all scenarios, full sizes, needs root) or `npm run chaos -- NAME...`;', 'the short sizes run in CI as test/e2e/chaos.test.ts.', '');

@@ -1,9 +1,17 @@
 // Runs scenarios one after another, sharing one traffic-carrying cluster among those that ask for
 // it; a scenario that throws is a failed row, not a stopped run. Used by run.ts and by
 // test/e2e/chaos.test.ts.
+import { daemonKill } from './daemon-kill.ts';
+import { diskFull } from './disk-full.ts';
+import { etcdMembers } from './etcd-members.ts';
+import { etcdOutage } from './etcd-outage.ts';
 import type { Row } from './report.ts';
 import type { Scenario } from './scenario.ts';
+import { suites } from './suites.ts';
 import { ChaosWorld } from './world.ts';
+
+/** Every scenario, in the order of issue 18 and of docs/reliability.md. */
+export const allScenarios: readonly Scenario[] = [etcdOutage, daemonKill, etcdMembers, diskFull, ...suites];
 
 export async function runScenarios(scenarios: readonly Scenario[], short: boolean, onRow: (row: Row) => void = () => undefined): Promise<Row[]> {
   let world: Promise<ChaosWorld> | undefined;
