@@ -8,7 +8,7 @@ export interface Seen {
   readonly pings: { sent: number; lost: number };
   readonly dns: { queries: number; servfail: number; timeouts: number; other: number };
   readonly http: { requests: number; failed: number };
-  /** Changes of a key a confd resource watches: how many, how many not rendered within 10 s, the slowest. */
+  /** Changes of a key a confd resource watches: how many, how many not rendered within 30 s, the slowest. */
   readonly confd: { changes: number; missed: number; slowestMs: number };
   readonly failures: readonly string[];
 }
@@ -41,7 +41,8 @@ export class Traffic {
       while (this.#ticking && (await world.etcdctl(['put', '/chaos/tick', `t${i}`])).code !== 0) await new Promise((resolve) => setTimeout(resolve, 200));
       if (!this.#ticking) break;
       seen.changes++;
-      const ms = await world.until('tick', async () => readFileSafe(world.tickFile) === `value t${i}\n`, 10_000).catch(() => undefined);
+      // 30 s: a watch on a silently partitioned member is stale until the keep-alive (10 s + 5 s) says so.
+      const ms = await world.until('tick', async () => readFileSafe(world.tickFile) === `value t${i}\n`, 30_000).catch(() => undefined);
       if (ms === undefined) seen.missed++;
       else seen.slowestMs = Math.max(seen.slowestMs, ms);
       await new Promise((resolve) => setTimeout(resolve, 1000));
