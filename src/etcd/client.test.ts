@@ -1,10 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GRPCUnavailableError } from 'etcd3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaults } from '../config/index.ts';
 import { isWeftError } from '../errors.ts';
-import { etcdClientOptions, type EtcdSettings } from './client.ts';
+import { etcdClientOptions, singleHostHalfOpenMs, type EtcdSettings } from './client.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -71,5 +72,22 @@ describe('gRPC keep-alive', () => {
 
   it('stays at or above etcd\'s default --grpc-keepalive-min-time (5s) by default', () => {
     expect(defaults().etcd.keepalive_time).toBeGreaterThanOrEqual(5000);
+  });
+});
+
+describe('circuit breaker', () => {
+  const unavailable = (): Promise<never> => Promise.reject(new GRPCUnavailableError('14 UNAVAILABLE: connection refused'));
+
+  it('with one endpoint, lets a call through again 500 ms after three failures (not the library\'s 5 s)', async () => {
+    const breaker = etcdClientOptions(base).faultHandling?.host?.('http://127.0.0.1:2379');
+    if (breaker === undefined) throw new Error('no host policy');
+    for (let i = 0; i < 3; i++) await expect(breaker.execute(unavailable)).rejects.toThrow('UNAVAILABLE');
+    await expect(breaker.execute(async () => 'ok')).rejects.toThrow(/circuit breaker is open/);
+    await new Promise((resolve) => setTimeout(resolve, singleHostHalfOpenMs + 50));
+    expect(await breaker.execute(async () => 'ok')).toBe('ok');
+  });
+
+  it('with several endpoints, keeps the library\'s breaker (calls stay away from a dead member)', () => {
+    expect(etcdClientOptions({ ...base, endpoints: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'] }).faultHandling?.host).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ import { weftMain } from './weft-process.ts';
 
 export const clusterNetwork = '10.5.0.0/16';
 export const bridgeName = 'weftbr0';
+/** Member `n` (1-based) of a multi-member etcd: its own address on the underlay bridge. */
+export const etcdMemberIP = (n: number): string => `10.213.0.${1 + n}`;
 
 export interface WeftHost {
   readonly host: Host;
@@ -42,9 +44,11 @@ export interface ClusterOptions {
   /** flannel's network config JSON, put as is instead of `weft network init` (Backend.MTU, GBP, ...). */
   readonly networkConfig?: string;
   /** Runs before the daemons start (e.g. Docker's `iptables -P FORWARD DROP` in every host). */
-  readonly beforeDaemons?: (bed: Testbed) => Promise<void>;
+  readonly beforeDaemons?: (bed: Testbed, etcd: EtcdCluster) => Promise<void>;
   /** Wire each host's bridge and containers into its IPv4 subnet (default true; an IPv6-only network has none). */
   readonly wireContainers?: boolean;
+  /** etcd members in the underlay (default 1); with more, each has its own address (`etcdMemberIP`). */
+  readonly etcdMembers?: number;
 }
 
 export class WeftCluster {
@@ -77,7 +81,7 @@ export class WeftCluster {
   daemonArgs(h: WeftHost): string[] {
     return [
       weftMain, 'daemon',
-      '--etcd-endpoints', this.etcd.endpoint,
+      '--etcd-endpoints', this.etcd.endpoints.join(','),
       '--subnet-enabled', '--overlay-enabled',
       ...(this.#options.underlayArgs?.(h.host) ?? ['--iface', h.host.link, '--public-ip', h.host.ip]),
       '--admin-socket', h.socket, '--subnet-file', h.subnetFile, '--daemon-state-dir', h.stateDir,
@@ -186,7 +190,11 @@ export async function startCluster(options: ClusterOptions): Promise<WeftCluster
   let etcd: EtcdCluster | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'weft-cluster-'));
   try {
-    etcd = await startEtcd({ netns: bed.underlay.ns, host: bed.underlay.ip });
+    const members = options.etcdMembers ?? 1;
+    if (members > 1) {
+      for (let i = 1; i <= members; i++) await bed.addAddress(bed.underlay.ns, bed.underlay.bridge, `${etcdMemberIP(i)}/24`);
+    }
+    etcd = await startEtcd(members > 1 ? { netns: bed.underlay.ns, members, hosts: Array.from({ length: members }, (_, i) => etcdMemberIP(i + 1)) } : { netns: bed.underlay.ns, host: bed.underlay.ip });
     const cluster = new WeftCluster(bed, etcd, dir, options);
     const first = bed.hosts[0];
     if (first === undefined) throw new WeftError('WEFT_E_HARNESS', 'a cluster needs at least one host');
@@ -194,7 +202,7 @@ export async function startCluster(options: ClusterOptions): Promise<WeftCluster
       ? await cluster.weft(first, ['network', 'init', '--etcd-endpoints', etcd.endpoint, '--network', options.network ?? clusterNetwork, '--subnet-len', '24', '--backend', 'vxlan', '--vni', '1'])
       : await bed.exec(first.ns, 'etcdctl', ['--endpoints', etcd.endpoint, 'put', '/coreos.com/network/config', options.networkConfig]);
     if (init.code !== 0) throw new WeftError('WEFT_E_HARNESS', `writing the network config failed: ${init.stderr}`);
-    await options.beforeDaemons?.(bed);
+    await options.beforeDaemons?.(bed, etcd);
     for (let n = 1; n <= (options.daemons ?? options.hosts); n++) await cluster.startDaemon(n);
     if (options.wireContainers !== false) await cluster.wireContainers();
     return cluster;

@@ -181,16 +181,18 @@ export interface StartEtcdOptions {
   readonly members?: number;
   /** Address to listen on; loopback by default. With several members, they share the host. */
   readonly host?: string;
+  /** One address per member instead (e.g. to partition one member away with iptables). */
+  readonly hosts?: readonly string[];
   readonly netns?: string;
 }
 
 /** Starts a fresh etcd (or cluster) and resolves when every member serves clients. */
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdCluster> {
   const count = options.members ?? 1;
-  const host = options.host ?? '127.0.0.1';
   const workDir = mkdtempSync(join(tmpdir(), 'weft-etcd-'));
   const specs: EtcdMemberSpec[] = [];
   for (let i = 0; i < count; i++) {
+    const host = options.hosts?.[i] ?? options.host ?? '127.0.0.1';
     // Inside a namespace the root namespace's free ports say nothing; pick from a quiet range instead.
     const clientPort = options.netns === undefined ? await freePort(host) : 2379 + i * 10;
     const peerPort = options.netns === undefined ? await freePort(host) : 2380 + i * 10;
