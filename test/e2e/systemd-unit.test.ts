@@ -5,8 +5,9 @@
 // weft-notify-exec (the unit's ExecStart helper) to a stand-in notify socket.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from '../../src/admin/client.ts';
 import { startCluster, type WeftCluster } from '../harness/cluster.ts';
@@ -44,7 +45,10 @@ beforeAll(async () => {
   const host = cluster.bed.hosts[0]!;
   // The daemon's paths are its defaults: /run/weft, /run/flannel/subnet.env, /var/lib/weft.
   const daemon = [notifyExec, process.execPath, weftMain, 'daemon', '--etcd-endpoints', cluster.etcd.endpoint, '--iface', host.link, '--public-ip', host.ip, '--ip-masq', '--dns-enabled', '--dns-listen', `${host.ip}:53`, '--no-dns-forward', '--overlay-resync-interval', '2s'];
-  const [command, ...args] = restrictedArgv(unitFile, daemon, { notifySocket: notify.path, scratch: join(dir, 'scratch') });
+  // The checkout (and the Node running the tests) stay visible when it lives under /tmp or /root,
+  // which PrivateTmp and ProtectHome cover: a CI clone often does; an installed weft is in /opt.
+  const keep = [fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, ''), dirname(dirname(process.execPath))];
+  const [command, ...args] = restrictedArgv(unitFile, daemon, { notifySocket: notify.path, scratch: join(dir, 'scratch'), keep });
   const child = cluster.bed.spawn(host.ns, command!, args, {
     env: { ...process.env, NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '2000000' },
   });

@@ -48,6 +48,11 @@ export interface SandboxOptions {
   readonly notifySocket?: string;
   /** An empty directory for the sandbox's own tmpfs mounts (on the host, e.g. a mkdtemp). */
   readonly scratch: string;
+  /**
+   * Host directories that stay visible (read-only) although PrivateTmp or ProtectHome cover
+   * them: the checkout the code runs from, which an installed weft has under /opt instead.
+   */
+  readonly keep?: readonly string[];
 }
 
 /**
@@ -61,6 +66,7 @@ export function restrictedArgv(unitFile: string, command: readonly string[], opt
   const writable = words(unit.get('ReadWritePaths')).map((p) => p.replace(/^-/, ''));
   const caps = words(unit.get('CapabilityBoundingSet')).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
   const q = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+  const keep = options.keep ?? [];
   const script = [
     'set -eu',
     'scratch=$1; shift',
@@ -81,8 +87,12 @@ export function restrictedArgv(unitFile: string, command: readonly string[], opt
           'mount --rbind "$scratch/dev" /dev',
         ]
       : []),
+    // The kept directories are stashed under the fresh /run (never covered) and put back after.
+    ...keep.map((path, i) => `mkdir -p /run/.weft-keep/${i} && mount --bind ${q(path)} /run/.weft-keep/${i}`),
     ...(yes(last(unit.get('PrivateTmp'))) ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp', 'mount -t tmpfs -o mode=1777 tmpfs /var/tmp'] : []),
-    ...(yes(last(unit.get('ProtectHome'))) ? ['for d in /home /root; do if [ -d "$d" ]; then mount -t tmpfs -o ro,mode=0755 tmpfs "$d"; fi; done'] : []),
+    ...(yes(last(unit.get('ProtectHome'))) ? ['for d in /home /root; do if [ -d "$d" ]; then mount -t tmpfs -o mode=0755 tmpfs "$d"; fi; done'] : []),
+    ...keep.map((path, i) => `if [ ! -d ${q(path)} ]; then mkdir -p ${q(path)}; mount --bind /run/.weft-keep/${i} ${q(path)}; fi`),
+    ...(yes(last(unit.get('ProtectHome'))) ? ['for d in /home /root; do if [ -d "$d" ]; then mount -o remount,ro "$d"; fi; done'] : []),
     ...writable.map((path) => `mkdir -p ${q(path)} && mount --bind ${q(path)} ${q(path)}`),
     // ProtectSystem=strict: everything read-only but the API filesystems, the private /tmp, /dev
     // and the ReadWritePaths; ProtectKernelTunables/ControlGroups take /proc/sys and /sys too.
