@@ -1,25 +1,29 @@
-// `npm run bench -- proxy [seconds=10] [rounds=5]`: weft (the real `weft proxy` process), nginx and
-// HAProxy as reverse proxies in front of one backend, measured with wrk (keep-alive, 64
+// `npm run bench -- proxy [seconds=5] [rounds=5]`: weft (the real `weft proxy` process, started
+// through the CLI), nginx and HAProxy as reverse proxies in front of one backend, plus the runtime's
+// ceiling 'node' (proxy/node-floor.ts: a bare Node forwarder), measured with wrk (keep-alive, 64
 // connections, --latency). The backend is nginx serving a static 1 KiB file: C, one worker, so it
-// is not the bottleneck and costs the same for every proxy. The proxy under test is pinned to core
-// 0 (`taskset -c 0`, one worker/thread each); wrk and the backend share core 1. Rounds are
-// interleaved (weft, nginx, haproxy, weft, ...) after a warm-up of each, so drift in the machine
-// hits all three alike. Prints per-round rps and p99, median ratios, and writes
-// bench-results/proxy.json. Loopback only; every process is ours and is stopped by its PID.
+// is not the bottleneck and costs the same for every proxy. The method (scripts/bench/lib/method.ts):
+// every proxy (one worker/thread each) pinned to coresFor.subject, wrk and the backend to
+// coresFor.load; rounds interleaved (weft, nginx, haproxy, node, weft, ...) after a 3 s warm-up of
+// each; median and range of per-round ratios; bench-results/proxy.json via writeResult. About 2 min
+// with the defaults. Loopback only; every process is ours and is stopped by its PID.
 // WEFT_BENCH_PROXY_ONLY=nginx,haproxy measures a subset (e.g. before weft's proxy is built).
 // Needs Debian's nginx, haproxy and wrk (scripts/setup.sh).
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { weftMain } from '../../test/harness/weft-process.ts';
-import { freePort, haproxyConfig, nginxBackendConfig, nginxProxyConfig, parseWrk, summarize, weftRoutes, type Round } from './proxy/setup.ts';
+import { cores, coresFor, interleave, pinned, type Subject } from './lib/method.ts';
+import { writeResult } from './lib/result.ts';
+import { freePort, haproxyConfig, nginxBackendConfig, nginxProxyConfig, parseWrk, proxyGoals, versionLine, weftRoutes } from './proxy/setup.ts';
 
 const run = promisify(execFile);
-const seconds = Number(process.argv[2] ?? 10);
+const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
+const warmupSeconds = 3;
 const host = 'web.bench.test';
 const all = ['weft', 'nginx', 'haproxy', 'node'] as const;
 const only = process.env.WEFT_BENCH_PROXY_ONLY?.split(',').map((s) => s.trim());
@@ -30,8 +34,9 @@ const dir = mkdtempSync(join(tmpdir(), 'weft-bench-proxy-'));
 chmodSync(dir, 0o755);
 const children: ChildProcess[] = [];
 
-function start(label: string, core: number, command: string, args: readonly string[]): ChildProcess {
-  const child = spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function start(label: string, cpus: string, command: string, args: readonly string[]): ChildProcess {
+  const [file, argv] = pinned(cpus, command, args);
+  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (tail = (tail + chunk).slice(-4000)));
   child.once('exit', (code, signal) => {
@@ -80,10 +85,17 @@ async function serving(label: string, port: number): Promise<void> {
   throw new Error(`${label} on port ${port} does not serve the 1 KiB page: ${last}`);
 }
 
-async function wrk(port: number, duration: number): Promise<Omit<Round, 'proxy' | 'round'>> {
-  const args = ['-c', '1', 'wrk', '-t1', '-c64', `-d${duration}s`, '--latency', '--timeout', '5s', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/`];
-  const { stdout } = await run('taskset', args, { timeout: (duration + 30) * 1000 });
-  return parseWrk(stdout);
+/** wrk on the load cores: rps, p99 (ms), requests, socket errors, non-2xx answers. */
+async function wrk(port: number, duration: number): Promise<Record<string, number>> {
+  const [file, args] = pinned(coresFor.load, 'wrk', ['-t1', '-c64', `-d${duration}s`, '--latency', '--timeout', '5s', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/`]);
+  const { stdout } = await run(file, args, { timeout: (duration + 30) * 1000 });
+  return { ...parseWrk(stdout) };
+}
+
+/** The version line a peer binary prints (nginx -v writes to stderr, wrk -v exits 1). */
+function version(command: string, flag: string): string {
+  const out = spawnSync(command, [flag], { encoding: 'utf8' });
+  return versionLine(out.stdout ?? '', out.stderr ?? '') || 'unknown';
 }
 
 async function main(): Promise<void> {
@@ -95,49 +107,53 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(ports.haproxy, ports.backend));
   writeFileSync(join(dir, 'routes.toml'), weftRoutes(host, ports.backend));
 
-  start('backend nginx', 1, 'nginx', ['-p', join(dir, 'backend'), '-c', 'nginx.conf', '-e', 'stderr']);
+  start('backend nginx', coresFor.load, 'nginx', ['-p', join(dir, 'backend'), '-c', 'nginx.conf', '-e', 'stderr']);
   await serving('backend nginx', ports.backend);
-  if (measured.includes('nginx')) start('nginx', 0, 'nginx', ['-p', join(dir, 'nginx'), '-c', 'nginx.conf', '-e', 'stderr']);
-  if (measured.includes('haproxy')) start('haproxy', 0, 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
+  const subject = coresFor.subject;
+  if (measured.includes('nginx')) start('nginx', subject, 'nginx', ['-p', join(dir, 'nginx'), '-c', 'nginx.conf', '-e', 'stderr']);
+  if (measured.includes('haproxy')) start('haproxy', subject, 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
   if (measured.includes('weft')) {
-    start('weft', 0, process.execPath, [weftMain, 'proxy', '--routes', join(dir, 'routes.toml'), '--listen', `127.0.0.1:${ports.weft}`, '--no-proxy-access-log', '--log-level', 'warn']);
+    start('weft', subject, process.execPath, [weftMain, 'proxy', '--routes', join(dir, 'routes.toml'), '--listen', `127.0.0.1:${ports.weft}`, '--no-proxy-access-log', '--log-level', 'warn']);
   }
   // The ceiling of the runtime: a bare Node forwarder (node-floor.ts), pinned like the others.
-  if (measured.includes('node')) start('node', 0, process.execPath, [join(import.meta.dirname, 'proxy', 'node-floor.ts'), String(ports.node), String(ports.backend)]);
+  if (measured.includes('node')) start('node', subject, process.execPath, [join(import.meta.dirname, 'proxy', 'node-floor.ts'), String(ports.node), String(ports.backend)]);
   for (const name of measured) await serving(name, ports[name]);
 
-  const versions = {
-    node: process.version,
-    nginx: execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx',
-    haproxy: execFileSync('haproxy', ['-v'], { encoding: 'utf8' }).split('\n')[0] ?? '',
-    wrk: 'wrk 4',
-  };
-  process.stdout.write(`proxy benchmark: wrk -t1 -c64 ${seconds}s x ${rounds} rounds, keep-alive, 1 KiB body from an nginx backend; proxy on core 0, wrk + backend on core 1 (${availableParallelism()} cores), ${process.version}\n`);
-  const load = loadavg()[0] ?? 0;
-  // Other work on the machine skews the figures (it lands on either core): say so with them.
-  if (load > 1.5) process.stdout.write(`warning: load average ${load.toFixed(1)} on ${availableParallelism()} cores; figures are not comparable with a quiet machine's\n`);
-  for (const name of measured) await wrk(ports[name], 3); // warm-up: JIT, pools, caches
-  const results: Round[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    for (const name of measured) {
-      const r = { proxy: name, round, ...(await wrk(ports[name], seconds)) };
-      results.push(r);
-      const trouble = r.errors + r.non2xx > 0 ? `   errors ${r.errors}, non-2xx ${r.non2xx}` : '';
-      process.stdout.write(`round ${round} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${trouble}\n`);
-    }
-  }
-  const summary = summarize(results, measured);
-  for (const [name, s] of Object.entries(summary.medians)) process.stdout.write(`median ${name.padEnd(8)} ${s.rps.toFixed(0).padStart(8)} req/s   p99 ${s.p99Ms.toFixed(2).padStart(7)} ms\n`);
-  for (const [pair, ratio] of Object.entries(summary.ratios)) {
-    process.stdout.write(`${pair.padEnd(14)} rps ${ratio.rps.toFixed(2)}x (rounds ${ratio.rpsPerRound.map((x) => x.toFixed(2)).join(' ')})   p99 ${ratio.p99.toFixed(2)}x\n`);
-  }
-  if (summary.ratios['weft/nginx'] !== undefined) {
-    const r = summary.ratios['weft/nginx'];
-    process.stdout.write(`goal: weft >= 0.6x nginx rps (${r.rps >= 0.6 ? 'met' : 'NOT met'}), p99 <= 2x nginx (${r.p99 <= 2 ? 'met' : 'NOT met'})\n`);
-  }
-  mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', 'proxy.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, cores: availableParallelism(), loadAverage: load, versions, results, ...summary }, null, 2)}\n`);
-  process.stdout.write('wrote bench-results/proxy.json\n');
+  process.stdout.write(
+    `proxy benchmark: wrk -t1 -c64 ${seconds}s x ${rounds} rounds (warm-up ${warmupSeconds}s each), keep-alive, 1 KiB body from an nginx backend; ` +
+      `proxies on core(s) ${subject}, wrk + backend on ${coresFor.load} (${cores} cores), ${process.version}\n`,
+  );
+  const subjects: Subject[] = measured.map((name) => ({ name, measure: (round) => wrk(ports[name], round === 0 ? warmupSeconds : seconds) }));
+  const records = await interleave(subjects, {
+    rounds,
+    onRound: ({ round, subject: name, load1, figures: f }) => {
+      const trouble = (f.errors ?? 0) + (f.non2xx ?? 0) > 0 ? `   errors ${f.errors}, non-2xx ${f.non2xx}` : '';
+      process.stdout.write(`round ${round} ${name.padEnd(8)} ${(f.rps ?? 0).toFixed(0).padStart(8)} req/s   p99 ${(f.p99Ms ?? 0).toFixed(2).padStart(7)} ms   load ${load1.toFixed(1)}${trouble}\n`);
+    },
+  });
+  writeResult({
+    bench: 'proxy',
+    title: 'HTTP reverse proxy: weft proxy vs nginx, HAProxy and a bare Node forwarder (wrk, 1 KiB, keep-alive)',
+    versions: { nginx: version('nginx', '-v'), haproxy: version('haproxy', '-v'), wrk: version('wrk', '-v') },
+    method: {
+      wrk: '-t1 -c64 --latency, keep-alive, Host header routed',
+      seconds,
+      rounds,
+      warmupSeconds,
+      body: '1 KiB static file from one nginx worker (backend)',
+      subjectCores: subject,
+      loadCores: `${coresFor.load} (wrk + backend)`,
+      workers: 'one worker/thread per proxy; weft proxy --no-proxy-access-log',
+    },
+    metrics: [
+      { name: 'rps', unit: 'req/s', better: 'higher', label: 'requests per second' },
+      { name: 'p99Ms', unit: 'ms', better: 'lower', label: 'p99 latency' },
+    ],
+    subjects: measured,
+    rounds: records,
+    pairs: measured.includes('weft') ? measured.filter((name) => name !== 'weft').map((peer) => ['weft', peer] as const) : [],
+    goals: (result) => proxyGoals(result.ratios),
+  });
 }
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
@@ -146,4 +162,3 @@ try {
 } finally {
   await stopAll();
 }
-

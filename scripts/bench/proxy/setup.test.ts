@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, parseWrk, summarize } from './setup.ts';
+import { parseWrk, proxyGoals, versionLine } from './setup.ts';
 
 const report = `Running 10s test @ http://127.0.0.1:8080/
   1 threads and 64 connections
@@ -25,13 +25,19 @@ describe('proxy benchmark arithmetic', () => {
     expect(() => parseWrk('garbage')).toThrow(/without Requests\/sec/);
   });
 
-  it('medians and ratios, of medians and round by round', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-    const round = (proxy: string, round: number, rps: number, p99Ms: number) => ({ proxy, round, rps, p99Ms, requests: 0, errors: 0, non2xx: 0 });
-    const s = summarize([round('weft', 1, 60, 2), round('nginx', 1, 100, 1), round('weft', 2, 80, 4), round('nginx', 2, 100, 2)], ['weft', 'nginx']);
-    expect(s.medians).toEqual({ weft: { rps: 70, p99Ms: 3 }, nginx: { rps: 100, p99Ms: 1.5 } });
-    expect(s.ratios['weft/nginx']).toEqual({ rps: 0.7, p99: 2, rpsPerRound: [0.6, 0.8], p99PerRound: [2, 2] });
-    expect(s.ratios['weft/haproxy']).toBeUndefined();
+  it('judges the goal on the median per-round ratio to nginx', () => {
+    const ratio = (metric: string, median: number) => ({ pair: 'weft/nginx', metric, median });
+    expect(proxyGoals([ratio('rps', 0.61), ratio('p99Ms', 2)])).toEqual([
+      { text: 'weft >= 0.6x nginx rps (0.61x)', met: true },
+      { text: 'weft p99 <= 2x nginx (2.00x)', met: true },
+    ]);
+    expect(proxyGoals([ratio('rps', 0.59), ratio('p99Ms', 2.01), { pair: 'weft/node', metric: 'rps', median: 1 }]).map((g) => g.met)).toEqual([false, false]);
+    // Without nginx in the run (WEFT_BENCH_PROXY_ONLY) there is nothing to judge.
+    expect(proxyGoals([{ pair: 'weft/haproxy', metric: 'rps', median: 1 }])).toEqual([]);
+  });
+
+  it('takes a peer version from stderr when stdout is empty (nginx -v)', () => {
+    expect(versionLine('', 'nginx version: nginx/1.22.1\n')).toBe('nginx version: nginx/1.22.1');
+    expect(versionLine('HAProxy version 2.6.12\nStatus: LTS\n', '')).toBe('HAProxy version 2.6.12');
   });
 });

@@ -2,9 +2,8 @@
 // worker, keep-alive to the client and to the backend, no access log) and how wrk's report is read.
 import { createServer } from 'node:net';
 
-export interface Round {
-  readonly proxy: string;
-  readonly round: number;
+/** One wrk run against one proxy. */
+export interface WrkFigures {
   readonly rps: number;
   readonly p99Ms: number;
   readonly requests: number;
@@ -106,7 +105,7 @@ function millis(value: string, unit: string): number {
 }
 
 /** wrk's --latency report: requests per second, p99, requests, socket errors, non-2xx/3xx answers. */
-export function parseWrk(output: string): Omit<Round, 'proxy' | 'round'> {
+export function parseWrk(output: string): WrkFigures {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(output);
   if (rps === null || p99 === null) throw new Error(`wrk output without Requests/sec or a 99% line:\n${output}`);
@@ -121,33 +120,18 @@ export function parseWrk(output: string): Omit<Round, 'proxy' | 'round'> {
   };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+/** The goal the issue sets (src/proxy/README.md, "Speed"): medians of the per-round ratios to nginx. */
+export function proxyGoals(ratios: readonly { pair: string; metric: string; median: number }[]): { text: string; met: boolean }[] {
+  const of = (metric: string): number | undefined => ratios.find((r) => r.pair === 'weft/nginx' && r.metric === metric)?.median;
+  const rps = of('rps');
+  const p99 = of('p99Ms');
+  const goals: { text: string; met: boolean }[] = [];
+  if (rps !== undefined) goals.push({ text: `weft >= 0.6x nginx rps (${rps.toFixed(2)}x)`, met: rps >= 0.6 });
+  if (p99 !== undefined) goals.push({ text: `weft p99 <= 2x nginx (${p99.toFixed(2)}x)`, met: p99 <= 2 });
+  return goals;
 }
 
-export interface Summary {
-  readonly medians: Record<string, { rps: number; p99Ms: number }>;
-  /** weft/nginx and weft/haproxy: ratio of medians, and round by round. */
-  readonly ratios: Record<string, { rps: number; p99: number; rpsPerRound: number[]; p99PerRound: number[] }>;
-}
-
-export function summarize(results: readonly Round[], proxies: readonly string[]): Summary {
-  const of = (proxy: string): Round[] => results.filter((r) => r.proxy === proxy).sort((a, b) => a.round - b.round);
-  const medians = Object.fromEntries(proxies.map((p) => [p, { rps: median(of(p).map((r) => r.rps)), p99Ms: median(of(p).map((r) => r.p99Ms)) }]));
-  const ratios: Summary['ratios'] = {};
-  for (const other of ['nginx', 'haproxy', 'node']) {
-    const mine = medians.weft;
-    const theirs = medians[other];
-    if (mine === undefined || theirs === undefined) continue;
-    const pairs = of('weft').map((w) => [w, of(other).find((o) => o.round === w.round)] as const);
-    ratios[`weft/${other}`] = {
-      rps: mine.rps / theirs.rps,
-      p99: mine.p99Ms / theirs.p99Ms,
-      rpsPerRound: pairs.flatMap(([w, o]) => (o === undefined ? [] : [w.rps / o.rps])),
-      p99PerRound: pairs.flatMap(([w, o]) => (o === undefined ? [] : [w.p99Ms / o.p99Ms])),
-    };
-  }
-  return { medians, ratios };
+/** The first line a peer binary prints for its version flag, from stdout or stderr (`nginx -v` uses stderr). */
+export function versionLine(stdout: string, stderr: string): string {
+  return (stdout.trim() || stderr.trim()).split('\n')[0]?.trim() ?? '';
 }
