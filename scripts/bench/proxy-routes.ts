@@ -1,55 +1,68 @@
-// `npm run bench -- proxy-routes [matches]`: ns per route() for 10 and 1000 routers, for route files
-// as weft's template renders them (Host && PathPrefix: host-indexed) and for rules the index cannot
-// help (PathPrefix only, HostRegexp), matching the last router or none (the worst cases).
-import { performance } from 'node:perf_hooks';
-import { compileRouteTable } from '../../src/proxy/index.ts';
-import type { RequestFacts, RouteConfig, RouterSpec } from '../../src/proxy/types.ts';
+// `npm run bench -- proxy-routes [ms-per-case=250] [rounds=10]`: ns per route() for 10 and 1000
+// routers, for route files as weft's template renders them (Host && PathPrefix: host-indexed) and
+// for rules the index cannot help (PathPrefix only, HostRegexp), matching the last router or none.
+// A pure-function microbench: the measuring loop is a small script run as its own process with the
+// pinned Node (proxy/routes-loop.ts, pinned to coresFor.subject; this process waits on
+// coresFor.load), not a `weft` subcommand. It lives for the whole run: a warm-up round, then every
+// round runs every case once for ms-per-case (cases interleaved, rounds repeated). No peer: Traefik
+// is not on this machine, so there is one subject, 'weft', one metric per case and no pairs.
+// About 25 s with the defaults. Writes bench-results/proxy-routes.json.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { cores, coresFor, interleave, pin, pinned } from './lib/method.ts';
+import { writeResult, type Metric } from './lib/result.ts';
 
-const matches = Number(process.argv[2] ?? 200_000);
+const budgetMs = Number(process.argv[2] ?? 250);
+const rounds = Number(process.argv[3] ?? 10);
 
-function table(count: number, rule: (i: number) => string): ReturnType<typeof compileRouteTable>['table'] {
-  const routers: Record<string, RouterSpec> = {};
-  for (let i = 0; i < count; i++) {
-    const text = rule(i);
-    routers[`r${i}`] = { name: `r${i}`, rule: text, service: 's', priority: text.length, middlewares: [], tls: false };
-  }
-  const config: RouteConfig = { routers, services: { s: { kind: 'loadBalancer', servers: [{ url: 'http://10.0.0.1:80', weight: 1 }], passHostHeader: true } }, middlewares: {}, certificates: [] };
-  const { table: compiled, errors } = compileRouteTable(config);
-  if (compiled === undefined) throw new Error(JSON.stringify(errors.slice(0, 3)));
-  return compiled;
+pin(process.pid, coresFor.load);
+const [command, args] = pinned(coresFor.subject, process.execPath, [join(import.meta.dirname, 'proxy', 'routes-loop.ts'), String(budgetMs)]);
+const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+
+async function nextLine(): Promise<Record<string, unknown>> {
+  const { value, done } = await lines.next();
+  if (done === true) throw new Error(`routes-loop exited: ${child.exitCode ?? child.signalCode}`);
+  return JSON.parse(value) as Record<string, unknown>;
 }
 
-const request = (host: string, path: string): RequestFacts => ({ host, method: 'GET', path, rawQuery: 'a=1', headers: { 'user-agent': 'bench' }, clientIP: '10.0.0.9' });
-
-function nsPerMatch(routes: NonNullable<ReturnType<typeof table>>, facts: RequestFacts): number {
-  for (let i = 0; i < 10_000; i++) routes.route(facts, false);
-  const start = performance.now();
-  for (let i = 0; i < matches; i++) routes.route(facts, false);
-  return ((performance.now() - start) * 1e6) / matches;
-}
-
-const shapes: [string, (i: number) => string, (count: number) => RequestFacts][] = [
-  ['Host && PathPrefix, last router', (i) => `Host(\`svc${i}.example.test\`) && PathPrefix(\`/\`)`, (n) => request(`svc${n - 1}.example.test`, '/index.html')],
-  ['Host && PathPrefix, no match', (i) => `Host(\`svc${i}.example.test\`) && PathPrefix(\`/\`)`, () => request('unknown.example.test', '/index.html')],
-  ['PathPrefix only, last router', (i) => `PathPrefix(\`/svc${i}/\`)`, (n) => request('web.example.test', `/svc${n - 1}/index.html`)],
-  ['HostRegexp, last router', (i) => `HostRegexp(\`^svc${i}\\.example\\.test$\`)`, (n) => request(`svc${n - 1}.example.test`, '/')],
-];
-
-process.stdout.write(`proxy route matching: ${matches} matches per figure, node ${process.version}\n`);
-for (const [name, rule, facts] of shapes) {
-  for (const count of [10, 1000]) {
-    const routes = table(count, rule);
-    if (routes === undefined) continue;
-    const iterations = name.startsWith('HostRegexp') && count === 1000 ? Math.max(1, Math.floor(matches / 100)) : matches;
-    const saved = matches;
-    const ns = iterations === saved ? nsPerMatch(routes, facts(count)) : nsPerFew(routes, facts(count), iterations);
-    process.stdout.write(`${name.padEnd(34)} ${String(count).padStart(5)} routers  ${ns.toFixed(0).padStart(9)} ns/match\n`);
-  }
-}
-
-function nsPerFew(routes: NonNullable<ReturnType<typeof table>>, facts: RequestFacts, n: number): number {
-  routes.route(facts, false);
-  const start = performance.now();
-  for (let i = 0; i < n; i++) routes.route(facts, false);
-  return ((performance.now() - start) * 1e6) / n;
+try {
+  const { cases } = (await nextLine()) as { cases: { name: string; label: string }[] };
+  process.stdout.write(`proxy route matching: ${cases.length} cases x ${budgetMs} ms per round, ${rounds} rounds after a warm-up; loop on core(s) ${coresFor.subject} (${cores} cores), node ${process.version}\n`);
+  const records = await interleave(
+    [
+      {
+        name: 'weft',
+        measure: async () => {
+          child.stdin.write('measure\n');
+          return ((await nextLine()) as { figures: Record<string, number> }).figures;
+        },
+      },
+    ],
+    {
+      rounds,
+      onRound: ({ round, load1, figures }) => process.stdout.write(`round ${round} (load ${load1.toFixed(1)}): ${cases.map((c) => `${c.name} ${(figures[c.name] ?? NaN).toFixed(0)}`).join('  ')} ns\n`),
+    },
+  );
+  const metrics: Metric[] = cases.map(({ name, label }) => ({ name, label, unit: 'ns/route()', better: 'lower' }));
+  writeResult({
+    bench: 'proxy-routes',
+    title: 'Route matching: ns per route() (weft only: no Traefik on this machine)',
+    method: {
+      loop: 'scripts/bench/proxy/routes-loop.ts, its own process on the pinned Node, alive for the whole run',
+      msPerCasePerRound: budgetMs,
+      rounds,
+      warmupRounds: 1,
+      subjectCores: coresFor.subject,
+      peer: 'none (Traefik not installed): no pairs',
+    },
+    metrics,
+    subjects: ['weft'],
+    rounds: records,
+    pairs: [],
+  });
+} finally {
+  child.stdin.end();
+  if (child.exitCode === null) child.kill('SIGTERM');
 }
