@@ -156,7 +156,8 @@ try {
   client.close();
 } finally {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
   await etcd?.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
