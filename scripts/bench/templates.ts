@@ -1,80 +1,75 @@
-// `npm run bench -- templates [iterations]`: parse + render a 200-line Go template over 1000 keys,
-// with weft's port and with Go's text/template (the test oracle, built from source), and print both.
+// `npm run bench -- templates [iterations=200] [rounds=10]`: parse + render of a 200-line confd-style
+// Go template over 1000 keys (templates/case.ts), with weft's port and with Go's text/template (the
+// test oracle, built from source by src/gotemplate/testdata/oracle/oracle.ts). A pure-function
+// microbench: each side runs as its own process pinned to coresFor.subject, started anew every
+// round — weft's through a small script on the pinned Node (templates/render-loop.ts, not a `weft`
+// subcommand), Go's as the oracle's `bench N` mode; both read the same case on stdin and time N
+// renders themselves (weft after 20 untimed JIT warm-up renders). Rounds interleaved (weft, go, ...)
+// after a warm-up of each; median and range of per-round ratios; bench-results/templates.json.
+// About 40 s with the defaults (the Go build included). Needs Go (Debian golang-go).
 import { spawnSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
-import { Template } from '../../src/gotemplate/index.ts';
+import { join } from 'node:path';
 import { buildOracle, goVersion, removeOracle, toOracleCase } from '../../src/gotemplate/testdata/oracle/oracle.ts';
-import { testFuncs } from '../../src/gotemplate/testdata/test-funcs.ts';
+import { cores, coresFor, interleave, pinned, type Figures } from './lib/method.ts';
+import { writeResult } from './lib/result.ts';
+import { benchData, benchTemplate } from './templates/case.ts';
 
 const iterations = Number(process.argv[2] ?? 200);
-
-function benchData(): Record<string, unknown> {
-  const keys: Record<string, unknown> = {};
-  for (let i = 0; i < 1000; i++) {
-    keys[`/svc/key${String(i).padStart(4, '0')}`] = {
-      value: `10.${i >> 8}.${i & 255}.1`,
-      port: 8000 + i,
-      weight: (i % 7) / 3,
-      enabled: i % 5 !== 0,
-      tags: ['a', 'b', `t${i % 3}`],
-    };
-  }
-  return { keys, name: 'bench', domain: 'example.org' };
-}
-
-// 200 lines, confd style: a header, four loops over the 1000 keys, then one lookup per line.
-function benchTemplate(): string {
-  const lines: string[] = [
-    '# generated for {{.name}}.{{.domain}}',
-    '{{- define "row"}}{{.value}}|{{html .value}}|{{js .value}}{{end -}}',
-    '{{- $total := len .keys}}',
-    '# {{$total}} keys',
-  ];
-  const sections = [
-    ['{{range $k, $v := .keys}}{{if $v.enabled}}', 'server {{$k}} {{$v.value}}:{{printf "%.0f" $v.port}} weight={{printf "%.2f" $v.weight}}', '{{end}}{{end}}'],
-    ['{{range $k, $v := .keys -}}', '{{- if and $v.enabled (gt $v.weight 1.0)}}heavy {{$k}}{{"\\n"}}{{end}}', '{{- end}}'],
-    ['{{range .keys}}{{with .tags}}', '{{index . 2}}{{len .}} {{end}}{{end}}'],
-    ['{{range .keys}}{{template "row" .}}', '{{end}}'],
-    ['{{if gt $total 10}}', 'many keys: {{$total}} {{printf "%5d|%-8s|%x" $total .name .domain}}', '{{else}}few{{end}}'],
-  ];
-  // Four loops over all keys (as confd templates do), then per-key lookups line by line.
-  for (const section of sections.slice(0, 4)) lines.push(...section);
-  lines.push(...(sections[4] as string[]));
-  for (let i = 0; lines.length < 196; i++) {
-    const key = `/svc/key${String((i * 37) % 1000).padStart(4, '0')}`;
-    lines.push(`upstream_${i} {{with index .keys "${key}"}}{{.value}}:{{printf "%.0f" .port}}{{if .enabled}} on{{end}}{{end}}`);
-  }
-  while (lines.length < 200) lines.push(`# {{.name}} line ${lines.length + 1}`);
-  return `${lines.join('\n')}\n`;
-}
-
+const rounds = Number(process.argv[3] ?? 10);
 const text = benchTemplate();
-const data = benchData();
+const input = JSON.stringify(toOracleCase({ id: 'bench', text, data: benchData() }));
 
-function renderOnce(): string {
-  return new Template('bench').funcs(testFuncs).parse(text).execute(data);
+/** Runs one side pinned to the subject core; it prints {msPerRender, bytes}. */
+function side(command: string, args: readonly string[]): Figures {
+  const [file, argv] = pinned(coresFor.subject, command, args);
+  const run = spawnSync(file, argv, { input, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status ?? run.signal}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as Figures;
 }
-
-const output = renderOnce();
-for (let i = 0; i < 20; i++) renderOnce();
-const start = performance.now();
-for (let i = 0; i < iterations; i++) renderOnce();
-const weftMs = (performance.now() - start) / iterations;
 
 const binary = buildOracle();
-const benchCase = toOracleCase({ id: 'bench', text, data });
-const go = spawnSync(binary, ['bench', String(iterations * 5)], { input: JSON.stringify(benchCase), encoding: 'utf8' });
-removeOracle(binary);
-if (go.status !== 0) throw new Error(`Go bench failed: ${go.stderr}`);
-const goResult = JSON.parse(go.stdout) as { msPerRender: number; bytes: number };
-
-const lineCount = text.split('\n').length - 1;
-process.stdout.write(
-  [
-    `gotemplate bench: ${lineCount}-line template, 1000 keys, ${output.length} bytes of output, parse + render`,
-    `  weft (node ${process.version}): ${weftMs.toFixed(3)} ms/render (${iterations} renders; goal < 5 ms)`,
-    `  go   (${goVersion()}): ${goResult.msPerRender.toFixed(3)} ms/render (${goResult.bytes} bytes)`,
-    `  ratio weft/go: ${(weftMs / goResult.msPerRender).toFixed(2)}x`,
-    '',
-  ].join('\n'),
-);
+try {
+  const loop = join(import.meta.dirname, 'templates', 'render-loop.ts');
+  process.stdout.write(
+    `gotemplate bench: ${text.split('\n').length - 1}-line template, 1000 keys, parse + render, ${iterations} renders per round x ${rounds} rounds; ` +
+      `both sides on core(s) ${coresFor.subject} (${cores} cores)\n`,
+  );
+  const records = await interleave(
+    [
+      { name: 'weft', measure: async () => side(process.execPath, [loop, String(iterations)]) },
+      { name: 'go', measure: async () => side(binary, ['bench', String(iterations)]) },
+    ],
+    {
+      rounds,
+      onRound: ({ round, subject, load1, figures: f }) =>
+        process.stdout.write(`round ${round} ${subject.padEnd(4)} ${(f.msPerRender ?? NaN).toFixed(3)} ms/render   ${f.bytes} bytes   load ${load1.toFixed(1)}\n`),
+    },
+  );
+  const bytes = new Set(records.map((r) => r.figures.bytes));
+  if (bytes.size !== 1) process.stdout.write(`warning: weft and Go rendered different sizes: ${[...bytes].join(', ')} bytes\n`);
+  writeResult({
+    bench: 'templates',
+    title: "Go text/template: weft's port vs Go's, parse + render of a 200-line template over 1000 keys",
+    versions: { go: goVersion() },
+    method: {
+      template: `${text.split('\n').length - 1} lines, confd style (four loops over 1000 keys, then one lookup per line)`,
+      outputBytes: [...bytes].join(', '),
+      iterationsPerRound: iterations,
+      rounds,
+      warmupRounds: 1,
+      weft: 'scripts/bench/templates/render-loop.ts, a new process each round, 20 untimed renders first',
+      go: 'the oracle (src/gotemplate/testdata/oracle/main.go) bench mode, a new process each round',
+      subjectCores: coresFor.subject,
+    },
+    metrics: [{ name: 'msPerRender', unit: 'ms', better: 'lower', label: 'parse + render' }],
+    subjects: ['weft', 'go'],
+    rounds: records,
+    pairs: [['weft', 'go']],
+    goals: ({ medians }) => {
+      const ms = medians.msPerRender?.weft ?? NaN;
+      return [{ text: `weft parse + render < 5 ms (${ms.toFixed(2)} ms)`, met: ms < 5 }];
+    },
+  });
+} finally {
+  removeOracle(binary);
+}
