@@ -1,4 +1,4 @@
-// `npm run bench -- templates [iterations=200] [rounds=10]`: parse + render of a 200-line confd-style
+// `npm run bench -- templates [iterations=50] [rounds=8]`: parse + render of a 200-line confd-style
 // Go template over 1000 keys (templates/case.ts), with weft's port and with Go's text/template (the
 // test oracle, built from source by src/gotemplate/testdata/oracle/oracle.ts). A pure-function
 // microbench: each side runs as its own process pinned to coresFor.subject, started anew every
@@ -6,7 +6,8 @@
 // subcommand), Go's as the oracle's `bench N` mode; both read the same case on stdin and time N
 // renders themselves (weft after 20 untimed JIT warm-up renders). Rounds interleaved (weft, go, ...)
 // after a warm-up of each; median and range of per-round ratios; bench-results/templates.json.
-// About 40 s with the defaults (the Go build included). Needs Go (Debian golang-go).
+// About 1 min with the defaults (the Go build included; 3 min at load 12 on 2 cores). Needs Go
+// (Debian golang-go).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildOracle, goVersion, removeOracle, toOracleCase } from '../../src/gotemplate/testdata/oracle/oracle.ts';
@@ -14,8 +15,8 @@ import { cores, coresFor, interleave, pinned, type Figures } from './lib/method.
 import { writeResult } from './lib/result.ts';
 import { benchData, benchTemplate } from './templates/case.ts';
 
-const iterations = Number(process.argv[2] ?? 200);
-const rounds = Number(process.argv[3] ?? 10);
+const iterations = Number(process.argv[2] ?? 50);
+const rounds = Number(process.argv[3] ?? 8);
 const text = benchTemplate();
 const input = JSON.stringify(toOracleCase({ id: 'bench', text, data: benchData() }));
 
