@@ -9,10 +9,10 @@
 // Each subject has its own key, so the others' watches stay idle during its block. About 1 min with
 // the defaults. Writes bench-results/confd.json. Every process is ours, stopped by its PID.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IWatchResponse } from 'etcd3';
+import type { Etcd3, IWatchResponse } from 'etcd3';
 import { startEtcd, type EtcdCluster } from '../../test/harness/etcd.ts';
 import { testClient } from '../../test/harness/etcd-client.ts';
 import { WeftProcess } from '../../test/harness/weft-process.ts';
@@ -71,15 +71,18 @@ const lines = (file: string): number => {
 const stats = (ms: number[]): Figures => ({ p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms) });
 
 let etcd: EtcdCluster | undefined;
+let client: Etcd3 | undefined;
+let inotify: FSWatcher | undefined;
 const children: ChildProcess[] = [];
 const confd = findConfd();
 try {
   etcd = await startEtcd();
   pin(etcd.members[0]?.pid, coresFor.load);
-  const client = testClient(etcd.endpoints);
+  const kv = testClient(etcd.endpoints);
+  client = kv;
   const names = ['weft', 'etcd', ...('binary' in confd ? ['confd'] : [])];
-  for (const name of names) await client.put(`/bench/${name}/n`).value('start');
-  const inotify = watch(dir, () => wake?.());
+  for (const name of names) await kv.put(`/bench/${name}/n`).value('start');
+  inotify = watch(dir, () => wake?.());
 
   const weft = new WeftProcess(['confd', '-watch', '-confdir', confdir('weft'), '-node', etcd.endpoint, '-log-level', 'warn']);
   children.push(weft.child);
@@ -89,7 +92,7 @@ try {
     children.push(spawn(command, args, { stdio: 'ignore' }));
   }
   const seen = new Map<string, number>();
-  const watcher = await client.watch().key('/bench/etcd/n').create();
+  const watcher = await kv.watch().key('/bench/etcd/n').create();
   watcher.on('data', (response: IWatchResponse) => {
     for (const event of response.events) seen.set(event.kv.value.toString(), performance.now());
     wake?.();
@@ -106,7 +109,7 @@ try {
         const value = `r${round}-${i}`;
         const before = lines(done(name));
         const begun = performance.now();
-        await client.put(`/bench/${name}/n`).value(value);
+        await kv.put(`/bench/${name}/n`).value(value);
         if (name === 'etcd') {
           await until(() => seen.has(value), `the watch event of ${value}`);
           ms.push((seen.get(value) ?? NaN) - begun);
@@ -152,9 +155,9 @@ try {
     },
   });
   await watcher.cancel();
-  inotify.close();
-  client.close();
 } finally {
+  inotify?.close();
+  client?.close();
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
   await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { weftMain } from '../../test/harness/weft-process.ts';
-import { cores, coresFor, interleave, pinned, type Subject } from './lib/method.ts';
+import { cores, coresFor, interleave, pin, pinned, type Subject } from './lib/method.ts';
 import { writeResult } from './lib/result.ts';
 import { freePort, haproxyConfig, nginxBackendConfig, nginxProxyConfig, parseWrk, proxyGoals, versionLine, weftRoutes } from './proxy/setup.ts';
 
@@ -29,6 +29,8 @@ const all = ['weft', 'nginx', 'haproxy', 'node'] as const;
 const only = process.env.WEFT_BENCH_PROXY_ONLY?.split(',').map((s) => s.trim());
 const measured = all.filter((name) => only === undefined || only.includes(name));
 
+// This process only starts the others and waits on wrk: it stays off the subject core.
+pin(process.pid, coresFor.load);
 const dir = mkdtempSync(join(tmpdir(), 'weft-bench-proxy-'));
 // nginx workers run as nobody when started by root: they must read the static file.
 chmodSync(dir, 0o755);

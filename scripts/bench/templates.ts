@@ -11,12 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildOracle, goVersion, removeOracle, toOracleCase } from '../../src/gotemplate/testdata/oracle/oracle.ts';
-import { cores, coresFor, interleave, pinned, type Figures } from './lib/method.ts';
+import { cores, coresFor, interleave, pin, pinned, type Figures } from './lib/method.ts';
 import { writeResult } from './lib/result.ts';
 import { benchData, benchTemplate } from './templates/case.ts';
 
 const iterations = Number(process.argv[2] ?? 50);
 const rounds = Number(process.argv[3] ?? 8);
+pin(process.pid, coresFor.load);
 const text = benchTemplate();
 const input = JSON.stringify(toOracleCase({ id: 'bench', text, data: benchData() }));
 
