@@ -91,7 +91,9 @@ async function serving(label: string, port: number): Promise<void> {
 async function wrk(port: number, duration: number): Promise<Record<string, number>> {
   const [file, args] = pinned(coresFor.load, 'wrk', ['-t1', '-c64', `-d${duration}s`, '--latency', '--timeout', '5s', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/`]);
   const { stdout } = await run(file, args, { timeout: (duration + 30) * 1000 });
-  return { ...parseWrk(stdout) };
+  const { p99Ms, ...rest } = parseWrk(stdout);
+  // No request finished (a starved machine): wrk prints a p99 of 0, which is no latency at all.
+  return rest.requests > 0 ? { p99Ms, ...rest } : rest;
 }
 
 /** The version line a peer binary prints (nginx -v writes to stderr, wrk -v exits 1). */
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     rounds,
     onRound: ({ round, subject: name, load1, figures: f }) => {
       const trouble = (f.errors ?? 0) + (f.non2xx ?? 0) > 0 ? `   errors ${f.errors}, non-2xx ${f.non2xx}` : '';
-      process.stdout.write(`round ${round} ${name.padEnd(8)} ${(f.rps ?? 0).toFixed(0).padStart(8)} req/s   p99 ${(f.p99Ms ?? 0).toFixed(2).padStart(7)} ms   load ${load1.toFixed(1)}${trouble}\n`);
+      process.stdout.write(`round ${round} ${name.padEnd(8)} ${(f.rps ?? 0).toFixed(0).padStart(8)} req/s   p99 ${(f.p99Ms ?? NaN).toFixed(2).padStart(7)} ms   load ${load1.toFixed(1)}${trouble}\n`);
     },
   });
   writeResult({
