@@ -28,7 +28,7 @@ export function chartSpec(result: BenchResult): TopLevelSpec {
   const ratios = result.ratios.filter((r) => r.metric === metric?.name && r.perRound.length > 0).map(ratioText);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${result.bench}: ${label}`, subtitle: ratios.length > 0 ? `median ratio per round: ${ratios.join(', ')}` : 'no pairs', anchor: 'start' },
+    title: { text: `${result.bench}: ${label}`, subtitle: ratios.length > 0 ? ratios.map((r) => `median ratio per round (range): ${r}`) : 'no pairs', anchor: 'start' },
     background: 'white',
     data: { values: chartPoints(result) as unknown as Record<string, unknown>[] },
     mark: { type: 'bar', tooltip: true },
@@ -38,7 +38,8 @@ export function chartSpec(result: BenchResult): TopLevelSpec {
       y: { field: 'value', type: 'quantitative', title: metric === undefined ? '' : `${metric.label ?? metric.name} (${metric.unit})` },
       color: { field: 'subject', type: 'nominal', sort: [...result.subjects], title: 'subject' },
     },
-    width: { step: Math.max(12, 12 * result.subjects.length) },
+    // With xOffset the step is one bar's: a round's group is as wide as its subjects.
+    width: { step: 14 },
     height: 220,
   };
 }

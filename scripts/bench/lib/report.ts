@@ -68,7 +68,8 @@ export function markdownTable(results: readonly BenchResult[]): string {
 }
 
 export function section(result: BenchResult): string {
-  const entries = (record: Record<string, unknown>): string => Object.entries(record).map(([k, v]) => `${k} ${String(v)}`).join('; ');
+  // Long values (a conflist as JSON) as code, so Markdown leaves them alone.
+  const entries = (record: Record<string, unknown>): string => Object.entries(record).map(([k, v]) => `${k} ${String(v).length > 60 ? `\`${String(v)}\`` : String(v)}`).join('; ');
   const perSubject = [...new Set(result.rounds.map((r) => r.round))].length;
   return [
     `## ${result.bench}: ${result.title}`,
