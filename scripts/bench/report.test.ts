@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { chartPoints, chartSvg } from './lib/chart.ts';
+import { renderDirectory } from './lib/render.ts';
 import type { RoundRecord } from './lib/method.ts';
 import { markdown, markdownTable, notABenchResult, tableRows } from './lib/report.ts';
 import { writeResult, type BenchResult } from './lib/result.ts';
@@ -86,6 +87,24 @@ describe('npm run bench -- report', () => {
     expect(svg).toContain('aria-label="round: 2; rps (req/s): 90; subject: weft"');
     expect(svg).toContain('weft/nginx 0.70x (0.60–0.90)');
     expectWellFormedSvg(await chartSvg(cni));
+  });
+
+  it('renders a directory: a chart per BenchResult, one README, other shapes named and skipped', async () => {
+    const out = join(dir, 'results');
+    mkdirSync(out);
+    writeFileSync(join(out, 'proxy.json'), JSON.stringify(proxy));
+    writeFileSync(join(out, 'cni.json'), JSON.stringify(cni));
+    writeFileSync(join(out, 'chaos.json'), JSON.stringify({ scenarios: [] }));
+    writeFileSync(join(out, 'broken.json'), '{');
+    const warnings: string[] = [];
+    const rendered = await renderDirectory(out, (line) => warnings.push(line));
+    expect(rendered.results.map((r) => r.bench)).toEqual(['cni', 'proxy']);
+    expect(rendered.skipped).toEqual(['broken.json', 'chaos.json']);
+    expect(warnings).toEqual([expect.stringMatching(/broken\.json skipped: .*unreadable JSON/), expect.stringMatching(/chaos\.json skipped: .*no string 'bench'/)]);
+    expect(rendered.written).toEqual([join(out, 'cni.svg'), join(out, 'proxy.svg'), join(out, 'README.md')]);
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toContain(markdownTable([cni, proxy]));
+    expectWellFormedSvg(readFileSync(join(out, 'proxy.svg'), 'utf8'));
   });
 });
 
