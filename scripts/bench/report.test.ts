@@ -124,4 +124,7 @@ function expectWellFormedSvg(svg: string): void {
     else if (!tag.endsWith('/>')) stack.push(name!);
   }
   expect(stack).toEqual([]);
+  // Self-contained: nothing to fetch when it is shown (only the two namespace URIs).
+  expect(svg.match(/https?:\/\/[^"]*/g)).toEqual(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']);
+  expect(svg).not.toMatch(/@import|url\(|<image/);
 }
