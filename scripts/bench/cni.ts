@@ -1,26 +1,32 @@
-// `npm run bench -- cni [cycles=200]`: ADD+DEL cycles through the reference runtime (test/cni/
-// driver: Debian's libcni, as containerd and podman use it) for weft-cni and for Debian's bridge +
-// host-local configured the same way (isGateway, ipMasq off, hairpin, MTU, the route to the
-// cluster network), on one namespace host where a weft daemon (subnet + overlay + dns, etcd on the
-// underlay) runs. Cycles are interleaved, which arm goes first alternating, after 10 warm-up
-// cycles of each. The driver, and so the plugins it execs, runs on core 0 (`taskset -c 0`); the
-// daemon and etcd on core 1. Times are the libcni call as the driver measures it (plugin start,
-// delegates, DNS registration; not the driver's own start). Prints ADD/DEL p50/p99 per arm and the
-// ADD p50 ratio (goal: weft <= 1.5x), writes bench-results/cni.json. WEFT_BENCH_CNI_ONLY=reference
-// measures the baseline alone (before weft-cni can ADD). Namespaces only; everything is removed.
+// `npm run bench -- cni [cycles=40] [rounds=5]`: ADD+DEL cycles through the reference runtime
+// (test/cni/driver: Debian's libcni, as containerd and podman use it) for weft-cni and for Debian's
+// bridge + host-local configured the same way (isGateway, ipMasq off, hairpin, MTU, the route to
+// the cluster network), on one namespace host where a weft daemon (subnet + overlay + dns, etcd on
+// the underlay) runs. The shared method (docs/benchmarks.md): a round is a block of `cycles` cycles
+// of one subject; blocks are interleaved (weft, reference, node -e 0, ...) after a warm-up block of
+// 10 cycles each. Third subject, `node -e 0`: Node starting and exiting on the same core, the floor
+// any plugin on Node pays (its "ADD" figures are that start+exit; it has no DEL). The driver, and so
+// the plugins it execs, and the weft daemon run on coresFor.subject; etcd and this script on
+// coresFor.load. Times are the libcni call as the driver measures it (plugin start, delegates, DNS
+// registration; not the driver's own start). Reported: ADD/DEL p50/p99 per round, the per-round
+// ADD p50 ratio weft/reference (goal: <= 1.5x, out of reach for a plugin on Node) and node/reference;
+// writes bench-results/cni.json. WEFT_BENCH_CNI_ONLY=reference measures the baseline alone (before
+// weft-cni can ADD). Namespaces only; everything is removed.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { clusterNetwork } from '../../test/harness/cluster.ts';
 import { smallestConflist, startCniCluster, type CniCluster } from '../../test/cni/cluster.ts';
 import { linksIn, pluginVeths, type CniContainer } from '../../test/cni/containers.ts';
 import { cniAttachment, describeRun, libcniDir, podArgs } from '../../test/cni/driver.ts';
+import { cores, coresFor, interleave, percentile, pin, pinned, type Figures, type Subject } from './lib/method.ts';
+import { writeResult } from './lib/result.ts';
 
-const cycles = Number(process.argv[2] ?? 200);
-const warmup = 10;
-const arms = process.env.WEFT_BENCH_CNI_ONLY === 'reference' ? (['reference'] as const) : (['weft', 'reference'] as const);
+const cycles = Number(process.argv[2] ?? 40);
+const rounds = Number(process.argv[3] ?? 5);
+const warmupCycles = 10;
 type Arm = 'weft' | 'reference';
+const arms: readonly Arm[] = process.env.WEFT_BENCH_CNI_ONLY === 'reference' ? ['reference'] : ['weft', 'reference'];
+const nodeSubject = 'node -e 0';
 
 function conflists(subnetMtu: number): Record<Arm, object> {
   // What weft-cni gives its bridge delegate by default (ipMasq off here, as for the reference).
@@ -34,80 +40,93 @@ function conflists(subnetMtu: number): Record<Arm, object> {
   };
 }
 
-const percentile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
-const summary = (xs: readonly number[]): { p50: number; p99: number; n: number } => ({ p50: percentile(xs, 0.5), p99: percentile(xs, 0.99), n: xs.length });
 const version = (pkg: string): string => execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' });
-
-function pin(pid: number | undefined, core: number): void {
-  if (pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-}
+const p50p99 = (add: readonly number[], del: readonly number[]): Figures =>
+  ({ addP50: percentile(add, 50), addP99: percentile(add, 99), ...(del.length > 0 ? { delP50: percentile(del, 50), delP99: percentile(del, 99) } : {}) });
 
 async function main(cni: CniCluster): Promise<void> {
   const host = cni.hosts[0]!;
-  pin(cni.cluster.hosts[0]!.daemon?.pid, 1);
-  for (const member of cni.cluster.etcd.members) pin(member.pid, 1);
+  pin(process.pid, coresFor.load);
+  pin(cni.cluster.hosts[0]!.daemon?.pid, coresFor.subject);
+  for (const member of cni.cluster.etcd.members) pin(member.pid, coresFor.load);
   const mtu = Number(/FLANNEL_MTU=(\d+)/.exec(readFileSync(cni.cluster.hosts[0]!.subnetFile, 'utf8'))?.[1] ?? 1450);
   const lists = conflists(mtu);
   const files = { weft: host.conflist('weft.conflist', lists.weft), reference: host.conflist('reference.conflist', lists.reference) };
   const containers: Record<Arm, CniContainer> = { weft: await cni.containers.create(1), reference: await cni.containers.create(1) };
-  const times: Record<Arm, { add: number[]; del: number[] }> = { weft: { add: [], del: [] }, reference: { add: [], del: [] } };
+  const prefix = cores >= 2 ? ['taskset', '-c', coresFor.subject] : [];
 
-  const cycle = async (arm: Arm, i: number, record: boolean): Promise<void> => {
-    const at = { ...containers[arm], containerID: `weftbench-${arm}-${i}` };
-    const options = host.driverOptions({ args: podArgs(`bench-${i}`, at.containerID), prefix: ['taskset', '-c', '0'], timed: true });
-    const add = await cniAttachment('add', at, files[arm], options);
-    if (!add.ok || add.elapsedMs === undefined) throw new Error(describeRun(`${arm} ADD ${i}`, add));
-    const del = await cniAttachment('del', at, files[arm], options);
-    if (!del.ok || del.elapsedMs === undefined) throw new Error(describeRun(`${arm} DEL ${i}`, del));
-    if (record) {
-      times[arm].add.push(add.elapsedMs);
-      times[arm].del.push(del.elapsedMs);
-    }
+  let serial = 0;
+  const arm = (name: Arm): Subject => ({
+    name,
+    async measure(round) {
+      const add: number[] = [];
+      const del: number[] = [];
+      for (let i = 0; i < (round === 0 ? warmupCycles : cycles); i++) {
+        const at = { ...containers[name], containerID: `weftbench-${name}-${serial++}` };
+        const options = host.driverOptions({ args: podArgs(`bench-${serial}`, at.containerID), prefix, timed: true });
+        const added = await cniAttachment('add', at, files[name], options);
+        if (!added.ok || added.elapsedMs === undefined) throw new Error(describeRun(`${name} ADD ${at.containerID}`, added));
+        const deleted = await cniAttachment('del', at, files[name], options);
+        if (!deleted.ok || deleted.elapsedMs === undefined) throw new Error(describeRun(`${name} DEL ${at.containerID}`, deleted));
+        add.push(added.elapsedMs);
+        del.push(deleted.elapsedMs);
+      }
+      return p50p99(add, del);
+    },
+  });
+  // The floor any plugin running on Node pays: Node starting and exiting, same core, same rounds.
+  const nodeStart: Subject = {
+    name: nodeSubject,
+    measure(round) {
+      const start: number[] = [];
+      const [command, argv] = pinned(coresFor.subject, process.execPath, ['-e', '0']);
+      for (let i = 0; i < (round === 0 ? warmupCycles : cycles); i++) {
+        const begun = performance.now();
+        execFileSync(command, argv);
+        start.push(performance.now() - begun);
+      }
+      return Promise.resolve(p50p99(start, []));
+    },
   };
 
-  const load = loadavg()[0] ?? 0;
-  process.stdout.write(`cni benchmark: ${cycles} ADD+DEL cycles per arm (${arms.join(', ')}), interleaved, driver on core 0, daemon + etcd on core 1 (${availableParallelism()} cores), weft-cni via ${host.installedBy}\n`);
-  if (load > 1.5) process.stdout.write(`warning: load average ${load.toFixed(1)} on ${availableParallelism()} cores; figures are not comparable with a quiet machine's\n`);
-  for (let i = 0; i < warmup; i++) for (const arm of arms) await cycle(arm, -1 - i, false);
-  // The floor any plugin running on Node pays: Node starting and exiting, same core, same rounds.
-  const nodeStart: number[] = [];
-  for (let i = 0; i < cycles; i++) {
-    const order = i % 2 === 0 ? arms : [...arms].reverse();
-    for (const arm of order) await cycle(arm, i, true);
-    const begun = performance.now();
-    execFileSync('taskset', ['-c', '0', process.execPath, '-e', '0']);
-    nodeStart.push(performance.now() - begun);
-    if ((i + 1) % 50 === 0) process.stdout.write(`  ${i + 1}/${cycles} cycles\n`);
-  }
+  process.stdout.write(`cni benchmark: ${rounds} rounds of ${cycles} ADD+DEL cycles per subject (${[...arms, nodeSubject].join(', ')}), interleaved; driver, plugins and daemon on core ${coresFor.subject}, etcd on ${coresFor.load}; weft-cni via ${host.installedBy}\n`);
+  const records = await interleave([...arms.map(arm), nodeStart], {
+    rounds, warmup: 1,
+    onRound: (r) => process.stdout.write(`  round ${r.round} ${r.subject.padEnd(10)} ADD p50 ${r.figures.addP50?.toFixed(1)} ms  p99 ${r.figures.addP99?.toFixed(1)} ms${r.figures.delP50 === undefined ? '' : `   DEL p50 ${r.figures.delP50.toFixed(1)} ms`}  (load ${r.load1.toFixed(1)})\n`),
+  });
 
-  for (const arm of arms) {
-    const links = await linksIn(containers[arm].name);
-    if (links.join() !== 'lo') throw new Error(`${arm}: links left in the container netns: ${links.join(' ')}`);
-    const left = host.allocations(arm === 'weft' ? 'weft' : 'weft-ref');
-    if (left.length > 0) throw new Error(`${arm}: host-local allocations left: ${left.join('; ')}`);
+  for (const name of arms) {
+    const links = await linksIn(containers[name].name);
+    if (links.join() !== 'lo') throw new Error(`${name}: links left in the container netns: ${links.join(' ')}`);
+    const left = host.allocations(name === 'weft' ? 'weft' : 'weft-ref');
+    if (left.length > 0) throw new Error(`${name}: host-local allocations left: ${left.join('; ')}`);
   }
   const veths = await pluginVeths(host.ns, [cni.bed.host(1).link]);
   if (veths.length > 0) throw new Error(`veths left in the host: ${veths.join(' ')}`);
 
-  const results = Object.fromEntries(arms.map((arm) => [arm, { add: summary(times[arm].add), del: summary(times[arm].del) }]));
-  for (const arm of arms) {
-    const r = results[arm]!;
-    process.stdout.write(`${arm.padEnd(10)} ADD p50 ${r.add.p50.toFixed(1).padStart(7)} ms  p99 ${r.add.p99.toFixed(1).padStart(7)} ms   DEL p50 ${r.del.p50.toFixed(1).padStart(7)} ms  p99 ${r.del.p99.toFixed(1).padStart(7)} ms\n`);
-  }
-  const node = summary(nodeStart);
-  process.stdout.write(`${'node -e 0'.padEnd(10)} p50 ${node.p50.toFixed(1).padStart(7)} ms  p99 ${node.p99.toFixed(1).padStart(7)} ms   (Node's own start and exit: the floor of any plugin on Node)\n`);
-  const ratio = results.weft !== undefined && results.reference !== undefined ? results.weft.add.p50 / results.reference.add.p50 : undefined;
-  if (ratio !== undefined) process.stdout.write(`weft/reference ADD p50 ${ratio.toFixed(2)}x   goal <= 1.5x (${ratio <= 1.5 ? 'met' : 'NOT met'})\n`);
-  const floor = results.reference === undefined ? undefined : node.p50 / results.reference.add.p50;
-  if (floor !== undefined) process.stdout.write(`node -e 0 / reference ADD p50 ${floor.toFixed(2)}x   (Node alone, before any plugin code)\n`);
-  const versions = { node: process.version, containernetworkingPlugins: version('containernetworking-plugins'), libcni: version('golang-github-appc-cni-dev'), libcniDir };
-  mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', 'cni.json'), `${JSON.stringify({
-    date: new Date().toISOString(), cycles, warmup, cores: availableParallelism(), loadAverage: load, versions, weftCni: host.installedBy,
-    configs: lists, results, nodeStart: node, nodeStartToReferenceAddP50: floor, addP50Ratio: ratio, goal: { addP50RatioMax: 1.5, met: ratio === undefined ? undefined : ratio <= 1.5 },
-    raw: times,
-  }, null, 2)}\n`);
-  process.stdout.write('wrote bench-results/cni.json\n');
+  const peers = [...(arms.includes('weft') ? [['weft', 'reference'] as const] : []), [nodeSubject, 'reference'] as const];
+  writeResult({
+    bench: 'cni',
+    title: 'CNI ADD+DEL through libcni: weft-cni vs bridge + host-local, beside Node\'s own start',
+    versions: { containernetworkingPlugins: version('containernetworking-plugins'), libcni: version('golang-github-appc-cni-dev') },
+    method: {
+      cyclesPerRound: cycles, rounds, warmupCycles, subjectCore: coresFor.subject, loadCores: coresFor.load, weftCni: host.installedBy, libcniDir,
+      pinning: 'driver + plugins + weft daemon on the subject core, etcd on the load cores', configs: JSON.stringify(lists),
+    },
+    metrics: [
+      { name: 'addP50', unit: 'ms', better: 'lower', label: 'ADD p50' },
+      { name: 'addP99', unit: 'ms', better: 'lower', label: 'ADD p99' },
+      { name: 'delP50', unit: 'ms', better: 'lower', label: 'DEL p50' },
+      { name: 'delP99', unit: 'ms', better: 'lower', label: 'DEL p99' },
+    ],
+    subjects: [...arms, nodeSubject],
+    rounds: records,
+    pairs: peers,
+    goals: (r) => {
+      const ratio = r.ratios.find((x) => x.pair === 'weft/reference' && x.metric === 'addP50');
+      return ratio === undefined ? [] : [{ text: `weft-cni ADD p50 at most 1.5x bridge + host-local (median per round ${ratio.median.toFixed(2)}x)`, met: ratio.median <= 1.5 }];
+    },
+  });
 }
 
 // weft-cni as a package installs it: the build in dist/ (TypeScript sources would add ~150 ms of

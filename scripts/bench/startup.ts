@@ -1,8 +1,11 @@
-// `npm run bench -- startup [rounds] [--dist] [--rss] [--rt]`: wall time of whole processes, each pinned to
-// one core (taskset -c 0), in interleaved rounds (every command once per round, so load drifts hit
-// all alike), median of `rounds` (default 10), beside `node -e 0` from the same run. `weft status`
-// asks a daemon started here with only the admin area on a temp socket. `--dist` also times the
-// compiled CLI (npm run build first); `--rss` also reports the idle RSS of a default daemon
+// `npm run bench -- startup [rounds=10] [--dist] [--rss] [--rt]`: wall time of whole processes (spawn
+// to exit), each command a subject of the shared method (docs/benchmarks.md): pinned to
+// coresFor.subject (`taskset -c`), interleaved rounds (every command once per round, so load drifts
+// hit all alike) after a warm-up run of each, beside `node -e 0` in the same rounds; reported per
+// command as the median and range of per-round ratios to `node -e 0`. `weft status` asks a daemon
+// started here through the CLI with only the admin area on a temp socket, pinned to coresFor.load
+// (so answering does not share the timed command's core); this script runs there too. `--dist`
+// also times the compiled CLI (built first); `--rss` also reports the idle RSS of a default daemon
 // (subnet + overlay) against a real etcd that holds no network config (it waits; nothing on the host
 // network changes). `--rt` runs the timed processes SCHED_FIFO (root; a busy shared machine).
 // Writes bench-results/startup.json.
@@ -12,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminRequest } from '../../src/admin/client.ts';
+import { coresFor, interleave, pin, pinned, type Subject } from './lib/method.ts';
+import { writeResult } from './lib/result.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -20,8 +25,9 @@ const withDist = args.includes('--dist');
 const withRss = args.includes('--rss');
 // On a machine shared with other work, SCHED_FIFO (root only) keeps the timed processes from
 // waiting behind it: the figures then show weft's cost rather than the neighbours' load.
-const pin = (core: number): string[] => (args.includes('--rt') ? ['chrt', '-f', '10', 'taskset', '-c', String(core)] : ['taskset', '-c', String(core)]);
+const realtime = args.includes('--rt') ? ['chrt', '-f', '10'] : [];
 const node = process.execPath;
+pin(process.pid, coresFor.load);
 const dir = mkdtempSync(join(tmpdir(), 'weft-bench-startup-'));
 const socket = join(dir, 'weft.sock');
 
@@ -42,8 +48,8 @@ function cliCases(main: string, suffix: string): Case[] {
 }
 const cniEnv = { CNI_COMMAND: 'VERSION', CNI_PATH: '/opt/cni/bin', CNI_CONTAINERID: 'bench', CNI_NETNS: '/var/run/netns/bench', CNI_IFNAME: 'eth0' };
 const cniInput = '{"cniVersion":"1.0.0","name":"weft","type":"weft-cni"}';
+const nodeCase: Case = { name: 'node -e 0', argv: ['-e', '0'] };
 const cases: Case[] = [
-  { name: 'node -e 0', argv: ['-e', '0'] },
   ...cliCases(join(repo, 'src/cli/main.ts'), ''),
   { name: 'weft-cni VERSION', argv: [join(repo, 'cni/main.ts')], env: cniEnv, input: cniInput },
 ];
@@ -53,6 +59,7 @@ if (withDist) {
   cases.push(...cliCases(join(repo, 'dist/src/cli/main.js'), ' (dist)'));
   cases.push({ name: 'weft-cni VERSION (dist)', argv: [join(repo, 'dist/cni/main.js')], env: cniEnv, input: cniInput });
 }
+cases.push(nodeCase);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,44 +73,53 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 /** Milliseconds from spawn to exit of one pinned run; throws on a failed run (a fast error is no result). */
 function timeOnce(c: Case): number {
+  const [command, argv] = pinned(coresFor.subject, node, c.argv);
+  const [first = command, ...rest] = [...realtime, command, ...argv];
   const started = process.hrtime.bigint();
-  const [command = 'taskset', ...prefix] = pin(0);
-  const run = spawnSync(command, [...prefix, node, ...c.argv], { env: { ...process.env, ...c.env }, input: c.input ?? '', encoding: 'utf8', cwd: dir });
+  const run = spawnSync(first, rest, { env: { ...process.env, ...c.env }, input: c.input ?? '', encoding: 'utf8', cwd: dir });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (run.status !== 0) throw new Error(`${c.name} exited ${run.status}: ${run.stderr}`);
   return ms;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 writeFileSync(join(dir, 'empty.toml'), '');
-// The daemon runs on the other core, so answering `weft status` does not share core 0 with it.
+// The daemon runs on the load core(s), so answering `weft status` does not share the timed core.
 const daemonArgs = [join(repo, 'src/cli/main.ts'), 'daemon', '--admin-socket', socket, '--daemon-state-dir', dir, '--no-subnet-enabled', '--no-overlay-enabled'];
-const [daemonCommand = 'taskset', ...daemonPrefix] = pin(1);
-const daemon = spawn(daemonCommand, [...daemonPrefix, node, ...daemonArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
-const results: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
-let rss: { before?: number; idleKiB: number; areas: string } | undefined;
+const [daemonCommand, daemonArgv] = pinned(coresFor.load, node, daemonArgs);
+const daemon = spawn(daemonCommand, daemonArgv, { stdio: ['ignore', 'ignore', 'inherit'] });
+const subjects: Subject[] = cases.map((c) => ({ name: c.name, measure: () => Promise.resolve({ ms: timeOnce(c) }) }));
+let rss: { idleKiB: number; areas: string } | undefined;
+let records;
 try {
   await until('the daemon', async () => ((await adminRequest(socket, 'GET', '/readyz', undefined, 1000)).status === 200 ? true : undefined));
-  for (const c of cases) timeOnce(c); // warm the page cache (and the compile cache when enabled)
-  for (let round = 0; round < rounds; round++) for (const c of cases) results[c.name]!.push(timeOnce(c));
+  // The warm-up run of each fills the page cache (and the compile cache when enabled).
+  records = await interleave(subjects, { rounds, warmup: 1 });
   if (withRss) rss = await idleRss();
 } finally {
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
 }
 
-const base = median(results['node -e 0']!);
-const rows = cases.map((c) => ({ command: c.name, medianMs: Math.round(median(results[c.name]!) * 10) / 10, ratio: Math.round((median(results[c.name]!) / base) * 100) / 100 }));
-process.stdout.write(`startup, median of ${rounds} pinned runs (${pin(0).join(' ')}), node ${process.version}\n\n| command | median ms | x node -e 0 |\n|---|---:|---:|\n`);
-for (const r of rows) process.stdout.write(`| ${r.command} | ${r.medianMs.toFixed(1)} | ${r.ratio.toFixed(2)} |\n`);
+process.stdout.write(`startup, ${rounds} interleaved rounds, each command pinned to core ${coresFor.subject}${realtime.length > 0 ? ' SCHED_FIFO' : ''}, node ${process.version}\n`);
+const result = writeResult({
+  bench: 'startup',
+  title: 'wall time of whole processes (spawn to exit), beside node -e 0',
+  method: {
+    rounds, warmupRounds: 1, subjectCore: coresFor.subject, loadCores: coresFor.load, realtime: realtime.length > 0, dist: withDist,
+    status: 'weft status against a daemon (admin area only) on the load cores',
+    ...(rss === undefined ? {} : { idleRssMiB: Math.round((rss.idleKiB / 1024) * 10) / 10, idleRssAreas: rss.areas }),
+  },
+  metrics: [{ name: 'ms', unit: 'ms', better: 'lower', label: 'wall time' }],
+  subjects: cases.map((c) => c.name),
+  rounds: records,
+  pairs: cases.filter((c) => c !== nodeCase).map((c) => [c.name, nodeCase.name] as const),
+});
+process.stdout.write('\n| command | median ms | x node -e 0, median (range) of rounds |\n|---|---:|---:|\n');
+for (const c of cases) {
+  const r = result.ratios.find((x) => x.pair === `${c.name}/${nodeCase.name}`);
+  process.stdout.write(`| ${c.name} | ${(result.medians.ms?.[c.name] ?? NaN).toFixed(1)} | ${r === undefined ? '1.00' : `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`} |\n`);
+}
 if (rss !== undefined) process.stdout.write(`\nidle RSS of the daemon (${rss.areas}): ${(rss.idleKiB / 1024).toFixed(1)} MiB\n`);
-mkdirSync(join(repo, 'bench-results'), { recursive: true });
-writeFileSync(join(repo, 'bench-results/startup.json'), `${JSON.stringify({ node: process.version, rounds, pinned: pin(0).join(' '), rows, samples: results, ...(rss === undefined ? {} : { rss }) }, null, 2)}\n`);
 rmSync(dir, { recursive: true, force: true });
 
 /** VmRSS of a default daemon (subnet + overlay) 5 s after its admin socket answers, etcd running. */

@@ -75,7 +75,7 @@ export function median(values: readonly number[]): number {
 
 /** Nearest-rank percentile (p in 0..100) of a sample. */
 export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
@@ -97,9 +97,11 @@ export function ratio(records: readonly RoundRecord[], metric: string, subject: 
     const theirs = records.find((r) => r.subject === peer && r.round === mine.round);
     const a = mine.figures[metric];
     const b = theirs?.figures[metric];
-    if (a !== undefined && b !== undefined && b !== 0) perRound.push(a / b);
+    if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0) perRound.push(a / b);
   }
-  return { pair: `${subject}/${peer}`, metric, median: median(perRound), min: Math.min(...perRound), max: Math.max(...perRound), perRound };
+  // No common round (a metric only one side has): NaN throughout, not Math.min()'s Infinity.
+  const range = perRound.length === 0 ? { min: NaN, max: NaN } : { min: Math.min(...perRound), max: Math.max(...perRound) };
+  return { pair: `${subject}/${peer}`, metric, median: median(perRound), ...range, perRound };
 }
 
 /** Median of one metric per subject. */

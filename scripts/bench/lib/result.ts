@@ -85,7 +85,7 @@ export function writeResult(input: ResultInput, directory = 'bench-results'): Be
   for (const m of input.metrics) {
     lines.push(`median ${m.label ?? m.name} (${m.unit}): ${input.subjects.map((s) => `${s} ${fmt(result.medians[m.name]?.[s] ?? NaN)}`).join('   ')}`);
   }
-  for (const r of result.ratios) lines.push(`ratio ${r.pair} ${r.metric}: median ${r.median.toFixed(2)}x, range ${r.min.toFixed(2)}-${r.max.toFixed(2)}x over ${r.perRound.length} rounds`);
+  for (const r of result.ratios.filter((x) => x.perRound.length > 0)) lines.push(`ratio ${r.pair} ${r.metric}: median ${r.median.toFixed(2)}x, range ${r.min.toFixed(2)}-${r.max.toFixed(2)}x over ${r.perRound.length} rounds`);
   for (const g of result.goals) lines.push(`goal: ${g.text}: ${g.met ? 'met' : 'NOT met'}`);
   mkdirSync(directory, { recursive: true });
   const file = join(directory, `${input.bench}.json`);
