@@ -11,6 +11,8 @@ export interface BackendFixture {
   underlay: { name: string; cidr: string; mtu: number };
   /** Changes the kernel behind the backend's back (another process, an operator). */
   outside(ops: readonly KernelOp[]): Promise<ApplyResult>;
+  /** The main-table blackhole routes of both families, as the kernel lists them (`ip route show type blackhole`). */
+  blackholes(): Promise<string[]>;
   teardown(): Promise<void>;
 }
 
@@ -212,6 +214,28 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       const r = await f.backend.apply(p.peer(3));
       expect(r.failures.map((x) => x.op.kind)).toEqual(['route-set']);
       expect(r.applied).toEqual({ 'fdb-set': 1, 'neigh-set': 1 });
+    }));
+
+    it('ensureBlackhole adds a blackhole route once per prefix, IPv4 and IPv6; read() never shows it', () => withFixture(async (f, p) => {
+      await ok(f.backend.apply(p.up));
+      expect(await f.blackholes()).toEqual([]);
+      expect(await f.backend.ensureBlackhole(OWN)).toBe('added');
+      expect(await f.backend.ensureBlackhole(OWN)).toBe('present');
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toBe('added');
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toBe('present');
+      expect((await f.blackholes()).sort()).toEqual([OWN, 'fd00:5:1::/64']);
+      expect(await f.backend.read(p.scope)).toMatchObject({ routes: [] });
+    }));
+
+    it('a route already holding the prefix makes ensureBlackhole fail with EEXIST; a route replace takes a blackhole\'s place', () => withFixture(async (f, p) => {
+      await ok(f.backend.apply([...p.up, ...p.peer(2)]));
+      // As a bridge (cni0) holding the host's subnet does: the kernel refuses the blackhole beside it.
+      await expect(f.backend.ensureBlackhole(route(2).dst)).rejects.toThrow(/EEXIST/);
+      expect(await f.blackholes()).toEqual([]);
+      expect(await f.backend.ensureBlackhole(route(3).dst)).toBe('added');
+      await ok(f.backend.apply(p.peer(3)));
+      expect(await f.blackholes()).toEqual([]);
+      expect(sortState(await f.backend.read(p.scope)).routes).toEqual([route(2), route(3)]);
     }));
 
     it('read() returns only what the scope covers: every route via our device, direct routes only with DirectRouting', () => withFixture(async (f, p) => {

@@ -42,6 +42,13 @@ export interface KernelBackend {
   underlay(name: string): Promise<UnderlayInfo | undefined>;
   read(scope: ReadScope): Promise<KernelState>;
   apply(ops: readonly KernelOp[]): Promise<ApplyResult>;
+  /**
+   * flannel's `ip.AddBlackholeV4Route`/`AddBlackholeV6Route` (`--ip-blackhole-route`): a main-table
+   * blackhole route to `dst` (a CIDR of either family, no device) unless one is there already
+   * ('present'); else it is added ('added'). A route someone else holds for the same prefix makes
+   * the kernel refuse it (EEXIST), which is thrown. Never read by `read`, never removed.
+   */
+  ensureBlackhole(dst: string): Promise<'added' | 'present'>;
   /** Reports kernel notifications about objects `scope` covers (decoded); returns unsubscribe. */
   watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void;
   close(): void;

@@ -6,5 +6,5 @@ import { createMemoryBackend } from './memory-backend.ts';
 describeKernelBackend('memory', async () => {
   const underlay = { name: 'eth0', cidr: '10.213.0.11/24', mtu: 1500 };
   const mem = createMemoryBackend({ index: 2, mtu: underlay.mtu, addresses: [underlay.cidr] }, underlay.name);
-  return { backend: mem, underlay, outside: (ops) => mem.outside(ops), teardown: async () => mem.close() };
+  return { backend: mem, underlay, outside: (ops) => mem.outside(ops), blackholes: async () => [...mem.blackholes], teardown: async () => mem.close() };
 });

@@ -5,7 +5,8 @@
 import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { emptyState, type Observation } from './kernel-state.ts';
-import { applyToKernel, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
+import { applyToKernel, blackholeRefusal, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
+import { formatCidr, parseCidr } from '../net/index.ts';
 
 export interface MemoryBackend extends KernelBackend {
   state: KernelState;
@@ -15,6 +16,10 @@ export interface MemoryBackend extends KernelBackend {
   underlayName: string;
   /** Ops of these kinds fail (once each call to apply). */
   failKinds: Set<KernelOp['kind']>;
+  /** The kernel's main-table blackhole routes (canonical CIDRs); `ensureBlackhole` adds to them. */
+  blackholes: string[];
+  /** When set, `ensureBlackhole` adds nothing and fails with this message (a bridge holding the subnet). */
+  blackholeError: string | undefined;
   /** Simulates a netlink notification. */
   notify(o: Observation): void;
   /** Applies ops as another process would: changes and notifies, records nothing in `applied`. */
@@ -38,6 +43,8 @@ export function createMemoryBackend(
       }
       const before = mem.state;
       mem.state = applyToKernel(mem.state, op);
+      // A route replace takes the blackhole's place (same prefix, same metric), as in the kernel.
+      if (op.kind === 'route-set') mem.blackholes = mem.blackholes.filter((b) => b !== op.route.dst);
       if (op.kind === 'link-set' && op.up === false) {
         // The kernel flushes the IPv4 routes and the neighbours of a device that goes down.
         mem.state = { ...mem.state, routes: mem.state.routes.filter((r) => r.dev !== op.name), neighbours: [] };
@@ -58,6 +65,8 @@ export function createMemoryBackend(
     underlayInfo,
     underlayName,
     failKinds: new Set(),
+    blackholes: [],
+    blackholeError: undefined,
     closed: false,
     async underlay(name: string) {
       return name === mem.underlayName ? mem.underlayInfo : undefined;
@@ -67,6 +76,15 @@ export function createMemoryBackend(
     },
     async apply(ops) {
       return run(ops, true);
+    },
+    async ensureBlackhole(dst) {
+      const cidr = parseCidr(dst);
+      const canonical = cidr === undefined ? undefined : formatCidr(cidr);
+      if (canonical !== undefined && mem.blackholes.includes(canonical)) return 'present';
+      const refusal = mem.blackholeError ?? blackholeRefusal(mem.state, canonical);
+      if (refusal !== undefined) throw new Error(refusal);
+      mem.blackholes.push(canonical!);
+      return 'added';
     },
     async outside(ops) {
       return run(ops, false);

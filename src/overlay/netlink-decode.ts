@@ -135,6 +135,18 @@ export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefin
   return { dst, gateway, dev: devName(attrs.oif), onlink };
 }
 
+const RTN_BLACKHOLE = 6;
+
+/** The destination of a main-table blackhole route of `af` (flannel's `RouteListFiltered` by dst and type), or undefined. */
+export function blackholeDst(m: rt.RouteMessage, af: number): string | undefined {
+  const { data, attrs } = m;
+  const table = attrs.table ?? data.table;
+  if (data.family !== af || table !== RT_TABLE_MAIN || !(data.type === 'BLACKHOLE' || Number(data.type) === RTN_BLACKHOLE)) return undefined;
+  const f = families[af === AF_INET6 ? 6 : 4];
+  const ip = attrs.dst === undefined ? f.any : f.ip(attrs.dst);
+  return ip === undefined ? undefined : f.net(`${ip}/${data.dstLen ?? 0}`);
+}
+
 function isUnicastRoute(type: rt.Route['type']): boolean {
   return type === 'UNICAST' || Number(type) === RTN_UNICAST;
 }

@@ -6,8 +6,8 @@ import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, r
 import { isOwnedRoute, type ApplyFailure, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToMac, ip4ToBytes, ip6ToBytes, macToBytes, parseCidr4, parseCidr6, parseIfAddr4, parseIp4, parseIp6 } from '../net/index.ts';
-import { AF_BRIDGE, AF_INET, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, bytesToIp, familyOf, isLinkLocal6, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
+import { bytesToMac, formatCidr, ip4ToBytes, ip6ToBytes, macToBytes, parseCidr, parseCidr4, parseCidr6, parseIfAddr4, parseIp4, parseIp6 } from '../net/index.ts';
+import { AF_BRIDGE, AF_INET, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, blackholeDst, bytesToIp, familyOf, isLinkLocal6, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
 /** Requests in flight at once: each ACK costs ~1 KiB of the socket's receive buffer (truesize). */
@@ -164,6 +164,17 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
         i = j;
       }
       return result;
+    },
+
+    async ensureBlackhole(dst: string): Promise<'added' | 'present'> {
+      const d = routeDst(dst);
+      const canonical = formatCidr(parseCidr(dst)!);
+      const routes = await nl.getRoutes({ family: d.family }, undefined, opts);
+      if (routes.some((m) => blackholeDst(m, d.family) === canonical)) return 'present';
+      // As flannel's netlink.RouteAdd: create, exclusive (another route to the prefix: EEXIST), no device.
+      await nl.newRoute({ family: d.family, dstLen: d.prefixLen, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT, scope: 'UNIVERSE', type: 'BLACKHOLE' },
+        { dst: d.bytes }, { ...opts, flags: FlagsNew.CREATE | FlagsNew.EXCL });
+      return 'added';
     },
 
     watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void {

@@ -58,6 +58,7 @@ async function netlinkFixture(): Promise<BackendFixture> {
     underlay: async (name) => (await call<UnderlayInfo | null>({ call: 'underlay', arg: name })) ?? undefined,
     read: (scope) => call<KernelState>({ call: 'read', arg: scope }),
     apply: async (ops) => unwire(await call<WireApplyResult>({ call: 'apply', arg: [...ops] })),
+    ensureBlackhole: (dst) => call<'added' | 'present'>({ call: 'blackhole', arg: dst }),
     watch(scope, onChange) {
       const id = nextId++;
       watchers.set(id, onChange);
@@ -73,6 +74,11 @@ async function netlinkFixture(): Promise<BackendFixture> {
     backend,
     underlay: { name: host.link, cidr: `${host.ip}/24`, mtu: 1500 },
     outside: async (ops: readonly KernelOp[]) => unwire(await call<WireApplyResult>({ call: 'outside', arg: [...ops] })),
+    async blackholes() {
+      // What `ip route show type blackhole` lists (IPv4 and IPv6, main table): "blackhole 10.5.1.0/24".
+      const out = await Promise.all(['-4', '-6'].map((f) => bed.exec(host.ns, 'ip', [f, 'route', 'show', 'type', 'blackhole'])));
+      return out.flatMap((r) => r.stdout.split('\n').flatMap((line) => /^blackhole (\S+)/.exec(line)?.[1] ?? []));
+    },
     async teardown() {
       backend.close();
       const deadline = Date.now() + 10_000;
