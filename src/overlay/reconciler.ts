@@ -24,6 +24,7 @@ import { partitionPeers, type PeerLimits } from './peer-filter.ts';
 import { RejectionTracker, type RejectionSummary } from './rejections.ts';
 import { loadOrCreateVtepMac } from './vtep-mac.ts';
 import { defaultDeviceName, flannelDeviceName } from './adopt.ts';
+import { createBlackholeKeeper, type BlackholeStatus } from './blackhole.ts';
 
 /** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
 const KERNEL_VXLAN_PORT = 8472;
@@ -74,6 +75,8 @@ export interface OverlayOptions {
   forwardRules?: boolean;
   /** Config `overlay.ip_masq_random_fully`: false leaves --random-fully off MASQUERADE (default true). */
   masqRandomFully?: boolean;
+  /** Config `overlay.ip_blackhole_route` (flanneld --ip-blackhole-route): a blackhole route for the own subnet (blackhole.ts). */
+  blackholeRoute?: boolean;
   /** Use this VTEP MAC instead of the persisted one. */
   vtepMAC?: string;
   /** Seed for the first derived VTEP MAC; default /etc/machine-id. */
@@ -99,6 +102,8 @@ export interface OverlayStatus {
   rejected: RejectionSummary;
   /** The routes of the last pass (at most statusRouteLimit; `peers` counts them all) and whether the kernel took them. */
   routes: OverlayRouteStatus[];
+  /** With `overlay.ip_blackhole_route`: the own subnet's blackhole route. */
+  blackhole?: BlackholeStatus;
 }
 
 export interface OverlayRouteStatus {
@@ -165,6 +170,8 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true, randomFully: options.masqRandomFully ?? true,
     run: options.iptables ?? runIptables, log, ...(family === 6 ? { family } : {}),
   });
+  const blackhole = options.blackholeRoute === true ? createBlackholeKeeper({ network: options.network, family, log, metrics }) : undefined;
+  let blackholeFor: string | undefined;
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
   let macPromise: Promise<string> | undefined;
@@ -338,6 +345,13 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     if (why === 'resync' || why === 'start' || rulesFor !== self.subnet) {
       await rules.ensure(self.subnet);
       rulesFor = self.subnet;
+    }
+    // The blackhole route likewise (flanneld re-adds it every --iptables-resync); a refusal is logged, not fatal.
+    if (blackhole !== undefined && (why === 'resync' || why === 'start' || blackholeFor !== self.subnet)) {
+      await blackhole.ensure(backend, self.subnet);
+      blackholeFor = self.subnet;
+      const state = blackhole.status();
+      if (state !== undefined) status.blackhole = state;
     }
     const ms = performance.now() - t0;
     metrics.reconciles.inc({ trigger: why.split(':')[0] ?? why });
