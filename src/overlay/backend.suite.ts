@@ -13,6 +13,8 @@ export interface BackendFixture {
   outside(ops: readonly KernelOp[]): Promise<ApplyResult>;
   /** The main-table blackhole routes of both families, as the kernel lists them (`ip route show type blackhole`). */
   blackholes(): Promise<string[]>;
+  /** Gives the bridge `weftbhbr` (not ours) the first address of `cidr`: the kernel appends its connected route, even behind a blackhole. */
+  bridgeRoute(cidr: string): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -219,23 +221,34 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
     it('ensureBlackhole adds a blackhole route once per prefix, IPv4 and IPv6; read() never shows it', () => withFixture(async (f, p) => {
       await ok(f.backend.apply(p.up));
       expect(await f.blackholes()).toEqual([]);
-      expect(await f.backend.ensureBlackhole(OWN)).toBe('added');
-      expect(await f.backend.ensureBlackhole(OWN)).toBe('present');
-      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toBe('added');
-      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toBe('present');
+      expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'added' });
+      expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'present' });
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toEqual({ outcome: 'added' });
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toEqual({ outcome: 'present' });
       expect((await f.blackholes()).sort()).toEqual([OWN, 'fd00:5:1::/64']);
       expect(await f.backend.read(p.scope)).toMatchObject({ routes: [] });
     }));
 
-    it('a route already holding the prefix makes ensureBlackhole fail with EEXIST; a route replace takes a blackhole\'s place', () => withFixture(async (f, p) => {
+    it('ensureBlackhole adds none beside a route holding the prefix; a route replace takes a blackhole\'s place', () => withFixture(async (f, p) => {
       await ok(f.backend.apply([...p.up, ...p.peer(2)]));
-      // As a bridge (cni0) holding the host's subnet does: the kernel refuses the blackhole beside it.
-      await expect(f.backend.ensureBlackhole(route(2).dst)).rejects.toThrow(/EEXIST/);
+      expect(await f.backend.ensureBlackhole(route(2).dst)).toEqual({ outcome: 'held', holder: DEV });
       expect(await f.blackholes()).toEqual([]);
-      expect(await f.backend.ensureBlackhole(route(3).dst)).toBe('added');
+      expect(await f.backend.ensureBlackhole(route(3).dst)).toEqual({ outcome: 'added' });
       await ok(f.backend.apply(p.peer(3)));
       expect(await f.blackholes()).toEqual([]);
       expect(sortState(await f.backend.read(p.scope)).routes).toEqual([route(2), route(3)]);
+    }));
+
+    it('a bridge route that came after the blackhole (which shadows it) makes ensureBlackhole delete ours, only ours', () => withFixture(async (f) => {
+      for (const [dst, bridgeCidr] of [['10.5.7.0/24', '10.5.7.1/24'], ['fd00:5:7::/64', 'fd00:5:7::1/64']] as const) {
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'added' });
+        await f.bridgeRoute(bridgeCidr);
+        expect(await f.blackholes()).toEqual([dst]);
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'removed', holder: 'weftbhbr' });
+        expect(await f.blackholes()).toEqual([]);
+        // The bridge's route is still there.
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'held', holder: 'weftbhbr' });
+      }
     }));
 
     it('read() returns only what the scope covers: every route via our device, direct routes only with DirectRouting', () => withFixture(async (f, p) => {

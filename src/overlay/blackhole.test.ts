@@ -102,7 +102,34 @@ describe('the reconciler with overlay.ip_blackhole_route', () => {
     await a.stop(new Date(Date.now() + 1000));
   });
 
-  it('a refused blackhole route (a bridge holds the subnet: EEXIST) is logged once and retried; the overlay stays ready', async () => {
+  it('adds none where a bridge holds the subnet, and deletes its own once a bridge comes after it (which it would shadow)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    mem.foreignRoutes = [{ dst: '10.5.1.0/24', dev: 'cni0' }];
+    const a = createOverlayReconciler(options({ resyncIntervalMs: 1000 }));
+    await a.start(new AbortController().signal);
+    a.setLeases(self, []);
+    await a.settled();
+    vi.advanceTimersByTime(1000);
+    await a.settled();
+    expect(mem.blackholes).toEqual([]);
+    expect(a.ready()).toBe(true);
+    expect(a.status().blackhole).toEqual({ dst: '10.5.1.0/24', state: 'held', holder: 'cni0' });
+    // Once while it stays so, not every resync.
+    expect(events('blackhole_route_not_needed')).toMatchObject([{ dst: '10.5.1.0/24', holder: 'cni0' }]);
+    mem.foreignRoutes = [];
+    vi.advanceTimersByTime(1000);
+    await a.settled();
+    expect(mem.blackholes).toEqual(['10.5.1.0/24']);
+    mem.foreignRoutes = [{ dst: '10.5.1.0/24', dev: 'cni0' }];
+    vi.advanceTimersByTime(1000);
+    await a.settled();
+    expect(mem.blackholes).toEqual([]);
+    expect(events('blackhole_route_removed')).toMatchObject([{ dst: '10.5.1.0/24', holder: 'cni0' }]);
+    expect(await a.metrics.metrics()).toMatch(/weft_overlay_ops_applied_total\{kind="blackhole-del"\} 1/);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('a refused blackhole route is logged once and retried; the overlay stays ready', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const a = createOverlayReconciler(options({ resyncIntervalMs: 1000 }));
     await a.start(new AbortController().signal);
@@ -117,7 +144,7 @@ describe('the reconciler with overlay.ip_blackhole_route', () => {
     const failed = events('blackhole_route_failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ code: 'WEFT_E_OVERLAY_NETLINK', dst: '10.5.1.0/24', err: 'Request rejected: EEXIST' });
-    expect(String(failed[0]?.msg)).toMatch(/cni0/);
+    expect(String(failed[0]?.msg)).toMatch(/next resync/);
     expect(await a.metrics.metrics()).toMatch(/weft_overlay_op_failures_total\{kind="blackhole-add"\} 2/);
     mem.blackholeError = undefined;
     vi.advanceTimersByTime(1000);

@@ -1,8 +1,11 @@
 // flanneld's --ip-blackhole-route (main.go; pkg/ip/iface.go AddBlackholeV4Route/AddBlackholeV6Route):
 // a blackhole route for this host's own subnet, so a packet to an address of it that no container
-// holds is dropped here rather than sent out the default route. Where a bridge (cni0) holds the
-// subnet its route is there first and the kernel refuses the blackhole (EEXIST); flanneld logs that
-// and goes on, and so does weft: the overlay stays ready. Like flanneld, never removed.
+// holds is dropped here rather than sent out the default route (Canal: per-pod /32 routes, no
+// bridge). Where a bridge (cni0) holds the subnet its route does that job: flanneld's add fails
+// there with EEXIST every resync, and a bridge made after the blackhole sits behind it and loses
+// all its traffic; weft adds none beside another route and deletes its own once one appears.
+// A refusal is logged and retried; the overlay stays ready (flanneld logs and goes on). Never
+// removed on stop, as flanneld.
 import type { Logger } from '../log.ts';
 import { cidrContains, formatCidr, parseCidr, parseIp } from '../net/index.ts';
 import type { KernelBackend } from './backend.ts';
@@ -11,8 +14,9 @@ import type { OverlayMetrics } from './metrics.ts';
 
 export interface BlackholeStatus {
   dst: string;
-  /** 'installed' (added or found), or 'failed' with the kernel's (or the check's) error; retried each resync. */
-  state: 'installed' | 'failed';
+  /** 'installed' (added or found); 'held' by another route (`holder`), so none; 'failed' with the error, retried each resync. */
+  state: 'installed' | 'held' | 'failed';
+  holder?: string;
   error?: string;
 }
 
@@ -46,7 +50,7 @@ export function createBlackholeKeeper(deps: { network: string; family: Family; l
 
   const fail = (dst: string, code: string, error: string): void => {
     metrics.opFailures.inc({ kind: 'blackhole-add' });
-    const hint = /EEXIST|File exists/.test(error) ? `; another route holds ${dst} (a bridge such as cni0 holding the subnet?): that route wins and the blackhole is not needed there, or set overlay.ip_blackhole_route = false` : '; retrying on the next resync';
+    const hint = /EEXIST|File exists/.test(error) ? `; a route to ${dst} appeared meanwhile (a bridge's?); looking again on the next resync` : '; retrying on the next resync';
     if (current?.state !== 'failed' || current.dst !== dst || current.error !== error) {
       log.warn({ event: 'blackhole_route_failed', code, dst, err: error }, `no blackhole route for this host's subnet${hint}`);
     }
@@ -58,8 +62,18 @@ export function createBlackholeKeeper(deps: { network: string; family: Family; l
       const problem = blackholeProblem(subnet, deps.network, deps.family);
       if (problem !== undefined) return fail(subnet, 'WEFT_E_OVERLAY_CONFIG', problem);
       try {
-        const outcome = await backend.ensureBlackhole(subnet);
-        if (outcome === 'added') {
+        const result = await backend.ensureBlackhole(subnet);
+        if (result.outcome === 'held' || result.outcome === 'removed') {
+          if (result.outcome === 'removed') metrics.opsApplied.inc({ kind: 'blackhole-del' });
+          if (result.outcome === 'removed' || current?.state !== 'held' || current.dst !== subnet || current.holder !== result.holder) {
+            log.info({ event: result.outcome === 'removed' ? 'blackhole_route_removed' : 'blackhole_route_not_needed', dst: subnet, holder: result.holder },
+              `${result.holder} holds this host's subnet: its route drops what no container answers, and a blackhole would shadow it`);
+          }
+          current = { dst: subnet, state: 'held', holder: result.holder };
+          installedOnce = undefined;
+          return;
+        }
+        if (result.outcome === 'added') {
           metrics.opsApplied.inc({ kind: 'blackhole-add' });
           // Added again for the same subnet: someone deleted it since.
           if (installedOnce === subnet) metrics.repairs.inc({ kind: 'blackhole-add' });

@@ -5,7 +5,7 @@
 import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { emptyState, type Observation } from './kernel-state.ts';
-import { applyToKernel, blackholeRefusal, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
+import { applyToKernel, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
 import { formatCidr, parseCidr } from '../net/index.ts';
 
 export interface MemoryBackend extends KernelBackend {
@@ -18,7 +18,9 @@ export interface MemoryBackend extends KernelBackend {
   failKinds: Set<KernelOp['kind']>;
   /** The kernel's main-table blackhole routes (canonical CIDRs); `ensureBlackhole` adds to them. */
   blackholes: string[];
-  /** When set, `ensureBlackhole` adds nothing and fails with this message (a bridge holding the subnet). */
+  /** Routes via links the memory kernel does not model (a bridge's connected route): they hold their prefix beside a blackhole. */
+  foreignRoutes: { dst: string; dev: string }[];
+  /** When set, adding a blackhole route fails with this message (the kernel refusing it). */
   blackholeError: string | undefined;
   /** Simulates a netlink notification. */
   notify(o: Observation): void;
@@ -66,6 +68,7 @@ export function createMemoryBackend(
     underlayName,
     failKinds: new Set(),
     blackholes: [],
+    foreignRoutes: [],
     blackholeError: undefined,
     closed: false,
     async underlay(name: string) {
@@ -79,12 +82,19 @@ export function createMemoryBackend(
     },
     async ensureBlackhole(dst) {
       const cidr = parseCidr(dst);
-      const canonical = cidr === undefined ? undefined : formatCidr(cidr);
-      if (canonical !== undefined && mem.blackholes.includes(canonical)) return 'present';
-      const refusal = mem.blackholeError ?? blackholeRefusal(mem.state, canonical);
-      if (refusal !== undefined) throw new Error(refusal);
-      mem.blackholes.push(canonical!);
-      return 'added';
+      if (cidr === undefined) throw new Error('Request rejected: EINVAL');
+      const canonical = formatCidr(cidr);
+      const holder = [...mem.state.routes, ...mem.foreignRoutes].find((r) => r.dst === canonical)?.dev;
+      const ours = mem.blackholes.includes(canonical);
+      if (holder !== undefined) {
+        if (!ours) return { outcome: 'held', holder };
+        mem.blackholes = mem.blackholes.filter((b) => b !== canonical);
+        return { outcome: 'removed', holder };
+      }
+      if (ours) return { outcome: 'present' };
+      if (mem.blackholeError !== undefined) throw new Error(mem.blackholeError);
+      mem.blackholes.push(canonical);
+      return { outcome: 'added' };
     },
     async outside(ops) {
       return run(ops, false);

@@ -70,15 +70,6 @@ export function kernelRefusal(state: KernelState, op: KernelOp, underlayName: st
   }
 }
 
-/**
- * The error the kernel answers a blackhole route add to `dst` (canonical) with: any route of ours to
- * the same prefix holds it (IPv4 metric 0, IPv6 metric 1024, as the blackhole's), so EEXIST.
- */
-export function blackholeRefusal(state: KernelState, dst: string | undefined): string | undefined {
-  if (dst === undefined) return rejected('EINVAL');
-  return state.routes.some((r) => r.dst === dst) ? rejected('EEXIST') : undefined;
-}
-
 /** What the netlink backend's read shows of `state` through `scope`. */
 export function readScoped(state: KernelState, scope: ReadScope, underlayName: string): KernelState {
   const ours = state.device?.name === scope.device;

@@ -137,14 +137,24 @@ export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefin
 
 const RTN_BLACKHOLE = 6;
 
-/** The destination of a main-table blackhole route of `af` (flannel's `RouteListFiltered` by dst and type), or undefined. */
-export function blackholeDst(m: rt.RouteMessage, af: number): string | undefined {
+/** A main-table route of one family as `ensureBlackhole` sees its prefix: a blackhole, or whatever else holds it. */
+export interface PrefixRoute {
+  dst: string;
+  blackhole: boolean;
+  oif: number | undefined;
+  /** The metric (IPv6 blackholes get 1024; an IPv6 delete without it may take another route to the prefix). */
+  priority: number | undefined;
+}
+
+export function prefixRoute(m: rt.RouteMessage, af: number): PrefixRoute | undefined {
   const { data, attrs } = m;
   const table = attrs.table ?? data.table;
-  if (data.family !== af || table !== RT_TABLE_MAIN || !(data.type === 'BLACKHOLE' || Number(data.type) === RTN_BLACKHOLE)) return undefined;
+  if (data.family !== af || table !== RT_TABLE_MAIN) return undefined;
   const f = families[af === AF_INET6 ? 6 : 4];
   const ip = attrs.dst === undefined ? f.any : f.ip(attrs.dst);
-  return ip === undefined ? undefined : f.net(`${ip}/${data.dstLen ?? 0}`);
+  const dst = ip === undefined ? undefined : f.net(`${ip}/${data.dstLen ?? 0}`);
+  if (dst === undefined) return undefined;
+  return { dst, blackhole: data.type === 'BLACKHOLE' || Number(data.type) === RTN_BLACKHOLE, oif: attrs.oif, priority: attrs.priority };
 }
 
 function isUnicastRoute(type: rt.Route['type']): boolean {
