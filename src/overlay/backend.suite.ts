@@ -275,6 +275,23 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(sortState(await f.backend.read({ ...p.scope, network: '10.6.0.0/16', directRouting: true })).routes).toEqual(sortState({ ...inScope, routes: onDevice }).routes);
     }));
 
+    it("watch() reports routes to our own subnet that are not ours to reconcile (a bridge's, the blackhole) as own-subnet", () => withFixture(async (f, p) => {
+      const seen: Observation[] = [];
+      const unwatch = f.backend.watch(p.scope, (o) => seen.push(o));
+      const ownSubnet = (present: boolean, blackhole: boolean) => (o: Observation) => o.kind === 'own-subnet' && o.present === present && o.blackhole === blackhole;
+      try {
+        expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'added' });
+        await waitForObservation(seen, ownSubnet(true, true), 'blackhole added');
+        await f.bridgeRoute('10.5.1.1/24');
+        await waitForObservation(seen, ownSubnet(true, false), 'bridge route');
+        expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'removed', holder: 'weftbhbr' });
+        await waitForObservation(seen, ownSubnet(false, true), 'blackhole removed');
+        expect(seen.filter((o) => o.kind !== 'own-subnet')).toEqual([]);
+      } finally {
+        unwatch();
+      }
+    }));
+
     it('watch() reports changes made behind its back, within its scope only', () => withFixture(async (f, p) => {
       await ok(f.backend.apply([...p.up, ...p.peer(2), ...p.peer(3)]));
       const seen: Observation[] = [];

@@ -116,16 +116,32 @@ describe('the reconciler with overlay.ip_blackhole_route', () => {
     expect(a.status().blackhole).toEqual({ dst: '10.5.1.0/24', state: 'held', holder: 'cni0' });
     // Once while it stays so, not every resync.
     expect(events('blackhole_route_not_needed')).toMatchObject([{ dst: '10.5.1.0/24', holder: 'cni0' }]);
-    mem.foreignRoutes = [];
+    mem.foreignRoute('10.5.1.0/24', 'cni0', false);
     vi.advanceTimersByTime(1000);
     await a.settled();
     expect(mem.blackholes).toEqual(['10.5.1.0/24']);
-    mem.foreignRoutes = [{ dst: '10.5.1.0/24', dev: 'cni0' }];
+    mem.foreignRoute('10.5.1.0/24', 'cni0', true);
     vi.advanceTimersByTime(1000);
     await a.settled();
     expect(mem.blackholes).toEqual([]);
     expect(events('blackhole_route_removed')).toMatchObject([{ dst: '10.5.1.0/24', holder: 'cni0' }]);
     expect(await a.metrics.metrics()).toMatch(/weft_overlay_ops_applied_total\{kind="blackhole-del"\} 1/);
+    await a.stop(new Date(Date.now() + 1000));
+  });
+
+  it('looks again at once when a bridge takes the subnet or someone deletes the blackhole (netlink), not only on resync', async () => {
+    const a = createOverlayReconciler(options({ notifyDebounceMs: 1 }));
+    await a.start(new AbortController().signal);
+    a.setLeases(self, []);
+    await a.settled();
+    expect(mem.blackholes).toEqual(['10.5.1.0/24']);
+    mem.foreignRoute('10.5.1.0/24', 'cni0', true);
+    await vi.waitFor(() => expect(mem.blackholes).toEqual([]));
+    mem.foreignRoute('10.5.1.0/24', 'cni0', false);
+    await vi.waitFor(() => expect(mem.blackholes).toEqual(['10.5.1.0/24']));
+    // Our own add echoes back as a notification and changes nothing.
+    await a.settled();
+    expect(events('blackhole_route_added')).toHaveLength(2);
     await a.stop(new Date(Date.now() + 1000));
   });
 

@@ -9,7 +9,7 @@ describeKernelBackend('memory', async () => {
   const mem = createMemoryBackend({ index: 2, mtu: underlay.mtu, addresses: [underlay.cidr] }, underlay.name);
   return { backend: mem, underlay, outside: (ops) => mem.outside(ops), blackholes: async () => [...mem.blackholes],
     bridgeRoute: async (cidr) => {
-      mem.foreignRoutes.push({ dst: formatCidr(parseCidr(cidr)!), dev: 'weftbhbr' });
+      mem.foreignRoute(formatCidr(parseCidr(cidr)!), 'weftbhbr', true);
     },
     teardown: async () => mem.close() };
 });

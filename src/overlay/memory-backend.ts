@@ -2,7 +2,7 @@
 // records them, and lets a test break state or fail ops the way a real kernel would. It runs the
 // shared backend suite (backend.suite.ts) beside the netlink backend; where they disagreed, this
 // file was made to answer as the kernel does (errors per op, scope filtering, echoes on watch).
-import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import type { ApplyResult, BlackholeOutcome, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { emptyState, type Observation } from './kernel-state.ts';
 import { applyToKernel, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
@@ -20,6 +20,8 @@ export interface MemoryBackend extends KernelBackend {
   blackholes: string[];
   /** Routes via links the memory kernel does not model (a bridge's connected route): they hold their prefix beside a blackhole. */
   foreignRoutes: { dst: string; dev: string }[];
+  /** Adds or removes a foreign route (with its notification). */
+  foreignRoute(dst: string, dev: string, present: boolean): void;
   /** When set, adding a blackhole route fails with this message (the kernel refusing it). */
   blackholeError: string | undefined;
   /** Simulates a netlink notification. */
@@ -61,6 +63,30 @@ export function createMemoryBackend(
     return result;
   }
 
+  function blackholeStep(dst: string): BlackholeOutcome {
+    const cidr = parseCidr(dst);
+    if (cidr === undefined) throw new Error('Request rejected: EINVAL');
+    const canonical = formatCidr(cidr);
+    const holder = [...mem.state.routes, ...mem.foreignRoutes].find((r) => r.dst === canonical)?.dev;
+    const ours = mem.blackholes.includes(canonical);
+    if (holder !== undefined) {
+      if (!ours) return { outcome: 'held', holder };
+      mem.blackholes = mem.blackholes.filter((b) => b !== canonical);
+      return { outcome: 'removed', holder };
+    }
+    if (ours) return { outcome: 'present' };
+    if (mem.blackholeError !== undefined) throw new Error(mem.blackholeError);
+    mem.blackholes.push(canonical);
+    return { outcome: 'added' };
+  }
+
+  // As the kernel's notifications: a route to a watcher's own subnet that is not its own came or went.
+  function ownSubnetChanged(dst: string, present: boolean, blackhole: boolean): void {
+    for (const l of [...listeners]) {
+      if (l.scope.ownSubnet === dst) queueMicrotask(() => listeners.has(l) && l.onChange({ kind: 'own-subnet', present, blackhole }));
+    }
+  }
+
   const mem: MemoryBackend = {
     state: emptyState(),
     applied: [],
@@ -81,21 +107,15 @@ export function createMemoryBackend(
       return run(ops, true);
     },
     async ensureBlackhole(dst) {
-      const cidr = parseCidr(dst);
-      if (cidr === undefined) throw new Error('Request rejected: EINVAL');
-      const canonical = formatCidr(cidr);
-      const holder = [...mem.state.routes, ...mem.foreignRoutes].find((r) => r.dst === canonical)?.dev;
-      const ours = mem.blackholes.includes(canonical);
-      if (holder !== undefined) {
-        if (!ours) return { outcome: 'held', holder };
-        mem.blackholes = mem.blackholes.filter((b) => b !== canonical);
-        return { outcome: 'removed', holder };
-      }
-      if (ours) return { outcome: 'present' };
-      if (mem.blackholeError !== undefined) throw new Error(mem.blackholeError);
-      mem.blackholes.push(canonical);
-      return { outcome: 'added' };
+      const result = blackholeStep(dst);
+      if (result.outcome === 'added' || result.outcome === 'removed') ownSubnetChanged(formatCidr(parseCidr(dst)!), result.outcome === 'added', true);
+      return result;
     },
+    foreignRoute(dst, dev, present) {
+      mem.foreignRoutes = present ? [...mem.foreignRoutes, { dst, dev }] : mem.foreignRoutes.filter((r) => r.dst !== dst || r.dev !== dev);
+      ownSubnetChanged(dst, present, false);
+    },
+
     async outside(ops) {
       return run(ops, false);
     },

@@ -100,6 +100,11 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
     }
     case 'route': {
       const route = routeEntry(m, devName, scope.family);
+      if (route === undefined || !isOwnedRoute(scope, route)) {
+        // A bridge taking our subnet, or our blackhole going: the blackhole check looks again.
+        const prefix = prefixRoute(m, familyOf(scope));
+        if (prefix?.dst === scope.ownSubnet) return { kind: 'own-subnet', present, blackhole: prefix.blackhole };
+      }
       // Ours, or any route into the cluster network: one of ours may have been moved to another device.
       if (route === undefined || !(isOwnedRoute(scope, route) || inClusterNetwork(scope, route.dst))) return undefined;
       return { kind: 'route', present, route };

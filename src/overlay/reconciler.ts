@@ -263,16 +263,26 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     watchedKey = key;
     model = undefined;
     unwatch = backend.watch(scope, (observation) => {
+      if (observation.kind === 'own-subnet') {
+        // A bridge took or left our subnet, or our blackhole went: check it again (our own add is an echo).
+        if (blackhole === undefined || (observation.present && observation.blackhole)) return;
+        blackholeFor = undefined;
+        return soon(observation.kind);
+      }
       // Echoes of our own changes agree with the model and cost nothing.
       if (model !== undefined && agrees(model, observation)) return;
       if (model !== undefined) log.debug({ event: 'kernel_changed', observation });
       model = undefined;
-      if (debounce !== undefined || stopped) return;
-      debounce = setTimeout(() => {
-        debounce = undefined;
-        trigger(`netlink:${observation.kind}`);
-      }, debounceMs);
+      soon(observation.kind);
     });
+  }
+
+  function soon(kind: string): void {
+    if (debounce !== undefined || stopped) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      trigger(`netlink:${kind}`);
+    }, debounceMs);
   }
 
   // Each refused lease is logged and counted once while it stays refused; a flood logs a sample.

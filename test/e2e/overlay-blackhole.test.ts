@@ -2,14 +2,17 @@
 // 2 with --ip-blackhole-route=false; no bridges at first (Canal's case). A packet to an unused
 // address of host 1's subnet is dropped there instead of leaving by the default route; host 2's
 // goes out by its default route. The route comes back after a hand deletes it, stays across a
-// restart, and yields to a bridge that takes the subnet later (the kernel would put it behind ours).
+// restart, and yields to a bridge that takes the subnet later (the kernel would put it behind ours);
+// both at the kernel's notification: the resync interval (60 s) is longer than the test waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from '../../src/admin/client.ts';
 import { startCluster, type WeftCluster } from '../harness/cluster.ts';
 import { leftovers } from '../harness/netns.ts';
 import { waitFor } from './overlay-cluster.ts';
 
-const RESYNC_MS = 2_000;
+const RESYNC_MS = 60_000;
+/** Budget for a change noticed through netlink (debounce 50 ms + one pass), with room for a loaded machine. */
+const NOTICED_MS = 5_000;
 let cluster: WeftCluster;
 let prefix = '';
 let own = '';
@@ -62,11 +65,11 @@ describe('--ip-blackhole-route on weft daemon', () => {
     expect((await overlayStatus(2)).blackhole).toBeUndefined();
   });
 
-  it('puts a deleted blackhole route back within one resync interval', async () => {
+  it('puts a deleted blackhole route back at once', async () => {
     const del = await cluster.bed.exec(ns(1), 'ip', ['route', 'del', 'blackhole', own]);
     expect(del.code, del.stderr).toBe(0);
     expect(await blackholes(1)).toEqual([]);
-    await waitFor(async () => (await blackholes(1)).length === 1, RESYNC_MS * 2 + 500, 'blackhole route back');
+    await waitFor(async () => (await blackholes(1)).length === 1, NOTICED_MS, 'blackhole route back');
     expect(await blackholes(1)).toEqual([`blackhole ${own}`]);
   });
 
@@ -80,7 +83,7 @@ describe('--ip-blackhole-route on weft daemon', () => {
 
   it('deletes its blackhole route once a bridge takes the subnet, so the bridge gets its traffic', async () => {
     await cluster.wireHost(cluster.bed.host(1), own);
-    await waitFor(async () => (await blackholes(1)).length === 0, RESYNC_MS * 2 + 500, 'blackhole route gone');
+    await waitFor(async () => (await blackholes(1)).length === 0, NOTICED_MS, 'blackhole route gone');
     expect((await routeGet(1, unused(own))).stdout).toMatch(/dev weftbr0/);
     expect(await overlayStatus(1)).toMatchObject({ blackhole: { dst: own, state: 'held', holder: 'weftbr0' } });
     expect(cluster.hosts[0]!.log).toMatch(/"event":"blackhole_route_removed"/);
