@@ -351,17 +351,18 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
       if (repair) metrics.repairs.inc({ kind }, n);
     }
     for (const f of result.failures) metrics.opFailures.inc({ kind: f.op.kind });
-    // iptables on start, on resync and when our subnet moves (the masq rules name it).
-    if (why === 'resync' || why === 'start' || rulesFor !== self.subnet) {
-      await rules.ensure(self.subnet);
-      rulesFor = self.subnet;
-    }
-    // The blackhole route likewise (flanneld re-adds it every --iptables-resync); a refusal is logged, not fatal.
+    // The blackhole route on start, on resync, when our subnet moves or a route to it came or went (flanneld:
+    // every --iptables-resync); before iptables, which may fail the pass; a refusal is logged, not fatal.
     if (blackhole !== undefined && (why === 'resync' || why === 'start' || blackholeFor !== self.subnet)) {
       await blackhole.ensure(backend, self.subnet);
       blackholeFor = self.subnet;
       const state = blackhole.status();
       if (state !== undefined) status.blackhole = state;
+    }
+    // iptables on start, on resync and when our subnet moves (the masq rules name it).
+    if (why === 'resync' || why === 'start' || rulesFor !== self.subnet) {
+      await rules.ensure(self.subnet);
+      rulesFor = self.subnet;
     }
     const ms = performance.now() - t0;
     metrics.reconciles.inc({ trigger: why.split(':')[0] ?? why });
