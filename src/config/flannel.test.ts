@@ -70,6 +70,10 @@ describe('flanneld flags and FLANNELD_* variables set weft keys', () => {
     ['FLANNELD_IPTABLES_RESYNC', [], { FLANNELD_IPTABLES_RESYNC: '60' }, 'overlay.resync_interval', 60_000],
     ['--iptables-forward-rules=false', ['--iptables-forward-rules=false'], {}, 'overlay.iptables_forward_rules', false],
     ['FLANNELD_IPTABLES_FORWARD_RULES', [], { FLANNELD_IPTABLES_FORWARD_RULES: 'false' }, 'overlay.iptables_forward_rules', false],
+    ['--ip-blackhole-route', ['--ip-blackhole-route'], {}, 'overlay.ip_blackhole_route', true],
+    ['--ip-blackhole-route=false', ['--ip-blackhole-route=false'], {}, 'overlay.ip_blackhole_route', false],
+    ['FLANNELD_IP_BLACKHOLE_ROUTE=true', [], { FLANNELD_IP_BLACKHOLE_ROUTE: 'true' }, 'overlay.ip_blackhole_route', true],
+    ['no --ip-blackhole-route: off, as flanneld', [], {}, 'overlay.ip_blackhole_route', false],
     ['--healthz-port (ip 0.0.0.0 by default)', ['--healthz-port', '8471'], {}, 'admin.listen', '0.0.0.0:8471'],
     ['--healthz-ip then --healthz-port', ['--healthz-ip', '127.0.0.1', '--healthz-port=8471'], {}, 'admin.listen', '127.0.0.1:8471'],
     ['--healthz-port then --healthz-ip', ['--healthz-port=8471', '--healthz-ip', '127.0.0.1'], {}, 'admin.listen', '127.0.0.1:8471'],
@@ -116,6 +120,7 @@ describe('flanneld flags weft refuses or accepts without effect', () => {
     [['--healthz-port', '70000'], {}, '--healthz-port', /not a port/],
     [['-v', 'loud'], {}, '--v', /not a klog verbosity/],
     [['--ip-masq-fully-random-disable=maybe'], {}, '--ip-masq-fully-random-disable', /expected true or false/],
+    [['--ip-blackhole-route=maybe'], {}, '--ip-blackhole-route', /overlay.ip_blackhole_route/],
     [['--subnet-dir', '/run/flannel/networks'], {}, '--subnet-dir', /older flanneld releases/],
     [['-etcd-endpoint', 'http://10.0.0.1:2379'], {}, '--etcd-endpoint', /older flanneld releases.*use --etcd-endpoints/],
     [['--no-fast-proxy'], {}, '--no-fast-proxy', /older flanneld releases/],
@@ -129,7 +134,6 @@ describe('flanneld flags weft refuses or accepts without effect', () => {
 
   it.each<[string[], Record<string, string>, string, RegExp]>([
     [['--subnet-lease-renew-margin', '60'], {}, '--subnet-lease-renew-margin', /alive continuously/],
-    [['--ip-blackhole-route'], {}, '--ip-blackhole-route', /no blackhole route/],
     [['--vmodule', 'main=3'], {}, '--vmodule', /no effect/],
     [['--log_backtrace_at=main.go:100'], {}, '--log_backtrace_at', /no effect/],
     [['--kube-subnet-mgr=false'], {}, '--kube-subnet-mgr', /flanneld's default given/],

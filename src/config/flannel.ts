@@ -88,12 +88,7 @@ export const flannelFlags: Readonly<Record<string, FlannelFlag>> = {
     },
   },
   'iptables-forward-rules': { kind: 'same', path: 'overlay.iptables_forward_rules' },
-  'ip-blackhole-route': {
-    kind: 'accepted',
-    switch: true,
-    check: (text) => (goBool(text) === undefined ? `expected true or false, got "${text}"` : undefined),
-    note: "weft adds no blackhole route for this host's subnet (not implemented); where a bridge (cni0, docker0) holds the subnet, flanneld's cannot be added either (the kernel answers 'File exists')",
-  },
+  'ip-blackhole-route': { kind: 'same', path: 'overlay.ip_blackhole_route' },
   v: {
     kind: 'alias',
     path: 'log.level',

@@ -56,6 +56,7 @@ export const schema = {
     ip_masq_cleanup: boolean(false, 'Remove the WEFT-* ip-masq and forward chains on clean shutdown (flannel never does: containers keep talking across a restart).'),
     ip_masq_random_fully: boolean(true, 'MASQUERADE with --random-fully where iptables has it (≥ 1.6.2), as flanneld; false: flanneld --ip-masq-fully-random-disable.'),
     iptables_forward_rules: boolean(true, 'Accept forwarding to and from the cluster network in FORWARD (flannel --iptables-forward-rules; Docker sets its policy to DROP).', { flag: 'iptables-forward-rules' }),
+    ip_blackhole_route: boolean(false, "Keep a blackhole route for this host's own subnet, so traffic to an unused address of it is dropped, not sent out the default route (flanneld --ip-blackhole-route; for hosts where no bridge holds the subnet).", { flag: 'ip-blackhole-route' }),
   },
   dns: {
     enabled: boolean(false, 'Serve container and service names from etcd.'),

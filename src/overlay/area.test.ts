@@ -29,7 +29,7 @@ async function run(network: Partial<OverlayView['network']>, overlay: Partial<Co
   await area.start(new AbortController().signal);
   for (let i = 0; i < 100 && !area.ready(); i++) await area.settled().then(() => new Promise((r) => setImmediate(r)));
   await area.stop(new Date(Date.now() + 1000));
-  return mem.state.device;
+  return mem;
 }
 
 describe('overlay area: the network config as flannel reads it', () => {
@@ -38,11 +38,16 @@ describe('overlay area: the network config as flannel reads it', () => {
     ['no Backend.MTU: the underlay interface (9000) minus 50', {}, {}, 8950],
     ['overlay.mtu is the device MTU as is', { mtu: 1500 }, { mtu: 1400 }, 1400],
   ])('%s', async (_, network, overlay, mtu) => {
-    expect((await run(network, overlay))?.mtu).toBe(mtu);
+    expect((await run(network, overlay)).state.device?.mtu).toBe(mtu);
   });
 
   it('turns GBP and learning on where the network config says so', async () => {
-    expect(await run({ gbp: true, learning: true })).toMatchObject({ gbp: true, learning: true });
-    expect(await run({})).toMatchObject({ gbp: false, learning: false });
+    expect((await run({ gbp: true, learning: true })).state.device).toMatchObject({ gbp: true, learning: true });
+    expect((await run({})).state.device).toMatchObject({ gbp: false, learning: false });
+  });
+
+  it('adds a blackhole route for the own subnet with overlay.ip_blackhole_route (flanneld --ip-blackhole-route), none by default', async () => {
+    expect((await run({}, { ip_blackhole_route: true })).blackholes).toEqual(['10.5.1.0/24']);
+    expect((await run({})).blackholes).toEqual([]);
   });
 });

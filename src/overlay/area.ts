@@ -116,6 +116,7 @@ export function createOverlayArea(deps: OverlayDeps): OverlayArea {
         ipMasqCleanup: config.overlay.ip_masq_cleanup,
         forwardRules: config.overlay.iptables_forward_rules,
         masqRandomFully: config.overlay.ip_masq_random_fully,
+        blackholeRoute: config.overlay.ip_blackhole_route,
         vtepMAC: view.self.vtepMAC,
         logger: deps.logger ?? silentLogger,
         ...(deps.backend === undefined ? {} : { backend: deps.backend }),

@@ -11,6 +11,10 @@ export interface BackendFixture {
   underlay: { name: string; cidr: string; mtu: number };
   /** Changes the kernel behind the backend's back (another process, an operator). */
   outside(ops: readonly KernelOp[]): Promise<ApplyResult>;
+  /** The main-table blackhole routes of both families, as the kernel lists them (`ip route show type blackhole`). */
+  blackholes(): Promise<string[]>;
+  /** Gives the bridge `weftbhbr` (not ours) the first address of `cidr`: the kernel appends its connected route, even behind a blackhole. */
+  bridgeRoute(cidr: string): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -214,6 +218,39 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(r.applied).toEqual({ 'fdb-set': 1, 'neigh-set': 1 });
     }));
 
+    it('ensureBlackhole adds a blackhole route once per prefix, IPv4 and IPv6; read() never shows it', () => withFixture(async (f, p) => {
+      await ok(f.backend.apply(p.up));
+      expect(await f.blackholes()).toEqual([]);
+      expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'added' });
+      expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'present' });
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toEqual({ outcome: 'added' });
+      expect(await f.backend.ensureBlackhole('fd00:5:1::/64')).toEqual({ outcome: 'present' });
+      expect((await f.blackholes()).sort()).toEqual([OWN, 'fd00:5:1::/64']);
+      expect(await f.backend.read(p.scope)).toMatchObject({ routes: [] });
+    }));
+
+    it('ensureBlackhole adds none beside a route holding the prefix; a route replace takes a blackhole\'s place', () => withFixture(async (f, p) => {
+      await ok(f.backend.apply([...p.up, ...p.peer(2)]));
+      expect(await f.backend.ensureBlackhole(route(2).dst)).toEqual({ outcome: 'held', holder: DEV });
+      expect(await f.blackholes()).toEqual([]);
+      expect(await f.backend.ensureBlackhole(route(3).dst)).toEqual({ outcome: 'added' });
+      await ok(f.backend.apply(p.peer(3)));
+      expect(await f.blackholes()).toEqual([]);
+      expect(sortState(await f.backend.read(p.scope)).routes).toEqual([route(2), route(3)]);
+    }));
+
+    it('a bridge route that came after the blackhole (which shadows it) makes ensureBlackhole delete ours, only ours', () => withFixture(async (f) => {
+      for (const [dst, bridgeCidr] of [['10.5.7.0/24', '10.5.7.1/24'], ['fd00:5:7::/64', 'fd00:5:7::1/64']] as const) {
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'added' });
+        await f.bridgeRoute(bridgeCidr);
+        expect(await f.blackholes()).toEqual([dst]);
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'removed', holder: 'weftbhbr' });
+        expect(await f.blackholes()).toEqual([]);
+        // The bridge's route is still there.
+        expect(await f.backend.ensureBlackhole(dst)).toEqual({ outcome: 'held', holder: 'weftbhbr' });
+      }
+    }));
+
     it('read() returns only what the scope covers: every route via our device, direct routes only with DirectRouting', () => withFixture(async (f, p) => {
       await ok(f.backend.apply([...p.up, ...p.peer(2)]));
       // Strays via our device (outside the network, into the own subnet) are read, so diff removes them.
@@ -236,6 +273,23 @@ export function describeKernelBackend(name: string, create: () => Promise<Backen
       expect(await f.backend.read({ ...p.scope, device: 'weft.2' })).toEqual({ device: undefined, routes: [], neighbours: [], fdb: [] });
       // Another network: the routes via our device still, the direct one no longer.
       expect(sortState(await f.backend.read({ ...p.scope, network: '10.6.0.0/16', directRouting: true })).routes).toEqual(sortState({ ...inScope, routes: onDevice }).routes);
+    }));
+
+    it("watch() reports routes to our own subnet that are not ours to reconcile (a bridge's, the blackhole) as own-subnet", () => withFixture(async (f, p) => {
+      const seen: Observation[] = [];
+      const unwatch = f.backend.watch(p.scope, (o) => seen.push(o));
+      const ownSubnet = (present: boolean, blackhole: boolean) => (o: Observation) => o.kind === 'own-subnet' && o.present === present && o.blackhole === blackhole;
+      try {
+        expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'added' });
+        await waitForObservation(seen, ownSubnet(true, true), 'blackhole added');
+        await f.bridgeRoute('10.5.1.1/24');
+        await waitForObservation(seen, ownSubnet(true, false), 'bridge route');
+        expect(await f.backend.ensureBlackhole(OWN)).toEqual({ outcome: 'removed', holder: 'weftbhbr' });
+        await waitForObservation(seen, ownSubnet(false, true), 'blackhole removed');
+        expect(seen.filter((o) => o.kind !== 'own-subnet')).toEqual([]);
+      } finally {
+        unwatch();
+      }
     }));
 
     it('watch() reports changes made behind its back, within its scope only', () => withFixture(async (f, p) => {

@@ -38,10 +38,23 @@ export interface ApplyResult {
   failures: ApplyFailure[];
 }
 
+export type BlackholeOutcome =
+  | { outcome: 'added' | 'present' }
+  /** `holder`: the other route's device (or its type, for a route without one). */
+  | { outcome: 'held' | 'removed'; holder: string };
+
 export interface KernelBackend {
   underlay(name: string): Promise<UnderlayInfo | undefined>;
   read(scope: ReadScope): Promise<KernelState>;
   apply(ops: readonly KernelOp[]): Promise<ApplyResult>;
+  /**
+   * flannel's `ip.AddBlackholeV4Route`/`AddBlackholeV6Route` (`--ip-blackhole-route`), plus one
+   * rule of weft's: a main-table blackhole route to `dst` (a CIDR of either family, no device),
+   * added unless one is there. Where another main-table route holds the prefix (a bridge's) none is
+   * added ('held'), and one already there is deleted ('removed'): the kernel appends a bridge's
+   * route behind an older blackhole, which would then drop every packet to the bridge. A refusal is thrown.
+   */
+  ensureBlackhole(dst: string): Promise<BlackholeOutcome>;
   /** Reports kernel notifications about objects `scope` covers (decoded); returns unsubscribe. */
   watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void;
   close(): void;

@@ -167,6 +167,8 @@ export type Observation =
   | { kind: 'fdb'; present: boolean; fdb: FdbEntry }
   | { kind: 'link'; present: boolean; name: string; mtu: number; mac: string; up: boolean }
   | { kind: 'address'; present: boolean; cidr: string }
+  /** A main-table route to our own subnet that is not ours to reconcile (a bridge's, or the blackhole of blackhole.ts). */
+  | { kind: 'own-subnet'; present: boolean; blackhole: boolean }
   /** Notifications were lost (socket overrun) or could not be decoded: anything may have changed. */
   | { kind: 'unknown' };
 
@@ -203,6 +205,9 @@ export function agrees(model: KernelState, o: Observation): boolean {
       const has = model.device?.addresses.includes(o.cidr) ?? false;
       return o.present === has;
     }
+    case 'own-subnet':
+      // Not in the model: only the blackhole check (reconciler.ts) looks at it.
+      return true;
     case 'unknown':
       return false;
   }

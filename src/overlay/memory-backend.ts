@@ -2,10 +2,11 @@
 // records them, and lets a test break state or fail ops the way a real kernel would. It runs the
 // shared backend suite (backend.suite.ts) beside the netlink backend; where they disagreed, this
 // file was made to answer as the kernel does (errors per op, scope filtering, echoes on watch).
-import type { ApplyResult, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
+import type { ApplyResult, BlackholeOutcome, KernelBackend, ReadScope, UnderlayInfo } from './backend.ts';
 import type { KernelOp, KernelState } from './kernel-state.ts';
 import { emptyState, type Observation } from './kernel-state.ts';
 import { applyToKernel, kernelRefusal, observationsOf, readScoped } from './memory-kernel.ts';
+import { formatCidr, parseCidr } from '../net/index.ts';
 
 export interface MemoryBackend extends KernelBackend {
   state: KernelState;
@@ -15,6 +16,14 @@ export interface MemoryBackend extends KernelBackend {
   underlayName: string;
   /** Ops of these kinds fail (once each call to apply). */
   failKinds: Set<KernelOp['kind']>;
+  /** The kernel's main-table blackhole routes (canonical CIDRs); `ensureBlackhole` adds to them. */
+  blackholes: string[];
+  /** Routes via links the memory kernel does not model (a bridge's connected route): they hold their prefix beside a blackhole. */
+  foreignRoutes: { dst: string; dev: string }[];
+  /** Adds or removes a foreign route (with its notification). */
+  foreignRoute(dst: string, dev: string, present: boolean): void;
+  /** When set, adding a blackhole route fails with this message (the kernel refusing it). */
+  blackholeError: string | undefined;
   /** Simulates a netlink notification. */
   notify(o: Observation): void;
   /** Applies ops as another process would: changes and notifies, records nothing in `applied`. */
@@ -38,6 +47,8 @@ export function createMemoryBackend(
       }
       const before = mem.state;
       mem.state = applyToKernel(mem.state, op);
+      // A route replace takes the blackhole's place (same prefix, same metric), as in the kernel.
+      if (op.kind === 'route-set') mem.blackholes = mem.blackholes.filter((b) => b !== op.route.dst);
       if (op.kind === 'link-set' && op.up === false) {
         // The kernel flushes the IPv4 routes and the neighbours of a device that goes down.
         mem.state = { ...mem.state, routes: mem.state.routes.filter((r) => r.dev !== op.name), neighbours: [] };
@@ -52,12 +63,39 @@ export function createMemoryBackend(
     return result;
   }
 
+  function blackholeStep(dst: string): BlackholeOutcome {
+    const cidr = parseCidr(dst);
+    if (cidr === undefined) throw new Error('Request rejected: EINVAL');
+    const canonical = formatCidr(cidr);
+    const holder = [...mem.state.routes, ...mem.foreignRoutes].find((r) => r.dst === canonical)?.dev;
+    const ours = mem.blackholes.includes(canonical);
+    if (holder !== undefined) {
+      if (!ours) return { outcome: 'held', holder };
+      mem.blackholes = mem.blackholes.filter((b) => b !== canonical);
+      return { outcome: 'removed', holder };
+    }
+    if (ours) return { outcome: 'present' };
+    if (mem.blackholeError !== undefined) throw new Error(mem.blackholeError);
+    mem.blackholes.push(canonical);
+    return { outcome: 'added' };
+  }
+
+  // As the kernel's notifications: a route to a watcher's own subnet that is not its own came or went.
+  function ownSubnetChanged(dst: string, present: boolean, blackhole: boolean): void {
+    for (const l of [...listeners]) {
+      if (l.scope.ownSubnet === dst) queueMicrotask(() => listeners.has(l) && l.onChange({ kind: 'own-subnet', present, blackhole }));
+    }
+  }
+
   const mem: MemoryBackend = {
     state: emptyState(),
     applied: [],
     underlayInfo,
     underlayName,
     failKinds: new Set(),
+    blackholes: [],
+    foreignRoutes: [],
+    blackholeError: undefined,
     closed: false,
     async underlay(name: string) {
       return name === mem.underlayName ? mem.underlayInfo : undefined;
@@ -68,6 +106,16 @@ export function createMemoryBackend(
     async apply(ops) {
       return run(ops, true);
     },
+    async ensureBlackhole(dst) {
+      const result = blackholeStep(dst);
+      if (result.outcome === 'added' || result.outcome === 'removed') ownSubnetChanged(formatCidr(parseCidr(dst)!), result.outcome === 'added', true);
+      return result;
+    },
+    foreignRoute(dst, dev, present) {
+      mem.foreignRoutes = present ? [...mem.foreignRoutes, { dst, dev }] : mem.foreignRoutes.filter((r) => r.dst !== dst || r.dev !== dev);
+      ownSubnetChanged(dst, present, false);
+    },
+
     async outside(ops) {
       return run(ops, false);
     },

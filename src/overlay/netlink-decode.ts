@@ -100,6 +100,11 @@ function decodeObservation(type: number, data: Buffer, scope: ReadScope, names: 
     }
     case 'route': {
       const route = routeEntry(m, devName, scope.family);
+      if (route === undefined || !isOwnedRoute(scope, route)) {
+        // A bridge taking our subnet, or our blackhole going: the blackhole check looks again.
+        const prefix = prefixRoute(m, familyOf(scope));
+        if (prefix?.dst === scope.ownSubnet) return { kind: 'own-subnet', present, blackhole: prefix.blackhole };
+      }
       // Ours, or any route into the cluster network: one of ours may have been moved to another device.
       if (route === undefined || !(isOwnedRoute(scope, route) || inClusterNetwork(scope, route.dst))) return undefined;
       return { kind: 'route', present, route };
@@ -133,6 +138,28 @@ export function routeEntry(m: rt.RouteMessage, devName: (index: number | undefin
   const gateway = attrs.gateway === undefined ? '' : (f.ip(attrs.gateway) ?? '');
   const onlink = ((data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0;
   return { dst, gateway, dev: devName(attrs.oif), onlink };
+}
+
+const RTN_BLACKHOLE = 6;
+
+/** A main-table route of one family as `ensureBlackhole` sees its prefix: a blackhole, or whatever else holds it. */
+export interface PrefixRoute {
+  dst: string;
+  blackhole: boolean;
+  oif: number | undefined;
+  /** The metric (IPv6 blackholes get 1024; an IPv6 delete without it may take another route to the prefix). */
+  priority: number | undefined;
+}
+
+export function prefixRoute(m: rt.RouteMessage, af: number): PrefixRoute | undefined {
+  const { data, attrs } = m;
+  const table = attrs.table ?? data.table;
+  if (data.family !== af || table !== RT_TABLE_MAIN) return undefined;
+  const f = families[af === AF_INET6 ? 6 : 4];
+  const ip = attrs.dst === undefined ? f.any : f.ip(attrs.dst);
+  const dst = ip === undefined ? undefined : f.net(`${ip}/${data.dstLen ?? 0}`);
+  if (dst === undefined) return undefined;
+  return { dst, blackhole: data.type === 'BLACKHOLE' || Number(data.type) === RTN_BLACKHOLE, oif: attrs.oif, priority: attrs.priority };
 }
 
 function isUnicastRoute(type: rt.Route['type']): boolean {

@@ -3,11 +3,11 @@
 // changes pipelined within each phase of `opPhase` with a bounded window, so N peers cost about
 // N/window round trips, not 3N; a second socket joins the multicast groups for notifications.
 import { AttrStream, FlagsNew, Protocol, createNetlink, createRtNetlink, ifla, rt, type NetlinkSocket, type RtNetlinkSocket, type StreamData } from 'netlink';
-import { isOwnedRoute, type ApplyFailure, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
+import { isOwnedRoute, type ApplyFailure, type BlackholeOutcome, type ApplyResult, type KernelBackend, type ReadScope, type UnderlayInfo } from './backend.ts';
 import type { FdbEntry, KernelOp, KernelState, NeighEntry, Observation, RouteEntry, VxlanDevice } from './kernel-state.ts';
 import { opPhase } from './kernel-state.ts';
-import { bytesToMac, ip4ToBytes, ip6ToBytes, macToBytes, parseCidr4, parseCidr6, parseIfAddr4, parseIp4, parseIp6 } from '../net/index.ts';
-import { AF_BRIDGE, AF_INET, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, bytesToIp, familyOf, isLinkLocal6, linkView, observe, routeEntry, type LinkView } from './netlink-decode.ts';
+import { bytesToMac, formatCidr, ip4ToBytes, ip6ToBytes, macToBytes, parseCidr, parseCidr4, parseCidr6, parseIfAddr4, parseIp4, parseIp6 } from '../net/index.ts';
+import { AF_BRIDGE, AF_INET, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RTNH_F_ONLINK, bytesToIp, familyOf, isLinkLocal6, linkView, observe, prefixRoute, routeEntry, type LinkView } from './netlink-decode.ts';
 import { WeftError } from '../errors.ts';
 
 /** Requests in flight at once: each ACK costs ~1 KiB of the socket's receive buffer (truesize). */
@@ -164,6 +164,30 @@ export function createNetlinkBackend(options: NetlinkBackendOptions = {}): Kerne
         i = j;
       }
       return result;
+    },
+
+    async ensureBlackhole(dst: string): Promise<BlackholeOutcome> {
+      const d = routeDst(dst);
+      const canonical = formatCidr(parseCidr(dst)!);
+      const same = (await nl.getRoutes({ family: d.family }, undefined, opts)).flatMap((m) => {
+        const r = prefixRoute(m, d.family);
+        return r?.dst === canonical ? [r] : [];
+      });
+      const ours = same.find((r) => r.blackhole);
+      const other = same.find((r) => !r.blackhole);
+      // As flannel's netlink.Route{Dst, Type: RTN_BLACKHOLE}: main table, no device, protocol boot.
+      const message: rt.Route = { family: d.family, dstLen: d.prefixLen, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT, scope: 'UNIVERSE', type: 'BLACKHOLE' };
+      if (other !== undefined) {
+        const holder = other.oif === undefined ? 'a route without a device' : ((await links()).find((l) => l.index === other.oif)?.name ?? `#${other.oif}`);
+        if (ours === undefined) return { outcome: 'held', holder };
+        // The metric keeps an IPv6 delete off the other route (without it the kernel takes the first match).
+        await nl.delRoute({ ...message, scope: 'NOWHERE' }, { dst: d.bytes, ...(ours.priority === undefined ? {} : { priority: ours.priority }) }, opts);
+        return { outcome: 'removed', holder };
+      }
+      if (ours !== undefined) return { outcome: 'present' };
+      // Create, exclusive, as flannel's netlink.RouteAdd: a route that appeared since the dump makes it EEXIST.
+      await nl.newRoute(message, { dst: d.bytes }, { ...opts, flags: FlagsNew.CREATE | FlagsNew.EXCL });
+      return { outcome: 'added' };
     },
 
     watch(scope: ReadScope, onChange: (observation: Observation) => void): () => void {

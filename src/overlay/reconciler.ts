@@ -24,6 +24,7 @@ import { partitionPeers, type PeerLimits } from './peer-filter.ts';
 import { RejectionTracker, type RejectionSummary } from './rejections.ts';
 import { loadOrCreateVtepMac } from './vtep-mac.ts';
 import { defaultDeviceName, flannelDeviceName } from './adopt.ts';
+import { createBlackholeKeeper, type BlackholeStatus } from './blackhole.ts';
 
 /** The Linux VXLAN default port, used when the network config says 0 (as flannel does). */
 const KERNEL_VXLAN_PORT = 8472;
@@ -74,6 +75,8 @@ export interface OverlayOptions {
   forwardRules?: boolean;
   /** Config `overlay.ip_masq_random_fully`: false leaves --random-fully off MASQUERADE (default true). */
   masqRandomFully?: boolean;
+  /** Config `overlay.ip_blackhole_route` (flanneld --ip-blackhole-route): a blackhole route for the own subnet (blackhole.ts). */
+  blackholeRoute?: boolean;
   /** Use this VTEP MAC instead of the persisted one. */
   vtepMAC?: string;
   /** Seed for the first derived VTEP MAC; default /etc/machine-id. */
@@ -99,6 +102,8 @@ export interface OverlayStatus {
   rejected: RejectionSummary;
   /** The routes of the last pass (at most statusRouteLimit; `peers` counts them all) and whether the kernel took them. */
   routes: OverlayRouteStatus[];
+  /** With `overlay.ip_blackhole_route`: the own subnet's blackhole route. */
+  blackhole?: BlackholeStatus;
 }
 
 export interface OverlayRouteStatus {
@@ -165,6 +170,8 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     ipMasq: options.ipMasq, forwardRules: options.forwardRules ?? true, randomFully: options.masqRandomFully ?? true,
     run: options.iptables ?? runIptables, log, ...(family === 6 ? { family } : {}),
   });
+  const blackhole = options.blackholeRoute === true ? createBlackholeKeeper({ network: options.network, family, log, metrics }) : undefined;
+  let blackholeFor: string | undefined;
   let backend: KernelBackend | undefined;
   let leases: { self: Lease; peers: readonly Lease[] } | undefined;
   let macPromise: Promise<string> | undefined;
@@ -256,16 +263,26 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
     watchedKey = key;
     model = undefined;
     unwatch = backend.watch(scope, (observation) => {
+      if (observation.kind === 'own-subnet') {
+        // A bridge took or left our subnet, or our blackhole went: check it again (our own add is an echo).
+        if (blackhole === undefined || (observation.present && observation.blackhole)) return;
+        blackholeFor = undefined;
+        return soon(observation.kind);
+      }
       // Echoes of our own changes agree with the model and cost nothing.
       if (model !== undefined && agrees(model, observation)) return;
       if (model !== undefined) log.debug({ event: 'kernel_changed', observation });
       model = undefined;
-      if (debounce !== undefined || stopped) return;
-      debounce = setTimeout(() => {
-        debounce = undefined;
-        trigger(`netlink:${observation.kind}`);
-      }, debounceMs);
+      soon(observation.kind);
     });
+  }
+
+  function soon(kind: string): void {
+    if (debounce !== undefined || stopped) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      trigger(`netlink:${kind}`);
+    }, debounceMs);
   }
 
   // Each refused lease is logged and counted once while it stays refused; a flood logs a sample.
@@ -334,6 +351,14 @@ export function createOverlayReconciler(options: OverlayOptions): OverlayReconci
       if (repair) metrics.repairs.inc({ kind }, n);
     }
     for (const f of result.failures) metrics.opFailures.inc({ kind: f.op.kind });
+    // The blackhole route on start, on resync, when our subnet moves or a route to it came or went (flanneld:
+    // every --iptables-resync); before iptables, which may fail the pass; a refusal is logged, not fatal.
+    if (blackhole !== undefined && (why === 'resync' || why === 'start' || blackholeFor !== self.subnet)) {
+      await blackhole.ensure(backend, self.subnet);
+      blackholeFor = self.subnet;
+      const state = blackhole.status();
+      if (state !== undefined) status.blackhole = state;
+    }
     // iptables on start, on resync and when our subnet moves (the masq rules name it).
     if (why === 'resync' || why === 'start' || rulesFor !== self.subnet) {
       await rules.ensure(self.subnet);

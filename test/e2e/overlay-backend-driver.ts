@@ -11,6 +11,7 @@ export type DriverCall =
   | { call: 'underlay'; arg: string }
   | { call: 'read'; arg: ReadScope }
   | { call: 'apply' | 'outside'; arg: KernelOp[] }
+  | { call: 'blackhole'; arg: string }
   | { call: 'watch'; arg: { id: number; scope: ReadScope } }
   | { call: 'unwatch'; arg: number };
 
@@ -42,6 +43,8 @@ async function handle(c: DriverCall): Promise<unknown> {
       return wire(backend, c.arg);
     case 'outside':
       return wire(other, c.arg);
+    case 'blackhole':
+      return backend.ensureBlackhole(c.arg);
     case 'watch': {
       const { id, scope } = c.arg;
       unwatchers.set(id, backend.watch(scope, (observation) => emit({ watch: id, observation })));

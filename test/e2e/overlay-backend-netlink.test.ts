@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestbed, leftovers, type Testbed } from '../harness/netns.ts';
 import { describeKernelBackend, type BackendFixture } from '../../src/overlay/backend.suite.ts';
-import type { ApplyResult, KernelBackend, UnderlayInfo } from '../../src/overlay/backend.ts';
+import type { ApplyResult, BlackholeOutcome, KernelBackend, UnderlayInfo } from '../../src/overlay/backend.ts';
 import type { KernelOp, KernelState, Observation } from '../../src/overlay/kernel-state.ts';
 import type { DriverCall, WireApplyResult } from './overlay-backend-driver.ts';
 
@@ -58,6 +58,7 @@ async function netlinkFixture(): Promise<BackendFixture> {
     underlay: async (name) => (await call<UnderlayInfo | null>({ call: 'underlay', arg: name })) ?? undefined,
     read: (scope) => call<KernelState>({ call: 'read', arg: scope }),
     apply: async (ops) => unwire(await call<WireApplyResult>({ call: 'apply', arg: [...ops] })),
+    ensureBlackhole: (dst) => call<BlackholeOutcome>({ call: 'blackhole', arg: dst }),
     watch(scope, onChange) {
       const id = nextId++;
       watchers.set(id, onChange);
@@ -73,6 +74,20 @@ async function netlinkFixture(): Promise<BackendFixture> {
     backend,
     underlay: { name: host.link, cidr: `${host.ip}/24`, mtu: 1500 },
     outside: async (ops: readonly KernelOp[]) => unwire(await call<WireApplyResult>({ call: 'outside', arg: [...ops] })),
+    async blackholes() {
+      // What `ip route show type blackhole` lists (IPv4 and IPv6, main table): "blackhole 10.5.1.0/24".
+      const out = await Promise.all(['-4', '-6'].map((f) => bed.exec(host.ns, 'ip', [f, 'route', 'show', 'type', 'blackhole'])));
+      return out.flatMap((r) => r.stdout.split('\n').flatMap((line) => /^blackhole (\S+)/.exec(line)?.[1] ?? []));
+    },
+    async bridgeRoute(cidr) {
+      const made = await bed.exec(host.ns, 'ip', ['link', 'show', 'weftbhbr']);
+      const steps = made.code === 0 ? [] : [['link', 'add', 'weftbhbr', 'type', 'bridge'], ['link', 'set', 'weftbhbr', 'up']];
+      // nodad: the IPv6 address (and its prefix route) is there at once.
+      for (const args of [...steps, ['addr', 'add', cidr, 'dev', 'weftbhbr', ...(cidr.includes(':') ? ['nodad'] : [])]]) {
+        const r = await bed.exec(host.ns, 'ip', args);
+        if (r.code !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+      }
+    },
     async teardown() {
       backend.close();
       const deadline = Date.now() + 10_000;

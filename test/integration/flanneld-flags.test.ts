@@ -143,7 +143,7 @@ describe('weft daemon with flanneld\'s command line and environment', () => {
     expect(run.code).toBe(0);
     const { config } = JSON.parse(run.stdout) as { config: { log: { level: string }; overlay: Record<string, unknown>; subnet: Record<string, unknown> } };
     expect(config.log.level).toBe('debug');
-    expect(config.overlay).toMatchObject({ resync_interval: '7s', ip_masq_random_fully: false, iptables_forward_rules: false });
+    expect(config.overlay).toMatchObject({ resync_interval: '7s', ip_masq_random_fully: false, iptables_forward_rules: false, ip_blackhole_route: true });
     expect(config.subnet.iface_regex).toEqual(['^eth[0-9]{1,2}$']);
   });
 
