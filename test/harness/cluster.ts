@@ -49,6 +49,8 @@ export interface ClusterOptions {
   readonly wireContainers?: boolean;
   /** etcd members in the underlay (default 1); with more, each has its own address (`etcdMemberIP`). */
   readonly etcdMembers?: number;
+  /** The test bed's run id (4 chars [a-z0-9]; names are `weft<runId>-…`); default random. */
+  readonly runId?: string;
 }
 
 export class WeftCluster {
@@ -186,7 +188,7 @@ export class WeftCluster {
 
 /** Builds the test bed, etcd on the underlay, the network config, the daemons, the containers. */
 export async function startCluster(options: ClusterOptions): Promise<WeftCluster> {
-  const bed = await createTestbed({ hosts: options.hosts, containersPerHost: options.containersPerHost });
+  const bed = await createTestbed({ hosts: options.hosts, containersPerHost: options.containersPerHost, ...(options.runId === undefined ? {} : { runId: options.runId }) });
   let etcd: EtcdCluster | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'weft-cluster-'));
   try {
