@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startCluster, type WeftCluster } from '../../test/harness/cluster.ts';
 import { coresFor, interleave, median, pin, pinned, type Figures, type Subject } from './lib/method.ts';
 import { writeResult } from './lib/result.ts';
-import { assertNothingLeft, benchRunId, etcdPeers, makeDevice, toolVersion, type Peer } from './overlay/common.ts';
+import { assertNothingLeft, benchRunId, etcdPeers, lineReader, makeDevice, printRound, toolVersion, type Peer } from './overlay/common.ts';
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
 const peersWanted = numbers[0] ?? 1000;
@@ -52,15 +52,6 @@ class Monitor {
   }
 }
 
-function lines(child: ChildProcess): () => Promise<string> {
-  const it = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  return async () => {
-    const { value, done } = await it.next();
-    if (done === true) throw new Error('a bench helper process exited');
-    return value as string;
-  };
-}
-
 /** The timed part, the same for both subjects once the cluster (and the subject) is up. */
 async function measureOn(cluster: WeftCluster, peers: readonly Peer[], skip: string): Promise<Figures> {
   const ns = cluster.bed.host(1).ns;
@@ -70,7 +61,7 @@ async function measureOn(cluster: WeftCluster, peers: readonly Peer[], skip: str
   const fdb = new Monitor(onLoad('bridge', ['monitor', 'fdb']), (l) => /^([0-9a-f:]{17}) dev weft\.1 dst/.exec(l)?.[1]);
   const [wcmd, wargs] = pinned(coresFor.load, process.execPath, [writerPath, cluster.etcd.endpoint, String(peersWanted + singles), skip]);
   const writer = cluster.bed.spawn(ns, wcmd, wargs, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const reply = lines(writer);
+  const reply = lineReader(writer);
   if ((await reply()) !== 'ready') throw new Error('the lease writer did not start');
   await new Promise((resolve) => setTimeout(resolve, 300)); // the monitors subscribed (setup, not timed)
   const put = async (from: number, count: number): Promise<{ began: number; done: number }> => {
@@ -94,7 +85,7 @@ async function measureOn(cluster: WeftCluster, peers: readonly Peer[], skip: str
 async function withCluster(daemon: boolean, run: (cluster: WeftCluster) => Promise<Figures>): Promise<Figures> {
   const cluster = await startCluster({
     hosts: 1, containersPerHost: 0, wireContainers: false, runId: await benchRunId(), ...(daemon ? {} : { daemons: 0 }),
-    // What `weft network init --network 10.0.0.0/8 --subnet-len 24 --backend vxlan --vni 1` writes, put by etcdctl (no CLI start per round).
+    // flannel's network config, put by etcdctl (no `weft network init` process per round).
     networkConfig: JSON.stringify({ Network: '10.0.0.0/8', SubnetLen: 24, Backend: { Type: 'vxlan', VNI: 1 } }),
   });
   try {
@@ -123,7 +114,7 @@ const iproute2: Subject = {
     await cluster.bed.exec(host.ns, 'etcdctl', ['--endpoints', cluster.etcd.endpoint, 'put', '/coreos.com/network/subnets/weft-bench-ready', '1']);
     const pipeline = `etcdctl --endpoints ${cluster.etcd.endpoint} watch --rev 1 --prefix /coreos.com/network/subnets/ | awk -W interactive -f ${awkPath}`;
     const child = cluster.bed.spawn(host.ns, ...pinned(coresFor.subject, 'sh', ['-c', pipeline]), { stdio: ['ignore', 'pipe', 'inherit'] });
-    if ((await lines(child)()) !== 'ready') throw new Error('the iproute2 pipeline did not start');
+    if ((await lineReader(child)()) !== 'ready') throw new Error('the iproute2 pipeline did not start');
     return measureOn(cluster, etcdPeers(peersWanted + singles), '');
   }),
 };
@@ -133,7 +124,7 @@ try {
   const records = await interleave([weft, iproute2], {
     rounds,
     warmup: 1,
-    onRound: (r) => console.log(`round ${r.round} ${r.subject.padEnd(8)} load ${r.load1.toFixed(2)}  ${Object.entries(r.figures).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('  ')}`),
+    onRound: printRound,
   });
   writeResult({
     bench: 'overlay-etcd',

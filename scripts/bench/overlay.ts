@@ -16,11 +16,10 @@
 // warm-up of each. Goals (src/overlay/README.md): < 1 s for 1000 peers, < 50 ms for one more.
 // Writes bench-results/overlay.json.
 import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { coresFor, interleave, pin, pinned, type Figures, type Subject } from './lib/method.ts';
 import { writeResult } from './lib/result.ts';
-import { applyBatch, assertNothingLeft, batchLines, benchBed, expectCounts, makeDevice, peerAt, toolVersion } from './overlay/common.ts';
+import { applyBatch, assertNothingLeft, batchLines, benchBed, expectCounts, lineReader, makeDevice, peerAt, printRound, toolVersion } from './overlay/common.ts';
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
 const peersWanted = numbers[0] ?? 1000;
@@ -58,12 +57,7 @@ const weft: Subject = {
       const host = bed.host(1);
       const [cmd, args] = pinned(coresFor.subject, process.execPath, [workerPath, host.link, host.ip, String(peersWanted + 1)]);
       child = bed.spawn(host.ns, cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-      const replies = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-      const next = async (): Promise<string> => {
-        const { value, done } = await replies.next();
-        if (done === true) throw new Error('the weft worker exited');
-        return value as string;
-      };
+      const next = lineReader(child);
       if ((await next()) !== 'ready') throw new Error('the weft worker did not start');
       const figures = await steps(host.ns, async (count) => {
         child!.stdin!.write(`${JSON.stringify({ count })}\n`);
@@ -110,7 +104,7 @@ try {
   const records = await interleave([weft, iproute2], {
     rounds,
     warmup: 1,
-    onRound: (r) => console.log(`round ${r.round} ${r.subject.padEnd(8)} load ${r.load1.toFixed(2)}  ${Object.entries(r.figures).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('  ')}`),
+    onRound: printRound,
   });
   writeResult({
     bench: 'overlay',

@@ -1,7 +1,9 @@
 // Shared by the overlay benches (scripts/bench/overlay.ts, overlay-etcd.ts): the peer set, the
 // iproute2 peer (the same routes, neighbours and FDB entries as `ip -batch` / `bridge -batch`
 // lines, on a VXLAN device made by hand as weft makes it), kernel counts, and `weftob` test beds.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { RoundRecord } from '../lib/method.ts';
 import { createTestbed, leftovers, newRunId, testbedNames, type Testbed } from '../../../test/harness/netns.ts';
 
 export const device = 'weft.1';
@@ -123,4 +125,18 @@ export function flannelLease(p: Peer): { key: string; value: string } {
     key: `/coreos.com/network/subnets/${p.subnet.replace('/', '-')}`,
     value: JSON.stringify({ PublicIP: p.publicIP, PublicIPv6: null, BackendType: 'vxlan', BackendData: { VNI: 1, VtepMAC: p.vtepMAC } }),
   };
+}
+
+/** Reads a helper process's stdout line by line; throws once it has exited. */
+export function lineReader(child: ChildProcess): () => Promise<string> {
+  const it = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return async () => {
+    const { value, done } = await it.next();
+    if (done === true) throw new Error('a bench helper process exited');
+    return value;
+  };
+}
+
+export function printRound(r: RoundRecord): void {
+  console.log(`round ${r.round} ${r.subject.padEnd(8)} load ${r.load1.toFixed(2)}  ${Object.entries(r.figures).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('  ')}`);
 }
