@@ -112,7 +112,7 @@ const iproute2: Subject = {
     makeDevice(host.ns, host.link, host.ip, '10.64.1.0');
     // A key under the prefix that is no lease: the pipeline says `ready` once its watch has seen it.
     await cluster.bed.exec(host.ns, 'etcdctl', ['--endpoints', cluster.etcd.endpoint, 'put', '/coreos.com/network/subnets/weft-bench-ready', '1']);
-    const pipeline = `etcdctl --endpoints ${cluster.etcd.endpoint} watch --rev 1 --prefix /coreos.com/network/subnets/ | awk -W interactive -f ${awkPath}`;
+    const pipeline = `etcdctl --endpoints ${cluster.etcd.endpoint} watch --rev 1 --prefix /coreos.com/network/subnets/ | mawk -W interactive -f ${awkPath}`;
     const child = cluster.bed.spawn(host.ns, ...pinned(coresFor.subject, 'sh', ['-c', pipeline]), { stdio: ['ignore', 'pipe', 'inherit'] });
     if ((await lineReader(child)()) !== 'ready') throw new Error('the iproute2 pipeline did not start');
     return measureOn(cluster, etcdPeers(peersWanted + singles), '');
@@ -138,7 +138,7 @@ try {
     method: {
       peers: peersWanted, singles, rounds, warmup: 1, subjectCores: coresFor.subject, loadCores: coresFor.load,
       weft: 'weft daemon (subnet + overlay) via the CLI in the host namespace',
-      iproute2: 'etcdctl watch --prefix | awk (leases-to-batch.awk) | ip -batch - / bridge -batch -',
+      iproute2: 'etcdctl watch --prefix | mawk (leases-to-batch.awk) | ip -batch - / bridge -batch -',
       writes: 'flannel-format leases, transactions of 100 sent at once, on one etcd lease',
       clock: 'from the first put to the last entry seen by ip/bridge monitor',
       namespace: 'fresh weftob test bed (etcd in the underlay) per subject per round',
