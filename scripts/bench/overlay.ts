@@ -3,7 +3,8 @@
 // namespace per subject (host + underlay; nothing in the root namespace) and times, from the
 // bench's own clock: a cold first pass of N peers -> every route, neighbour and FDB entry acked;
 // then, after removing them, the same N again (the main figure); one more peer -> acked; all N+1
-// removed. Every step is checked against a dump of the kernel (not timed). Subjects:
+// removed. Every step is checked against a dump of the kernel (not timed); a weft pass that fails
+// (a refused op, a lost ack) is redone at once, timed, and counted as `retries`. Subjects:
 // - weft: the overlay reconciler (src/overlay with its netlink backend, the code `weft daemon`
 //   runs) in a worker process of its own (scripts/bench/overlay/worker.ts, started with
 //   `ip netns exec`, pinned), handed the leases directly. Not the CLI on purpose: this bench asks
@@ -59,13 +60,14 @@ const weft: Subject = {
       child = bed.spawn(host.ns, cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
       const next = lineReader(child);
       if ((await next()) !== 'ready') throw new Error('the weft worker did not start');
+      let retries = 0;
       const figures = await steps(host.ns, async (count) => {
         child!.stdin!.write(`${JSON.stringify({ count })}\n`);
-        await next();
+        retries += (JSON.parse(await next()) as { retries: number }).retries;
       });
       child.stdin!.end();
       await new Promise((resolve) => child!.once('exit', resolve));
-      return figures;
+      return { ...figures, retries };
     } finally {
       await bed.teardown();
     }

@@ -2,7 +2,7 @@
 // (`ip netns exec NS taskset -c CORE node worker.ts IFACE PUBLIC_IP PEERS`): weft's overlay
 // reconciler (src/overlay, the code `weft daemon` runs) with its real netlink backend. It starts,
 // programs its device for its own lease, says `ready`; then each stdin line names the peer set to
-// hand over (`{"count": N}`), and it answers `{"ms": …}`: setLeases -> every op acked (settled).
+// hand over (`{"count": N}`), and it answers `{"ms": …, "retries": n}`: setLeases -> every op acked (settled).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +33,18 @@ for await (const line of createInterface({ input: process.stdin })) {
   const t0 = performance.now();
   area.setLeases(self, peers.slice(0, count));
   await area.settled();
+  // A failed pass (an op refused or its ack lost: the 5 s request timeout) leaves the area not
+  // ready until the next pass; the daemon's comes with a notification or the resync. Here it is
+  // asked for at once, counted, and its time is part of the figure.
+  let retries = 0;
+  for (; !area.ready() && retries < 3; retries++) {
+    process.stderr.write(`weft worker: ${count} peers: ${area.notReadyReason?.()}\n`);
+    area.setLeases(self, peers.slice(0, count));
+    await area.settled();
+  }
   const ms = performance.now() - t0;
   if (!area.ready()) throw new Error(`overlay not ready after ${count} peers: ${area.notReadyReason?.()}`);
-  process.stdout.write(`${JSON.stringify({ ms })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, retries })}\n`);
 }
 await area.stop(new Date(Date.now() + 2_000));
 abort.abort();
