@@ -16,7 +16,6 @@
 // Both pinned to coresFor.subject, this script on coresFor.load; rounds interleaved after one
 // warm-up of each. Goals (src/overlay/README.md): < 1 s for 1000 peers, < 50 ms for one more.
 // Writes bench-results/overlay.json.
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { coresFor, interleave, pin, pinned, type Figures, type Subject } from './lib/method.ts';
 import { writeResult } from './lib/result.ts';
@@ -53,20 +52,19 @@ const weft: Subject = {
   name: 'weft',
   async measure() {
     const bed = await benchBed();
-    let child: ChildProcess | undefined;
     try {
       const host = bed.host(1);
       const [cmd, args] = pinned(coresFor.subject, process.execPath, [workerPath, host.link, host.ip, String(peersWanted + 1)]);
-      child = bed.spawn(host.ns, cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = bed.spawn(host.ns, cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
       const next = lineReader(child);
       if ((await next()) !== 'ready') throw new Error('the weft worker did not start');
       let retries = 0;
       const figures = await steps(host.ns, async (count) => {
-        child!.stdin!.write(`${JSON.stringify({ count })}\n`);
+        child.stdin!.write(`${JSON.stringify({ count })}\n`);
         retries += (JSON.parse(await next()) as { retries: number }).retries;
       });
       child.stdin!.end();
-      await new Promise((resolve) => child!.once('exit', resolve));
+      await new Promise((resolve) => child.once('exit', resolve));
       return { ...figures, retries };
     } finally {
       await bed.teardown();
