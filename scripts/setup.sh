@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   etcd-server        # real etcd for integration tests and the demo
-  etcd-client        # etcdctl, for operators poking at the demo
+  etcd-client        # etcdctl, for operators poking at the demo and the overlay-etcd bench peer
+  mawk               # the overlay-etcd bench peer (awk -W interactive); priority required anyway
   iproute2           # ip netns / veth / vxlan
   iputils-ping       # ping between namespaces
   procps             # sysctl inside namespaces
