@@ -10,7 +10,9 @@ const port = Number(process.argv[2] ?? 0);
 // Owner: pointer to the question name; A IN, TTL 300, 4 bytes: 10.0.0.1.
 const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 10, 0, 0, 1]);
 
-const socket = createSocket('udp4');
+// Sends to the peer's address literal without dns.lookup's deferred step, as weft's server does
+// (src/dns/server.ts), so both pay the same socket path.
+const socket = createSocket({ type: 'udp4', lookup: (address, _options, callback) => callback(null, address, 4) });
 socket.on('message', (query, rinfo) => {
   if (query.length < 12) return;
   const out = Buffer.allocUnsafe(query.length + answer.length);
