@@ -113,7 +113,7 @@ describe('the fast path in the pipeline', () => {
 
   it('new settings (SkyDNS settings key) are seen by the next query', () => {
     const { pipeline, ask } = setup();
-    const ttl = (raw: Buffer): number | undefined => dnsPacket.decode(raw).answers?.[0]?.ttl;
+    const ttl = (raw: Buffer): number | undefined => (dnsPacket.decode(raw).answers?.[0] as { ttl?: number } | undefined)?.ttl;
     const dns = { ...defaults().dns, forward: false };
     expect(ttl(ask(query()))).toBe(dns.ttl);
     pipeline.configure({ ...effectiveDns(dns, undefined, []), defaultTtl: 42 });

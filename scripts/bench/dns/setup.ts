@@ -1,7 +1,7 @@
 // Pieces of the DNS benchmark (scripts/bench/dns.ts): dnsperf runs, the query files, and the
 // subjects as processes of their own (the real `weft daemon`, the bare Node ceiling), each pinned.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,14 @@ export async function dnsperf(port: number, queryFile: string, seconds: number):
   const [command, args] = pinned(coresFor.load, 'dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', String(seconds), '-c', '8', '-q', '200', '-t', '2']);
   const { stdout } = await run(command, args, { timeout: (seconds + 30) * 1000 });
   const number = (pattern: RegExp): number => Number(pattern.exec(stdout)?.[1] ?? NaN);
-  return { qps: number(/Queries per second:\s+([\d.]+)/), lost: number(/Queries lost:\s+(\d+)/), noerror: number(/NOERROR (\d+)/), nxdomain: number(/NXDOMAIN (\d+)/) };
+  const count = (pattern: RegExp): number => Number(pattern.exec(stdout)?.[1] ?? 0); // a code never sent is not listed
+  return { qps: number(/Queries per second:\s+([\d.]+)/), lost: number(/Queries lost:\s+(\d+)/), noerror: count(/NOERROR (\d+)/), nxdomain: count(/NXDOMAIN (\d+)/) };
+}
+
+/** CPU time (user + system, all threads) a process has used, in ms; clock ticks are 10 ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A deterministic shuffle, so every run asks in the same order. */
