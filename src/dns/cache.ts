@@ -4,6 +4,7 @@
 // §7.4), negative ones for min(SOA TTL, SOA MINIMUM) (RFC 2308 §5), with TTLs counted down. Pure.
 import { BoundedMap, type CacheBounds } from './bounded.ts';
 import { Rcode, skipName, Type, type Query } from './wire.ts';
+import { WireCache } from './wirecache.ts';
 
 export type { CacheBounds } from './bounded.ts';
 
@@ -51,18 +52,23 @@ export function truncate(response: Buffer, query: Query, ednsBuffer: number): Bu
 
 export class AnswerCache {
   readonly #map: BoundedMap<{ readonly size: number; readonly response: Buffer }>;
+  /** The same answers by exact UDP query bytes (the fast path); cleared with this cache. */
+  readonly wire: WireCache;
 
+  /** `maxBytes` is shared evenly by the answers by name and their copies by query bytes. */
   constructor(options: { readonly maxEntries: number } & Partial<CacheBounds>) {
-    this.#map = new BoundedMap(options.maxEntries, { ...unbounded, ...options });
+    const bounds = { ...unbounded, ...options, maxBytes: (options.maxBytes ?? Infinity) / 2 };
+    this.#map = new BoundedMap(options.maxEntries, bounds);
+    this.wire = new WireCache(options.maxEntries, bounds);
   }
 
   get size(): number {
     return this.#map.entries.size;
   }
 
-  /** Bytes held (responses and keys). */
+  /** Bytes held (responses and keys, both maps). */
   get bytes(): number {
-    return this.#map.bytes;
+    return this.#map.bytes + this.wire.bytes;
   }
 
   get(key: string): Buffer | undefined {
@@ -76,6 +82,7 @@ export class AnswerCache {
 
   clear(): void {
     this.#map.clear();
+    this.wire.clear();
   }
 }
 

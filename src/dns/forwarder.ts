@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { canonicalIp, formatIpPort, ipFamily, parseIpPort } from '../net/index.ts';
+import { literalLookup } from './udp.ts';
 import { Rcode, Type, type Query } from './wire.ts';
 
 export interface Upstream {
@@ -143,7 +144,8 @@ export class Forwarder {
 
   #udp(upstream: Upstream, bytes: Buffer, questionEnd: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket(ipFamily(upstream.host) === 6 ? 'udp6' : 'udp4');
+      const family = ipFamily(upstream.host) === 6 ? 6 : 4;
+      const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup(family) });
       const done = (error: Error | undefined, response?: Buffer): void => {
         clearTimeout(timer);
         socket.removeAllListeners('message');

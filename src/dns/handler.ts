@@ -4,10 +4,11 @@
 import { AnswerCache, cacheKey, patchResponse, truncate, TtlCache } from './cache.ts';
 import { ForwardError, type Forwarder } from './forwarder.ts';
 import { encodeHeaderOnly, encodeResponse, type Response } from './message.ts';
-import type { DnsMetrics } from './metrics.ts';
+import { queryKey, type DnsMetrics } from './metrics.ts';
 import type { RateLimitedLog } from './ratelog.ts';
 import type { Resolver } from './resolver.ts';
 import { CLASS_IN, parseQuery, Rcode, Type, typeName, type Query } from './wire.ts';
+import { WireCache } from './wirecache.ts';
 
 export interface HandlerOptions {
   readonly resolver: Resolver;
@@ -31,6 +32,11 @@ export type Transport = 'udp' | 'tcp';
 
 const rcodeNames = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 
+function rcodeName(response: Buffer): string {
+  const rcode = (response[3] ?? 0) & 0x0f;
+  return rcodeNames[rcode] ?? String(rcode);
+}
+
 function empty(rcode: number, authoritative = false): Response {
   return { rcode, authoritative, answer: [], authority: [], additional: [] };
 }
@@ -51,6 +57,15 @@ export class QueryHandler {
   }
 
   handle(raw: Buffer, client: string, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
+    if (transport === 'udp') {
+      // Fast path: these exact bytes were answered from the zone before (see wirecache.ts).
+      const known = this.#o.answerCache.wire.get(raw);
+      if (known !== undefined) {
+        this.#o.metrics.hit('answer');
+        this.#o.metrics.countQuery(known.metric);
+        return WireCache.answer(known, raw, this.#forwarder !== undefined && this.#o.acl.allows(client));
+      }
+    }
     if (raw.length < 12) {
       this.#o.metrics.dropped.inc({ reason: 'short' });
       return undefined;
@@ -71,8 +86,8 @@ export class QueryHandler {
     const key = cacheKey(query);
     const cached = this.#o.answerCache.get(key);
     if (cached !== undefined) {
-      this.#o.metrics.cacheHits.inc({ cache: 'answer' });
-      return this.#count(typeName(query.type), this.#fit(patchResponse(cached, raw, query, mayRecurse), query, limit));
+      this.#o.metrics.hit('answer');
+      return this.#zoneAnswer(raw, query, this.#fit(patchResponse(cached, raw, query, mayRecurse), query, limit), transport);
     }
     const resolution = this.#o.resolver.resolve(query.name, query.type);
     if (resolution.kind === 'answer') {
@@ -80,8 +95,8 @@ export class QueryHandler {
       this.#o.metrics.cacheMisses.inc({ cache: 'answer' });
       const bytes = this.#encode(raw, query, resolution.response, mayRecurse);
       if (bytes === undefined) return this.#reply(raw, query, empty(Rcode.SERVFAIL), mayRecurse, limit);
-      this.#o.answerCache.set(key, bytes);
-      return this.#count(typeName(query.type), this.#fit(bytes, query, limit));
+      if (!this.#o.answerCache.set(key, bytes)) return this.#count(typeName(query.type), this.#fit(bytes, query, limit));
+      return this.#zoneAnswer(raw, query, this.#fit(bytes, query, limit), transport);
     }
     if (!mayRecurse) return this.#reply(raw, query, empty(Rcode.REFUSED), false, limit);
     if (query.type === Type.ANY) {
@@ -91,7 +106,7 @@ export class QueryHandler {
     }
     const hit = this.#o.forwardCache.get(key, raw, query, true);
     if (hit !== undefined) {
-      this.#o.metrics.cacheHits.inc({ cache: 'forward' });
+      this.#o.metrics.hit('forward');
       return this.#count(typeName(query.type), this.#fit(hit, query, limit));
     }
     this.#o.metrics.cacheMisses.inc({ cache: 'forward' });
@@ -143,9 +158,16 @@ export class QueryHandler {
     return bytes.length <= limit ? bytes : truncate(bytes, query, this.#o.ednsBuffer);
   }
 
+  /** A zone answer as sent, counted; over UDP also remembered by the query's bytes for the fast path. */
+  #zoneAnswer(raw: Buffer, query: Query, bytes: Buffer, transport: Transport): Buffer {
+    const metric = queryKey(typeName(query.type), rcodeName(bytes));
+    if (transport === 'udp') this.#o.answerCache.wire.set(raw, bytes, metric);
+    this.#o.metrics.countQuery(metric);
+    return bytes;
+  }
+
   #count(type: string, bytes: Buffer): Buffer {
-    const rcode = (bytes[3] ?? 0) & 0x0f;
-    this.#o.metrics.query(type, rcodeNames[rcode] ?? String(rcode));
+    this.#o.metrics.query(type, rcodeName(bytes));
     return bytes;
   }
 }

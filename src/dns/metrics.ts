@@ -6,6 +6,10 @@ export interface DnsMetrics {
   readonly registry: Registry;
   /** Counts one answered query (cheap: no label lookup). */
   query(type: string, rcode: string, count?: number): void;
+  /** Counts one answered query by its `queryKey` (the fast path keeps the key with the answer). */
+  countQuery(key: string): void;
+  /** Counts one cache hit (a plain number on the hot path, handed to cacheHits when scraped). */
+  hit(cache: 'answer' | 'forward'): void;
   /** Query counts not yet handed to prom-client, emptied (worker threads send them to the main one). */
   drainQueries(): [string, number][];
   readonly cacheHits: Counter<'cache'>;
@@ -16,10 +20,16 @@ export interface DnsMetrics {
   readonly zoneInvalid: Gauge;
 }
 
+/** The key `countQuery` takes: query type and response code. */
+export function queryKey(type: string, rcode: string): string {
+  return `${type}|${rcode}`;
+}
+
 export function createDnsMetrics(): DnsMetrics {
   const registry = new Registry();
   const registers = [registry];
   const pending = new Map<string, number>();
+  const hits = { answer: 0, forward: 0 };
   const queries = new Counter({
     name: 'weft_dns_queries_total',
     help: 'Queries answered, by query type and response code.',
@@ -37,15 +47,32 @@ export function createDnsMetrics(): DnsMetrics {
   return {
     registry,
     query(type, rcode, count = 1) {
-      const key = `${type}|${rcode}`;
+      const key = queryKey(type, rcode);
       pending.set(key, (pending.get(key) ?? 0) + count);
+    },
+    countQuery(key) {
+      pending.set(key, (pending.get(key) ?? 0) + 1);
+    },
+    hit(cache) {
+      hits[cache] += 1;
     },
     drainQueries() {
       const out = [...pending];
       pending.clear();
       return out;
     },
-    cacheHits: new Counter({ name: 'weft_dns_cache_hits_total', help: 'Answers served from a cache (answer: zone, forward: upstream).', labelNames: ['cache'], registers }),
+    cacheHits: new Counter({
+      name: 'weft_dns_cache_hits_total',
+      help: 'Answers served from a cache (answer: zone, forward: upstream).',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        for (const cache of ['answer', 'forward'] as const) {
+          if (hits[cache] > 0) this.inc({ cache }, hits[cache]);
+          hits[cache] = 0;
+        }
+      },
+    }),
     cacheMisses: new Counter({ name: 'weft_dns_cache_misses_total', help: 'Lookups that missed a cache.', labelNames: ['cache'], registers }),
     dropped: new Counter({ name: 'weft_dns_dropped_total', help: 'Packets dropped without an answer (too short, a response, send failed).', labelNames: ['reason'], registers }),
     forwardDuration: new Histogram({

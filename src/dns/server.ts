@@ -9,6 +9,7 @@ import type { QueryHandler } from './handler.ts';
 import type { DnsMetrics } from './metrics.ts';
 import { RateLimitedLog } from './ratelog.ts';
 import { defaultTcpLimits, TcpConnection, type TcpLimits } from './tcp.ts';
+import { literalLookup } from './udp.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -107,7 +108,8 @@ export class DnsServer {
 
   #bindUdp(address: ListenAddress): Promise<UdpSocket> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(address.host) === 6, reusePort: this.#o.reusePort === true });
+      const family = isIP(address.host) === 6 ? 6 : 4;
+      const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, reusePort: this.#o.reusePort === true, lookup: literalLookup(family) });
       const fail = (error: Error): void => {
         socket.close();
         reject(new WeftError('WEFT_E_DNS_LISTEN', `cannot bind DNS UDP ${address.host}:${address.port}: ${error.message}; is another DNS server on it?`, { cause: error }));
