@@ -25,8 +25,14 @@ describe('response inspection', () => {
     expect(inspectResponse(upstreamResponse('NXDOMAIN', [], [soa]), 86400)).toMatchObject({ rcode: 3, cacheTtl: 60 });
     expect(inspectResponse(upstreamResponse('NOERROR', [], [soa]), 86400)?.cacheTtl).toBe(60);
   });
-  it('negative answers without an SOA, SERVFAIL and truncated answers are not cached', () => {
-    expect(inspectResponse(upstreamResponse('NXDOMAIN', []), 86400)?.cacheTtl).toBe(0);
+  it('negative answers without any record are cached 5 s, as CoreDNS does (dnsutil.MinimalDefaultTTL)', () => {
+    expect(inspectResponse(upstreamResponse('NXDOMAIN', []), 86400)?.cacheTtl).toBe(5);
+    expect(inspectResponse(upstreamResponse('NOERROR', []), 86400)?.cacheTtl).toBe(5);
+    expect(inspectResponse(upstreamResponse('NXDOMAIN', []), 3)?.cacheTtl).toBe(3);
+  });
+  it('negative answers with records but no SOA, SERVFAIL and truncated answers are not cached', () => {
+    const ns = { type: 'NS', name: 'example.org', ttl: 300, data: 'ns.example.org' } as const;
+    expect(inspectResponse(upstreamResponse('NXDOMAIN', [], [ns]), 86400)?.cacheTtl).toBe(0);
     expect(inspectResponse(upstreamResponse('SERVFAIL', [], [soa]), 86400)?.cacheTtl).toBe(0);
     const tc = upstreamResponse('NOERROR', [{ type: 'A', name: 'x.example.org', ttl: 120, data: '1.2.3.4' }]);
     tc[2] = (tc[2] ?? 0) | 0x02;

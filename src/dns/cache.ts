@@ -96,6 +96,9 @@ export interface ResponseShape {
   readonly cacheTtl: number;
 }
 
+/** CoreDNS's dnsutil.MinimalDefaultTTL: how long a negative answer without any record is cached. */
+export const recordlessNegativeTtl = 5;
+
 /** Walks a response's records to find its TTL fields and how long it may be cached; undefined when malformed. */
 export function inspectResponse(buf: Buffer, maxTtl: number): ResponseShape | undefined {
   if (buf.length < 12) return undefined;
@@ -134,7 +137,11 @@ export function inspectResponse(buf: Buffer, maxTtl: number): ResponseShape | un
   }
   let cacheTtl = 0;
   if (!truncated && rcode === Rcode.NOERROR && an > 0) cacheTtl = minTtl === Infinity ? 0 : minTtl;
-  else if (!truncated && (rcode === Rcode.NXDOMAIN || (rcode === Rcode.NOERROR && an === 0))) cacheTtl = negativeTtl;
+  else if (!truncated && (rcode === Rcode.NXDOMAIN || (rcode === Rcode.NOERROR && an === 0))) {
+    // A negative answer with no record at all (dnsmasq's local NXDOMAIN has no SOA): CoreDNS's cache
+    // keeps it MinimalDefaultTTL (dnsutil.MinimalTTL), so a repeat does not go upstream every time.
+    cacheTtl = an + ns === 0 && ttlOffsets.length === 0 ? recordlessNegativeTtl : negativeTtl;
+  }
   return { rcode, truncated, answers: an, ttlOffsets, cacheTtl: Math.min(cacheTtl, maxTtl) };
 }
 
