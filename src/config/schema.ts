@@ -26,7 +26,7 @@ export const schema = {
   etcd: {
     endpoints: list(['http://127.0.0.1:2379'], 'etcd client URLs; several for a cluster.', { check: endpointProblem }),
     dial_timeout: duration('5s', '100ms', 'How long to wait for etcd to answer before a request fails.'),
-    failover_timeout: duration('2s', '100ms', 'With several endpoints: how long the first try of a request waits for one member before it goes to another (a dead or partitioned member costs this much); the retries get dial_timeout.'),
+    failover_timeout: duration('2s', '100ms', 'With several endpoints: how long a try of a request waits for one member before it goes to another it has not tried (a dead or partitioned member costs this much); the last untried member gets dial_timeout.'),
     ca_file: string('', 'PEM CA bundle that signed the etcd server certificates (TLS).', { flag: 'etcd-cafile' }),
     cert_file: string('', 'PEM client certificate for etcd (mutual TLS).', { flag: 'etcd-certfile' }),
     key_file: string('', 'PEM client key for etcd (mutual TLS).', { flag: 'etcd-keyfile' }),

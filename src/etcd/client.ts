@@ -11,7 +11,7 @@ export interface EtcdSettings {
   readonly endpoints: readonly string[];
   /** Milliseconds to wait for a connection, and the deadline of each try of a non-streaming call. */
   readonly dial_timeout: number;
-  /** With several endpoints: deadline of a call's first try, after which it goes to another member. */
+  /** With several endpoints: deadline of a try while the call has untried members left. */
   readonly failover_timeout?: number;
   readonly ca_file: string;
   readonly cert_file: string;

@@ -9,18 +9,19 @@ const deadlineIn = (options: { deadline?: unknown }): number => Number(options.d
 describe('callDeadlines', () => {
   const several = callDeadlines({ dialTimeoutMs: 5000, failoverTimeoutMs: 2000, endpoints: 3 });
 
-  it('gives the first try of a unary call failover_timeout with several endpoints, and its retries dial_timeout', async () => {
+  it('gives a unary call\'s tries failover_timeout while untried members remain, then dial_timeout', async () => {
     const seen: number[] = [];
     await countingRetry().execute(async () => {
       await Promise.resolve(); // the library resolves call options after an await
       seen.push(deadlineIn(several(unary)));
-      if (seen.length < 3) throw new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED');
+      if (seen.length < 4) throw new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED');
     });
-    expect(seen).toHaveLength(3);
-    expect(seen[0]).toBeGreaterThan(1900);
-    expect(seen[0]).toBeLessThanOrEqual(2000);
-    expect(seen[1]).toBeGreaterThan(4900);
-    expect(seen[2]).toBeGreaterThan(4900);
+    expect(seen).toHaveLength(4);
+    for (const ms of seen.slice(0, 2)) {
+      expect(ms).toBeGreaterThan(1900);
+      expect(ms).toBeLessThanOrEqual(2000);
+    }
+    for (const ms of seen.slice(2)) expect(ms).toBeGreaterThan(4900);
   });
 
   it('uses the short deadline outside the retry (authentication) and never sets one on streams', () => {
@@ -28,8 +29,17 @@ describe('callDeadlines', () => {
     expect(several(stream)).toEqual({});
   });
 
-  it('keeps dial_timeout on every try with one endpoint, and never goes above dial_timeout', () => {
+  it('keeps dial_timeout on every try with one endpoint, and never goes above dial_timeout', async () => {
     expect(deadlineIn(callDeadlines({ dialTimeoutMs: 5000, failoverTimeoutMs: 2000, endpoints: 1 })(unary))).toBeGreaterThan(4900);
+    const two = callDeadlines({ dialTimeoutMs: 5000, failoverTimeoutMs: 2000, endpoints: 2 });
+    const seen: number[] = [];
+    await countingRetry().execute(async () => {
+      await Promise.resolve();
+      seen.push(deadlineIn(two(unary)));
+      if (seen.length < 2) throw new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED');
+    });
+    expect(seen[0]).toBeLessThanOrEqual(2000);
+    expect(seen[1]).toBeGreaterThan(4900);
     expect(deadlineIn(callDeadlines({ dialTimeoutMs: 1000, failoverTimeoutMs: 2000, endpoints: 3 })(unary))).toBeLessThanOrEqual(1000);
   });
 });

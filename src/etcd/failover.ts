@@ -3,10 +3,12 @@
 // (3 retries), while each member's circuit breaker keeps calls away from one that failed 3 times
 // in a row. A member that was partitioned away or died without a FIN/RST does not answer at all:
 // the call waits for its deadline, and only the keep-alive (seconds later) tells gRPC the
-// connection is dead. So with several members the first try gets a short deadline
-// (`failover_timeout`), and the retries, on other members, the full `dial_timeout`: a silent
-// member costs `failover_timeout` per call that meets it, and a slow but healthy cluster still
-// gets its full time. Streams (watches, lease keep-alives) never get a deadline.
+// connection is dead. So while a call has members left that it has not tried, a try gets a short
+// deadline (`failover_timeout`); the try on the last untried member, and any after it, get the full
+// `dial_timeout`. A silent member costs `failover_timeout` per call that meets it, also when the
+// call first met a healthy member that was waiting out the election the lost leader caused; a slow
+// but healthy cluster still gets its full time in the end. Streams (watches, lease keep-alives)
+// never get a deadline.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { handleWhen, retry, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
 import { isRecoverableError, type CallContext, type CallOptionsFactory } from 'etcd3';
@@ -26,19 +28,20 @@ export function countingRetry(): IPolicy<IDefaultPolicyContext> {
 export interface CallDeadlines {
   /** Deadline of a try, and of every try with a single endpoint. */
   readonly dialTimeoutMs: number;
-  /** With several endpoints: deadline of a call's first try (capped at dialTimeoutMs). */
+  /** With several endpoints: deadline of a try while untried members remain (capped at dialTimeoutMs). */
   readonly failoverTimeoutMs: number;
   readonly endpoints: number;
 }
 
 /** `defaultCallOptions` for the client: per-try deadlines for unary calls, none for streams. */
 export function callDeadlines(deadlines: CallDeadlines): Extract<CallOptionsFactory, (context: CallContext) => unknown> {
-  const first = deadlines.endpoints > 1 ? Math.min(deadlines.failoverTimeoutMs, deadlines.dialTimeoutMs) : deadlines.dialTimeoutMs;
+  const short = Math.min(deadlines.failoverTimeoutMs, deadlines.dialTimeoutMs);
   return (context) => {
     if (context.isStream) return {};
     // No try number: a call outside the retry (the library's own authentication, which walks the
     // members itself), so the short deadline fits it too.
     const tryNumber = currentTry.getStore() ?? 0;
-    return { deadline: Date.now() + (tryNumber === 0 ? first : deadlines.dialTimeoutMs) };
+    // Tries go to distinct members (the library walks one shuffled order), so try n has n + 1 met.
+    return { deadline: Date.now() + (tryNumber < deadlines.endpoints - 1 ? short : deadlines.dialTimeoutMs) };
   };
 }

@@ -5,7 +5,7 @@
 // their own (blackhole, fuzz, corpus, random templates, CNI cycles) run in `npm test` directly.
 // The 3-member scenario was out of this suite for a while: a write that met the partitioned member
 // waited for its 5 s deadline before going to another one, and once passed its client's 10 s on a
-// loaded CI machine; a first try now gives up after etcd.failover_timeout (2 s), see src/etcd.
+// loaded CI machine; a try now gives up on a member after etcd.failover_timeout (2 s), see src/etcd.
 import { afterAll, describe, expect, it } from 'vitest';
 import { daemonKill } from '../../scripts/chaos/daemon-kill.ts';
 import { diskFull } from '../../scripts/chaos/disk-full.ts';
