@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { etcdMemberIP } from '../harness/cluster.ts';
 import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
+import { collectJsonLines, untilLine, type JsonLine } from '../harness/json-lines.ts';
 import { createTestbed, leftovers, newRunId, type Testbed } from '../harness/netns.ts';
 
 const driver = fileURLToPath(new URL('./etcd-partition-driver.ts', import.meta.url));
@@ -22,7 +23,7 @@ const slowestCallMs = 4000;
 let bed: Testbed;
 let etcd: EtcdCluster;
 let child: ChildProcess | undefined;
-const lines: Record<string, unknown>[] = [];
+let lines: JsonLine[] = [];
 
 beforeAll(async () => {
   bed = await createTestbed({ hosts: 1, runId: `c3${newRunId().slice(0, 2)}` });
@@ -39,15 +40,6 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 async function partition(address: string, action: '-I' | '-D'): Promise<void> {
   for (const side of ['-s', '-d']) {
@@ -72,15 +64,8 @@ it('fails writes, reads and the watch over to the other members when one is part
   const cut = await follower();
   const endpoints = [...etcd.members.filter((m) => m.spec.host !== cut), ...etcd.members.filter((m) => m.spec.host === cut)].map((m) => m.endpoint);
   child = bed.spawn(bed.host(1).ns, process.execPath, [driver, endpoints.join(','), prefix]);
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const part of parts) lines.push(JSON.parse(part) as Record<string, unknown>);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => lines.push({ type: 'stderr', text: chunk.toString() }));
-  await until('a first write', () => lines.find((l) => l.type === 'write'), 30_000);
+  lines = collectJsonLines(child);
+  await untilLine(lines, 'a first write', () => lines.find((l) => l.type === 'write'), 30_000);
   await sleep(2000);
 
   const cutAt = Date.now();
