@@ -68,6 +68,16 @@ export function renderReliability(results: Results, scenarios: readonly Scenario
     const seen = [...row.seen, ...(row.note === undefined ? [] : [`(${row.note})`]), ...earlier].map(cell).join('<br>');
     lines.push(`| ${cell(name)} | ${cell(goal)} | ${seen} | ${row.pass ? 'pass' : '**FAIL**'} (${Math.round(row.seconds)} s) |`);
   }
+  lines.push(
+    '',
+    'Losing an etcd member (the 3-member scenario): a member that dies without a FIN/RST or is partitioned',
+    'away does not answer at all. A unary call (get, put, txn) gives up on it after `etcd.failover_timeout`',
+    '(2 s) and is retried on another member (the last member it has not tried gets `etcd.dial_timeout`,',
+    '5 s). Watches and lease keep-alives find the dead connection by the gRPC keep-alive (`keepalive_time`',
+    '6 s + `keepalive_timeout` 2 s) and re-open on another member; a watch stream etcd has not answered',
+    'within 3 s is re-opened on another member too. Before, a call waited 5 s for a silent member and a',
+    'watch up to 15 s (keep-alive 10 s + 5 s). Details: src/etcd/README.md.',
+  );
   lines.push('', 'Re-run: `npm run chaos` (all scenarios, full sizes, needs root) or `npm run chaos -- NAME...`;', 'the short sizes run in CI as test/e2e/chaos.test.ts.', '');
   return lines.join('\n');
 }

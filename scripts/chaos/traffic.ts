@@ -41,7 +41,7 @@ export class Traffic {
       while (this.#ticking && (await world.etcdctl(['put', '/chaos/tick', `t${i}`])).code !== 0) await new Promise((resolve) => setTimeout(resolve, 200));
       if (!this.#ticking) break;
       seen.changes++;
-      // 30 s: a watch on a silently partitioned member is stale until the keep-alive (10 s + 5 s) says so.
+      // 30 s: a watch on a silently partitioned member is stale until the keep-alive (6 s + 2 s) says so.
       const ms = await world.until('tick', async () => readFileSafe(world.tickFile) === `value t${i}\n`, 30_000).catch(() => undefined);
       if (ms === undefined) seen.missed++;
       else seen.slowestMs = Math.max(seen.slowestMs, ms);

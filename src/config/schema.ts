@@ -26,6 +26,7 @@ export const schema = {
   etcd: {
     endpoints: list(['http://127.0.0.1:2379'], 'etcd client URLs; several for a cluster.', { check: endpointProblem }),
     dial_timeout: duration('5s', '100ms', 'How long to wait for etcd to answer before a request fails.'),
+    failover_timeout: duration('2s', '100ms', 'With several endpoints: how long a try of a request waits for one member before it goes to another it has not tried (a dead or partitioned member costs this much); the last untried member gets dial_timeout.'),
     ca_file: string('', 'PEM CA bundle that signed the etcd server certificates (TLS).', { flag: 'etcd-cafile' }),
     cert_file: string('', 'PEM client certificate for etcd (mutual TLS).', { flag: 'etcd-certfile' }),
     key_file: string('', 'PEM client key for etcd (mutual TLS).', { flag: 'etcd-keyfile' }),
@@ -33,8 +34,8 @@ export const schema = {
     password: string('', 'etcd password (authentication).'),
     host_lease_ttl: duration('60s', '2s', 'TTL of the host lease that records written by this host (DNS names) are attached to.'),
     password_file: string('', 'File holding the etcd password (one trailing newline ignored); keeps it out of argv and the environment.'),
-    keepalive_time: duration('10s', '1s', 'gRPC keep-alive ping interval while watches are open; keep it at or above etcd\'s --grpc-keepalive-min-time (5s).'),
-    keepalive_timeout: duration('5s', '1s', 'How long a keep-alive ping may go unanswered before the etcd connection counts as dead.'),
+    keepalive_time: duration('6s', '1s', 'gRPC keep-alive ping interval while watches are open; keep it at or above etcd\'s --grpc-keepalive-min-time (5s).'),
+    keepalive_timeout: duration('2s', '1s', 'How long a keep-alive ping may go unanswered before the etcd connection counts as dead.'),
   },
   subnet: {
     enabled: boolean(true, 'Lease a subnet of the cluster network for this host (what flanneld does).'),

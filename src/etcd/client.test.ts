@@ -60,8 +60,8 @@ describe('etcd.password_file', () => {
 describe('gRPC keep-alive', () => {
   it('pings every etcd.keepalive_time while calls are open, and gives up after keepalive_timeout', () => {
     expect(etcdClientOptions(base).grpcOptions).toMatchObject({
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_time_ms': 6000,
+      'grpc.keepalive_timeout_ms': 2000,
       'grpc.keepalive_permit_without_calls': 0,
     });
     expect(etcdClientOptions({ ...base, keepalive_time: 7000, keepalive_timeout: 3000 }).grpcOptions).toMatchObject({

@@ -5,11 +5,14 @@ import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, typ
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import { schema } from '../config/index.ts';
 import { WeftError } from '../errors.ts';
+import { callDeadlines, countingRetry } from './failover.ts';
 
 export interface EtcdSettings {
   readonly endpoints: readonly string[];
-  /** Milliseconds to wait for a connection, and the deadline of each non-streaming call. */
+  /** Milliseconds to wait for a connection, and the deadline of each try of a non-streaming call. */
   readonly dial_timeout: number;
+  /** With several endpoints: deadline of a try while the call has untried members left. */
+  readonly failover_timeout?: number;
   readonly ca_file: string;
   readonly cert_file: string;
   readonly key_file: string;
@@ -72,7 +75,11 @@ export function etcdClientOptions(settings: EtcdSettings): IOptions {
   const options: IOptions = {
     hosts: [...settings.endpoints],
     dialTimeout: settings.dial_timeout,
-    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + settings.dial_timeout }),
+    defaultCallOptions: callDeadlines({
+      dialTimeoutMs: settings.dial_timeout,
+      failoverTimeoutMs: settings.failover_timeout ?? schema.etcd.failover_timeout.default,
+      endpoints: settings.endpoints.length,
+    }),
     // etcd3 types this as a backoff but calls .next() on it first, as on cockatiel's factories.
     // gRPC's default reconnect backoff grows to 120 s; a host daemon must notice etcd's return fast.
     grpcOptions: {
@@ -86,6 +93,7 @@ export function etcdClientOptions(settings: EtcdSettings): IOptions {
     },
     faultHandling: {
       watchBackoff: new ExponentialBackoff(watchBackoff) as unknown as IBackoff<unknown>,
+      global: countingRetry(),
       ...(settings.endpoints.length === 1 ? { host: hostBreaker(singleHostHalfOpenMs) } : {}),
     },
   };

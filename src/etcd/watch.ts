@@ -7,6 +7,7 @@
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import { silentLogger, type Logger } from '../log.ts';
 import type { EtcdMetrics } from './metrics.ts';
+import { guardStreamDial } from './stream-dial.ts';
 
 export interface KeyValue {
   readonly key: string;
@@ -71,6 +72,7 @@ export class PrefixWatch implements PrefixWatcher {
   readonly #log: Logger;
   readonly #metrics: EtcdMetrics | undefined;
   #watcher: Watcher | undefined;
+  #unguard = (): void => undefined;
   #revision = 0;
   #connected = false;
   #synced = false;
@@ -149,6 +151,7 @@ export class PrefixWatch implements PrefixWatcher {
   #openWatch(fromRevision: number): void {
     const watcher = this.#client.watch().prefix(this.prefix).startRevision(String(fromRevision)).watcher();
     this.#watcher = watcher;
+    this.#unguard = guardStreamDial(watcher, () => this.#log.warn({ event: 'watch_stream_redial', revision: this.#revision }, 'watch stream not answered; re-opening it on another member'));
     watcher.on('connected', () => {
       this.#connected = true;
       this.#lastError = undefined;
@@ -166,6 +169,7 @@ export class PrefixWatch implements PrefixWatcher {
       // The server cancelled the watch: most often a compaction past our revision. The library has
       // already forgotten this watcher, so we just let it go and start over from a snapshot.
       if (this.#watcher !== watcher) return;
+      this.#unguard();
       watcher.removeAllListeners();
       this.#watcher = undefined;
       this.#connected = false;
@@ -214,6 +218,7 @@ export class PrefixWatch implements PrefixWatcher {
     this.#watcher = undefined;
     this.#connected = false;
     if (watcher === undefined) return;
+    this.#unguard();
     watcher.removeAllListeners('data');
     // cancel() waits for etcd's confirmation; don't let a dead etcd hold up shutdown.
     await Promise.race([watcher.cancel().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);

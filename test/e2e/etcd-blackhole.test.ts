@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEtcd, type EtcdCluster } from '../harness/etcd.ts';
+import { collectJsonLines, untilLine, type JsonLine } from '../harness/json-lines.ts';
 import { createTestbed, leftovers, type Testbed } from '../harness/netns.ts';
 
 const driver = fileURLToPath(new URL('./etcd-blackhole-driver.ts', import.meta.url));
@@ -18,7 +19,7 @@ const marginMs = 8000;
 let bed: Testbed;
 let etcd: EtcdCluster;
 let child: ChildProcess | undefined;
-const lines: Record<string, unknown>[] = [];
+let lines: JsonLine[] = [];
 
 beforeAll(async () => {
   bed = await createTestbed({ hosts: 1 });
@@ -32,15 +33,7 @@ afterAll(async () => {
   expect(await leftovers(bed.prefix)).toEqual({ namespaces: [], links: [] });
 }, 60_000);
 
-async function until<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms; driver said:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> => untilLine(lines, what, find, timeoutMs);
 
 async function etcdctl(args: string[]): Promise<void> {
   // Inside the underlay namespace, over lo: not affected by the rule on the bridge.
@@ -59,14 +52,7 @@ const event = (type: string, key?: string) => () => lines.find((l) => l.type ===
 it('notices a blackholed etcd within keepalive_time + keepalive_timeout and resumes without loss', async () => {
   const prefix = '/weft/e2e/blackhole/';
   child = bed.spawn(bed.host(1).ns, process.execPath, [driver, etcd.endpoint, prefix, String(keepaliveMs), String(keepaliveTimeoutMs)]);
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const part of parts) lines.push(JSON.parse(part) as Record<string, unknown>);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => lines.push({ type: 'stderr', text: chunk.toString() }));
+  lines = collectJsonLines(child);
 
   await until('snapshot', event('snapshot'), 30_000);
   await until('connected watch', () => lines.find((l) => l.type === 'status' && l.connected === true), 30_000);
