@@ -3,7 +3,7 @@
 // the new process's start to its /readyz.
 import { describeSeen, Traffic } from './traffic.ts';
 import type { ChaosWorld } from './world.ts';
-import { sleep, type Scenario } from './scenario.ts';
+import { sleep, timeLimit, type Scenario } from './scenario.ts';
 
 async function vtepMAC(world: ChaosWorld, host: number): Promise<string> {
   const r = await world.cluster.bed.exec(world.cluster.bed.host(host).ns, 'ip', ['-j', '-d', 'link', 'show', 'type', 'vxlan']);
@@ -23,7 +23,8 @@ export const daemonKill: Scenario = {
   id: 'daemon-kill',
   name: 'kill -9 of a daemon under load, restarted',
   goal: 'data plane uninterrupted; same subnet and MAC; state re-adopted within 2 s',
-  async run({ world: getWorld }) {
+  async run(context) {
+    const { world: getWorld } = context;
     const world = await getWorld();
     const { cluster } = world;
     const subnet = cluster.subnetOf(2);
@@ -47,7 +48,7 @@ export const daemonKill: Scenario = {
     const { figures, clean } = describeSeen(seen);
     return {
       seen: [...figures, `subnet ${subnet} -> ${subnetAfter}`, `VTEP ${mac} -> ${macAfter}`, `host 2's registered server: ${records} -> ${recordsAfter || 'gone'}`, `ready ${readyMs} ms after the restart (process start included)`, ...(clean ? [] : seen.failures)],
-      pass: clean && subnet === subnetAfter && mac === macAfter && mac !== '' && records !== '' && recordsAfter === records && readyMs <= 2000,
+      pass: clean && subnet === subnetAfter && mac === macAfter && mac !== '' && records !== '' && recordsAfter === records && readyMs <= timeLimit(context, 2000),
     };
   },
 };
