@@ -53,6 +53,7 @@ interface Scenario {
   readonly loaded?: (daemon: BenchDaemon) => Promise<boolean>;
 }
 
+const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 const main = fromSource ? weftMain : buildDist();
 const cluster = await startCluster({ hosts: 1, containersPerHost: 0, network: '10.0.0.0/8', daemons: 0, wireContainers: false });
 const host = cluster.bed.host(1);
@@ -88,7 +89,7 @@ const scenarios: Scenario[] = [
 
 /** The compiled CLI, as `npm install` puts it on the PATH (type stripping alone costs ~18 MiB). */
 function buildDist(): string {
-  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  const repo = repoDir;
   rmSync(join(repo, 'dist'), { recursive: true, force: true });
   execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'inherit' });
   return join(repo, 'dist/src/cli/main.js');
@@ -126,7 +127,9 @@ try {
         const daemon = await startDaemon(scenario);
         try {
           await sleep(settleSeconds * 1000);
-          return { ...(await daemon.sample()) };
+          const sample = await daemon.sample();
+          if (process.env.WEFT_BENCH_MEMORY_SNAPSHOT === '1') await daemon.snapshot(join(repoDir, 'bench-results', `${scenario.name.replaceAll(' ', '-')}.heapsnapshot`));
+          return { ...sample };
         } finally {
           await daemon.stop();
         }
@@ -135,7 +138,7 @@ try {
     const records = await interleave(subjects, {
       rounds,
       warmup: 0,
-      onRound: (r) => process.stdout.write(`round ${r.round} ${r.subject.padEnd(18)} rss ${r.figures.rssMB?.toFixed(1)} MB  heap used ${r.figures.heapUsedMB?.toFixed(1)} MB (total ${r.figures.heapTotalMB?.toFixed(1)}, external ${r.figures.externalMB?.toFixed(1)})\n`),
+      onRound: (r) => process.stdout.write(`round ${r.round} ${r.subject.padEnd(18)} rss ${r.figures.rssMB?.toFixed(1)} MB (anon ${r.figures.rssAnonMB?.toFixed(1)}, file ${r.figures.rssFileMB?.toFixed(1)})  heap used ${r.figures.heapUsedMB?.toFixed(1)} MB (total ${r.figures.heapTotalMB?.toFixed(1)}, external ${r.figures.externalMB?.toFixed(1)})\n`),
     });
     writeResult({
       bench: only === undefined ? 'memory' : 'memory-partial',
@@ -150,6 +153,8 @@ try {
       },
       metrics: [
         { name: 'rssMB', unit: 'MiB', better: 'lower', label: 'RSS' },
+        { name: 'rssAnonMB', unit: 'MiB', better: 'lower', label: 'RSS anonymous' },
+        { name: 'rssFileMB', unit: 'MiB', better: 'lower', label: 'RSS file-backed (node binary, shared)' },
         { name: 'heapUsedMB', unit: 'MiB', better: 'lower', label: 'V8 heap used' },
         { name: 'heapTotalMB', unit: 'MiB', better: 'lower', label: 'V8 heap total' },
         { name: 'externalMB', unit: 'MiB', better: 'lower', label: 'external (Buffers)' },

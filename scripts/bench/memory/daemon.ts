@@ -1,8 +1,8 @@
 // One `weft daemon` of the memory bench: started through the real CLI inside the host namespace,
 // pinned to the subject core; its RSS read from /proc/<pid>/status and its V8 heap from the
 // prom-client default metrics on the admin socket.
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { adminRequest } from '../../../src/admin/client.ts';
 import type { WeftCluster } from '../../../test/harness/cluster.ts';
 import { coresFor, pinned } from '../lib/method.ts';
@@ -21,6 +21,10 @@ export function metric(text: string, name: string): number {
 
 export interface MemorySample {
   readonly rssMB: number;
+  /** Anonymous pages: heap, malloc, stacks; what this daemon alone costs the host. */
+  readonly rssAnonMB: number;
+  /** File-backed pages, mostly the node binary's code and data: shared with every Node process. */
+  readonly rssFileMB: number;
   readonly heapUsedMB: number;
   readonly heapTotalMB: number;
   readonly externalMB: number;
@@ -64,10 +68,30 @@ export class BenchDaemon {
   /** VmRSS first (so the scrape's own allocations do not count), then the heap figures V8 reports. */
   async sample(): Promise<MemorySample> {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const rssMB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+    const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+    if (process.env.WEFT_BENCH_MEMORY_SMAPS !== undefined) process.stdout.write(execFileSync('python3', [process.env.WEFT_BENCH_MEMORY_SMAPS, String(this.child.pid)], { encoding: 'utf8' }));
     const text = await this.metrics();
     const mb = (name: string): number => metric(text, name) / 2 ** 20;
-    return { rssMB, heapUsedMB: mb('nodejs_heap_size_used_bytes'), heapTotalMB: mb('nodejs_heap_size_total_bytes'), externalMB: mb('nodejs_external_memory_bytes') };
+    return { rssMB: kib('VmRSS'), rssAnonMB: kib('RssAnon'), rssFileMB: kib('RssFile'), heapUsedMB: mb('nodejs_heap_size_used_bytes'), heapTotalMB: mb('nodejs_heap_size_total_bytes'), externalMB: mb('nodejs_external_memory_bytes') };
+  }
+
+  /** SIGUSR2 (the daemon runs with --heapsnapshot-signal=SIGUSR2) and moves the snapshot to `file`. */
+  async snapshot(file: string): Promise<void> {
+    const dir = `/proc/${this.child.pid}/cwd`;
+    const before = new Set(readdirSync(dir));
+    this.child.kill('SIGUSR2');
+    let written: string | undefined;
+    await this.until('the heap snapshot', async () => {
+      written = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      // V8 writes the file in one go; a size that stops changing means it is complete.
+      if (written === undefined) return false;
+      const size = statSync(`${dir}/${written}`).size;
+      await sleep(1000);
+      return size > 0 && statSync(`${dir}/${written}`).size === size;
+    });
+    copyFileSync(`${dir}/${written}`, file);
+    rmSync(`${dir}/${written}`);
+    process.stdout.write(`heap snapshot: ${file}\n`);
   }
 
   async stop(): Promise<void> {
