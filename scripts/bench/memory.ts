@@ -1,4 +1,4 @@
-// `npm run bench -- memory [rounds=1] [settleSeconds=10] [--src] [--only NAME] [--soak SECONDS]`: RSS and V8 heap of
+// `npm run bench -- memory [rounds=1] [settleSeconds=20] [--src] [--only NAME] [--soak SECONDS]`: RSS and V8 heap of
 // `weft daemon` (the real CLI, its own process in a host namespace of a test bed, pinned to
 // coresFor.subject; etcd and the load on coresFor.load) per scenario: bare (admin only, no etcd),
 // idle (subnet + overlay, its own lease, no peers), 1000 peers (flannel leases: routes, neighbours
@@ -44,7 +44,7 @@ const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const fromSource = args.includes('--src');
 const positional = args.filter((a, i) => /^\d+$/.test(a) && (soakAt < 0 || i !== soakAt + 1));
 const rounds = Number(positional[0] ?? 1);
-const settleSeconds = Number(positional[1] ?? 10);
+const settleSeconds = Number(positional[1] ?? 20);
 
 interface Scenario {
   readonly name: string;

@@ -1,14 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { daemonHeapFlags, tuneDaemonHeap } from './heap.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collectAfter } from './heap.ts';
 
-describe('the daemon heap settings', () => {
-  it('keeps the young generation at its start size by default', () => {
-    expect(tuneDaemonHeap([], undefined)).toEqual(daemonHeapFlags);
-    expect(daemonHeapFlags).toContain('--semi-space-growth-factor=1');
+describe('the collection after start-up', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('schedules one full collection per delay on timers that never keep the daemon alive', () => {
+    vi.useFakeTimers();
+    collectAfter([5000, 15_000]);
+    expect(vi.getTimerCount()).toBe(2);
+    vi.advanceTimersByTime(15_000);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("leaves an operator's own semi-space choice alone (node flag or NODE_OPTIONS)", () => {
-    expect(tuneDaemonHeap(['--max-semi-space-size=8'], undefined)).toEqual([]);
-    expect(tuneDaemonHeap([], '--enable-source-maps --max_semi_space_size=8')).toEqual([]);
+  it('leaves the global scope without gc', () => {
+    collectAfter([]);
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
   });
 });
