@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adminRequest } from './admin/index.ts';
 import type { Area } from './area.ts';
 import { loadConfigOrThrow } from './config/index.ts';
-import { Daemon, validateConfig } from './daemon.ts';
+import { Daemon, runDaemon, validateConfig } from './daemon.ts';
 import { isWeftError } from './errors.ts';
 import { silentLogger } from './log.ts';
 import { SystemdNotifier } from './systemd.ts';
@@ -96,6 +96,25 @@ describe('daemon lifecycle', () => {
     await daemon.start();
     expect(await daemon.stop('test')).toBe(1);
     expect(journal).toEqual(['start etcd', 'start templates', 'stop templates', 'stop etcd']);
+  });
+});
+
+describe('runDaemon', () => {
+  it('calls onStarted once every area has started, before the stop signal (the CLI collects the start-up garbage then)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-daemon-unit-'));
+    dirs.push(dir);
+    const config = loadConfigOrThrow({ flags: ['--admin-socket', join(dir, 'weft.sock'), '--daemon-shutdown-timeout', '1s'] });
+    const journal: string[] = [];
+    const before = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+    const running = runDaemon({ config, logger: silentLogger, notifier: new SystemdNotifier({}), areas: [new FakeArea('etcd', journal)], onStarted: () => journal.push('onStarted') });
+    while (!journal.includes('onStarted')) await new Promise((resolve) => setTimeout(resolve, 5));
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await running).toBe(0);
+    // runDaemon's signal handlers (the second-signal exit included) must not outlive the test.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener);
+    }
+    expect(journal).toEqual(['start etcd', 'onStarted', 'stop etcd']);
   });
 });
 

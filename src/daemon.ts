@@ -19,6 +19,8 @@ export interface DaemonOptions {
   /** Where SIGHUP re-reads the config from (with the same env and flags as at start). */
   readonly reloadSource?: { file: string | undefined; env: Readonly<Record<string, string | undefined>>; flags: readonly string[] };
   readonly notifier?: SystemdNotifier;
+  /** Called once every area has started (the CLI schedules a heap collection: docs/memory.md). */
+  readonly onStarted?: () => void;
   /** Replaces the areas built from the config (tests); admin always comes first. */
   readonly areas?: readonly Area[];
 }
@@ -276,6 +278,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   process.on('SIGHUP', onHup);
   try {
     await daemon.start();
+    options.onStarted?.();
   } catch (error) {
     process.off('SIGHUP', onHup);
     throw error;

@@ -4,7 +4,11 @@
 // so a render asks for decryptions like name lookups (lookup.ts) and the renderer calls this between
 // passes. Everything read from etcd is bounded before it is decoded.
 import { gunzipSync } from 'node:zlib';
-import { decrypt, readMessage, readPrivateKeys, type PrivateKey } from 'openpgp';
+import type { PrivateKey } from 'openpgp';
+
+// openpgp.js is ~2.3 MiB of source kept on the heap once loaded, with its compiled code on top
+// (docs/memory.md): loaded at the first cget or keyring check, never on a daemon that uses neither.
+const openpgp = (): Promise<typeof import('openpgp')> => import('openpgp');
 
 /** A decryption: the plaintext, or why there is none (the template call fails with it). */
 export type Decrypted = { readonly value: string } | { readonly error: string };
@@ -27,7 +31,7 @@ function useKeyring(text: string): void {
 function keysOf(text: string): Promise<PrivateKey[]> {
   useKeyring(text);
   const current = keyring as { text: string; keys: Promise<PrivateKey[]> | undefined };
-  current.keys ??= readPrivateKeys({ armoredKeys: text });
+  current.keys ??= openpgp().then(({ readPrivateKeys }) => readPrivateKeys({ armoredKeys: text }));
   return current.keys;
 }
 
@@ -50,6 +54,7 @@ async function decryptOnce(value: string, keyringText: string): Promise<Decrypte
     return { error: `the secret keyring cannot be read: ${(error as Error).message}` };
   }
   try {
+    const { decrypt, readMessage } = await openpgp();
     const message = await readMessage({ binaryMessage: bytes });
     // openpgp's result type names web-stream-tools types (an optional peer): say what 'binary' gives.
     const { data } = (await decrypt({ message, decryptionKeys: keys, format: 'binary' })) as unknown as { data: Uint8Array };
@@ -74,7 +79,7 @@ export async function decryptSecconf(value: string, keyringText: string): Promis
 /** Why an armored secret keyring cannot serve cget (read at start, as confd reads the file), or undefined. */
 export async function keyringProblem(text: string): Promise<string | undefined> {
   try {
-    const keys = await readPrivateKeys({ armoredKeys: text });
+    const keys = await (await openpgp()).readPrivateKeys({ armoredKeys: text });
     if (keys.every((key) => !key.isDecrypted())) return 'its secret keys are protected by a passphrase; confd (and weft) decrypt only with keys that have none';
     return undefined;
   } catch (error) {
