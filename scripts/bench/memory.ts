@@ -4,7 +4,7 @@
 // idle (subnet + overlay, its own lease, no peers), 1000 peers (flannel leases: routes, neighbours
 // and FDB entries really programmed in the namespace), 10,000 DNS names (SkyDNS keys), 1,000 proxy
 // routes (services in etcd rendered into the route file by the services resource), 100 confd
-// resources, and all of them together. Each scenario starts a fresh daemon, waits until its data
+// resources, the issue's goal (peers, names and routes together) and all of them together. Each scenario starts a fresh daemon, waits until its data
 // is held (routes in the kernel, zone record count, route file, rendered files), lets it run
 // `settleSeconds` with no load (no forced GC: production runs without --expose-gc; V8's idle
 // collections are what an operator sees), then reads VmRSS from /proc/<pid>/status and the heap
@@ -76,7 +76,8 @@ const subnet = ['--subnet-enabled', '--overlay-enabled'];
 const dns = ['--dns-enabled', '--dns-listen', `127.0.0.1:${ports.dns}`, '--no-dns-forward'];
 const proxy = ['--proxy-enabled', '--proxy-listen', `127.0.0.1:${ports.proxy}`, '--proxy-route-file', routeFile, '--no-proxy-access-log'];
 const templates = ['--templates-enabled', '--templates-confdir', confdir];
-const all = async (d: BenchDaemon): Promise<boolean> => (await peersHeld()) && (await namesHeld(d)) && (await routesHeld()) && (await confdHeld());
+const goal = async (d: BenchDaemon): Promise<boolean> => (await peersHeld()) && (await namesHeld(d)) && (await routesHeld());
+const all = async (d: BenchDaemon): Promise<boolean> => (await goal(d)) && (await confdHeld());
 const scenarios: Scenario[] = [
   { name: 'weft bare', flags: ['--no-subnet-enabled', '--no-overlay-enabled'] },
   { name: 'weft idle', flags: [...subnet, '--etcd-prefix', idlePrefix] },
@@ -84,6 +85,7 @@ const scenarios: Scenario[] = [
   { name: 'weft 10k names', flags: [...subnet, '--etcd-prefix', idlePrefix, ...dns], loaded: namesHeld },
   { name: 'weft 1000 routes', flags: [...subnet, '--etcd-prefix', idlePrefix, ...proxy], loaded: routesHeld },
   { name: 'weft 100 confd', flags: [...subnet, '--etcd-prefix', idlePrefix, ...templates], loaded: confdHeld },
+  { name: 'weft goal', flags: [...subnet, ...dns, ...proxy], loaded: goal },
   { name: 'weft all', flags: [...subnet, ...dns, ...proxy, ...templates], loaded: all },
 ];
 
@@ -162,7 +164,7 @@ try {
       subjects: subjects.map((s) => s.name),
       rounds: records,
       pairs: [],
-      goals: (result) => [{ text: 'RSS <= 100 MiB with 1000 peers, 10,000 names, 1,000 routes (and 100 confd resources) together', met: (result.medians.rssMB?.['weft all'] ?? Infinity) <= 100 }],
+      goals: (result) => [{ text: 'RSS <= 100 MiB with 1000 peers, 10,000 names and 1,000 routes together (scenario "goal")', met: (result.medians.rssMB?.['weft goal'] ?? Infinity) <= 100 }],
     });
   }
 } finally {

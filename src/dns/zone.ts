@@ -1,6 +1,7 @@
 // The records under the SkyDNS prefix, indexed by DNS name. Fed by the prefix watch (snapshot, put,
 // delete); answering never touches etcd. A name's labels reversed form its key:
 // web.prod.weft.internal = <path>/internal/weft/prod/web; child keys hold several values. Pure.
+import { NameIndex } from './name-index.ts';
 import { isValidName } from './wire.ts';
 import { parseService, type Service, type ZoneItem } from './service.ts';
 import { answerTtl } from './ttl.ts';
@@ -22,26 +23,11 @@ export function nameToKey(name: string, path: string): string {
   return [path, ...labels.reverse()].join('/');
 }
 
-function parents(name: string): string[] {
-  const out: string[] = [];
-  let rest = name;
-  for (;;) {
-    const dot = rest.indexOf('.');
-    if (dot < 0) break;
-    rest = rest.slice(dot + 1);
-    out.push(rest);
-  }
-  out.push('');
-  return out;
-}
-
 export class Zone {
   readonly path: string;
   readonly #byKey = new Map<string, Service>();
-  /** name → the keys whose name is that name exactly. */
-  readonly #exact = new Map<string, Set<string>>();
-  /** name → the keys strictly below it (its subtree). */
-  readonly #below = new Map<string, Set<string>>();
+  /** Which keys are at and below each name (name-index.ts). */
+  readonly #names = new NameIndex();
   /** Keys whose value could not be used, and why. */
   #invalid = new Map<string, string>();
   /** Lease ID → its clamped remaining TTL (seconds), from the last refresh (see ttl.ts). */
@@ -115,8 +101,7 @@ export class Zone {
 
   replaceAll(items: readonly ZoneItem[], revision: number): void {
     this.#byKey.clear();
-    this.#exact.clear();
-    this.#below.clear();
+    this.#names.clear();
     this.#invalid = new Map();
     for (const item of items) this.#add(item);
     this.#changed(revision);
@@ -148,8 +133,7 @@ export class Zone {
       return;
     }
     this.#byKey.set(item.key, service);
-    index(this.#exact, name, item.key);
-    for (const parent of parents(name)) index(this.#below, parent, item.key);
+    this.#names.add(name, item.key);
   }
 
   #remove(key: string): void {
@@ -157,23 +141,22 @@ export class Zone {
     const service = this.#byKey.get(key);
     if (service === undefined) return;
     this.#byKey.delete(key);
-    unindex(this.#exact, service.name, key);
-    for (const parent of parents(service.name)) unindex(this.#below, parent, key);
+    this.#names.remove(service.name, key);
   }
 
   /** Values stored at exactly `name`. */
   exact(name: string): Service[] {
-    return this.#collect(this.#exact.get(name));
+    return this.#collect(this.#names.exact(name));
   }
 
   /** Values strictly below `name`, in key order. */
   below(name: string): Service[] {
-    return this.#collect(this.#below.get(name));
+    return this.#collect(this.#names.below(name));
   }
 
   /** True when anything is stored at or below `name`. */
   has(name: string): boolean {
-    return this.#exact.has(name) || this.#below.has(name);
+    return this.#names.has(name);
   }
 
   /** The `limit` values first in key order, without sorting the whole zone (the status page). */
@@ -194,8 +177,7 @@ export class Zone {
     return [...this.#byKey.values()].sort(byKey);
   }
 
-  #collect(keys: Set<string> | undefined): Service[] {
-    if (keys === undefined) return [];
+  #collect(keys: Iterable<string>): Service[] {
     const out: Service[] = [];
     for (const key of keys) {
       const service = this.#byKey.get(key);
@@ -207,17 +189,4 @@ export class Zone {
 
 function byKey(a: Service, b: Service): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-function index(map: Map<string, Set<string>>, name: string, key: string): void {
-  let set = map.get(name);
-  if (set === undefined) map.set(name, (set = new Set()));
-  set.add(key);
-}
-
-function unindex(map: Map<string, Set<string>>, name: string, key: string): void {
-  const set = map.get(name);
-  if (set === undefined) return;
-  set.delete(key);
-  if (set.size === 0) map.delete(name);
 }
