@@ -1,6 +1,8 @@
 // A tiny client for the admin API over its unix socket, for the CLI and weft-cni.
-import { request } from 'node:http';
 import { WeftError } from '../errors.ts';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { request } = process.getBuiltinModule('node:http');
 
 export interface AdminReply {
   readonly status: number;

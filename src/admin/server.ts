@@ -3,7 +3,7 @@
 // plugin's DNS registration). It knows nothing of areas beyond the plain hooks daemon.ts gives it.
 // The TCP listener is read-only (GET/HEAD): it has no authentication, so writes stay on the socket.
 import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { ApiRoute } from '../area.ts';
@@ -12,6 +12,9 @@ import { WeftError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BodyTooLarge, listen, readJsonBody, requestUrl, sendJson, sendText, socketAnswers } from './http.ts';
 import { renderStatusPage, statusPageHeaders } from './status-page.ts';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface Readiness {
   readonly ready: boolean;

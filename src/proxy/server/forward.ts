@@ -1,9 +1,12 @@
 // One attempt to forward a request to one upstream through its undici pool, streaming both ways:
 // undici's back-pressure (onData returning false, resume on drain) and the lazy request body.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { applyCustomHeaders, headerTokens, objectToMap, stripHopByHop, toFlat, toPairs } from './headers.ts';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 export interface AttemptRequest {
   readonly dispatcher: Dispatcher;

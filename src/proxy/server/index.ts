@@ -1,7 +1,7 @@
 // The proxy's sockets: HTTP and HTTPS listeners on Node's parser (configured strictly, never the
 // lenient one), requests and WebSocket upgrades handed to the handlers, a drain on stop.
 // With `proxy.workers`, the area runs one of these per thread (threads.ts), all bound with SO_REUSEPORT.
-import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
+import type { Server as HttpServer, ServerOptions } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
@@ -16,6 +16,9 @@ import { createRequestHandler } from './handler.ts';
 import { statusForParserError, writeRawAndClose } from './responses.ts';
 import type { Upstreams } from './upstreams-port.ts';
 import { createUpgradeHandler, isWebSocketUpgrade, type Tunnels } from './websocket.ts';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 export type { ProxyCertificates } from './certificates.ts';
 export type { ProxySettings } from './context.ts';

@@ -1,7 +1,9 @@
 // Short text answers the proxy gives itself, worded as Traefik (Go's net/http) words them.
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** The body of an error the proxy answers itself: Go's StatusText, with Traefik's own wordings. */
 export function errorBody(status: number): string {

@@ -1,7 +1,7 @@
 // WebSocket upgrades: routed like requests, sent upstream through the origin's undici pool, and
 // tunnelled only once the upstream answers 101; any other answer is relayed and the socket closed.
 // Tunnels belong to no table: a reload never closes one; stop() closes them at its deadline.
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from './context.ts';
@@ -11,6 +11,9 @@ import { routeRequest, newRecord, upstreamHost } from './handler.ts';
 import { applyCustomHeaders, objectToMap, stripHopByHop, toFlat, toUndiciHeaders, type HeaderMap } from './headers.ts';
 import { applyMiddlewares, requestUri } from './middlewares.ts';
 import { errorBody, writeRawAndClose } from './responses.ts';
+
+// node:http by getBuiltinModule, never an ESM import (eslint.config.js: it costs Node's bundled undici).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** Only `Upgrade: websocket` on GET is upgraded; anything else (h2c) is served as a plain request. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
