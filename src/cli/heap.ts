@@ -6,18 +6,17 @@
 // started, and V8 gives the pages back. Scheduled from the daemon command, for every way the daemon
 // is started (systemd, by hand, tests, benches).
 //
-// The last collection also drops the bytecode of functions not running at that moment (module
-// top-levels, config parsing, first snapshots: code that start-up ran once). V8 flushes bytecode
-// by age only in the collections it starts itself, never in a forced one (measured: ten forced
-// collections, even with --bytecode-old-age=1 set at run time, flushed nothing), and an idle daemon
-// runs few of its own. --stress-flush-code, set for one collection only, flushes regardless of
-// age; a flushed function that runs again is compiled again on its next call, once.
+// The last collection is V8's memory-reducing one (it compacts), so the pages freed by the first
+// ones are given back. Not done: flushing start-up bytecode. V8 ages bytecode only in collections it
+// starts itself; only --stress-flush-code (a V8 testing flag) flushes in a forced one. Set for one
+// collection it saved ~1.5 MiB (docs/memory.md); a testing flag in a production daemon is not
+// worth that.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
  * One full collection at each of `delaysMs` from now (timers that never keep the process alive);
- * the last one also flushes idle bytecode (above).
+ * the last one compacts (above).
  * V8 offers no collection to an embedder's script without --expose-gc; set at run time, the flag
  * gives `gc` to a new context only, so the daemon's own global scope stays as it was.
  */
@@ -27,17 +26,11 @@ export function collectAfter(delaysMs: readonly number[]): void {
   if (typeof gc !== 'function') return;
   const collect = gc as (options?: object) => void;
   const last = Math.max(...delaysMs);
-  for (const delay of delaysMs) setTimeout(() => (delay === last ? flushAndCollect(collect) : collect()), delay).unref();
+  for (const delay of delaysMs) setTimeout(() => (delay === last ? compact(collect) : collect()), delay).unref();
 }
 
-function flushAndCollect(collect: (options?: object) => void): void {
-  setFlagsFromString('--stress-flush-code');
-  try {
-    collect();
-  } finally {
-    setFlagsFromString('--no-stress-flush-code');
-  }
-  // The flushed functions' bytecode and feedback became garbage in the collection above; a
-  // last-resort collection (V8's memory-reducing one: it compacts) gives their pages back.
+function compact(collect: (options?: object) => void): void {
+  collect();
+  // A last-resort collection (V8's memory-reducing one) compacts what the one above left sparse.
   collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
