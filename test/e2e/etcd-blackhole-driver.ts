@@ -4,6 +4,7 @@
 // usage: node etcd-blackhole-driver.ts ENDPOINT PREFIX KEEPALIVE_MS KEEPALIVE_TIMEOUT_MS
 import { createEtcdClient } from '../../src/etcd/client.ts';
 import { PrefixWatch } from '../../src/etcd/watch.ts';
+import { printStatusChanges } from '../harness/json-lines.ts';
 
 const [endpoint = '', prefix = '', keepalive = '', timeout = ''] = process.argv.slice(2);
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify({ at: Date.now(), ...line })}\n`);
@@ -24,13 +25,7 @@ const watch = new PrefixWatch(client, { prefix }, {
   put: (item) => print({ type: 'put', key: item.key, value: item.value }),
   delete: (key) => print({ type: 'delete', key }),
 });
-let connected: boolean | undefined;
-const poll = setInterval(() => {
-  const status = watch.status();
-  if (status.connected === connected) return;
-  connected = status.connected;
-  print({ type: 'status', connected, lastError: status.lastError ?? null });
-}, 50);
+const poll = printStatusChanges(watch, print);
 process.on('SIGTERM', () => {
   clearInterval(poll);
   void watch.stop().finally(() => {

@@ -8,6 +8,7 @@ import { schema } from '../../src/config/schema.ts';
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from '../../src/etcd/client.ts';
 import { PrefixWatch } from '../../src/etcd/watch.ts';
+import { printStatusChanges } from '../harness/json-lines.ts';
 
 const [endpoints = '', prefix = ''] = process.argv.slice(2);
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify({ at: Date.now(), ...line })}\n`);
@@ -50,14 +51,8 @@ const watch = new PrefixWatch(client, { prefix }, {
   put: (item) => print({ type: 'put', key: item.key }),
   delete: (key) => print({ type: 'delete', key }),
 });
-let connected: boolean | undefined;
 let running = true;
-const poll = setInterval(() => {
-  const status = watch.status();
-  if (status.connected === connected) return;
-  connected = status.connected;
-  print({ type: 'status', connected, lastError: status.lastError ?? null });
-}, 50);
+const poll = printStatusChanges(watch, print);
 
 async function timed(op: string, key: string, call: () => Promise<unknown>): Promise<void> {
   const begun = Date.now();

@@ -28,3 +28,14 @@ export async function untilLine<T>(lines: readonly JsonLine[], what: string, fin
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Driver side: prints `{type: 'status', connected, lastError}` each time the watch's connection state changes (polled every 50 ms). */
+export function printStatusChanges(watch: { status(): { connected: boolean; lastError?: string | undefined } }, print: (line: object) => void): NodeJS.Timeout {
+  let connected: boolean | undefined;
+  return setInterval(() => {
+    const status = watch.status();
+    if (status.connected === connected) return;
+    connected = status.connected;
+    print({ type: 'status', connected, lastError: status.lastError ?? null });
+  }, 50);
+}
